@@ -1,0 +1,327 @@
+#!/usr/bin/env bash
+# The local Flink lab: a baseline and a variant Flink cluster on 127.0.0.1, each running a
+# shuffle job whose keyBy crosses TaskManagers over Netty.
+#
+#   scripts/lab.sh up [--flink 1.20.5|2.3.0] [--mixed] [--pair]   start (installs Flink if missing)
+#   scripts/lab.sh down                                            stop what `up` started, by PID
+#   scripts/lab.sh status                                          what runs, where
+#
+# Pair mode (default): baseline REST :8081 (TaskManagers tm-base-1, tm-base-2),
+#                      variant  REST :8082 (TaskManagers tm-var-1,  tm-var-2).
+# --mixed:             one cluster, REST :8083, TaskManagers tm-base-1, tm-base-2, tm-var-1, tm-var-2
+#                      (for `flinkscope --flink URL --baseline-tm '^tm-base' --variant-tm '^tm-var'`).
+#                      With --pair as well, both layouts run side by side.
+# Prometheus reporter ports: baseline 9250 (JobManager), 9251-9252; variant 9260, 9261-9262;
+# mixed 9270, 9271-9274. Flink binds them on all interfaces; use them through 127.0.0.1.
+#
+# The lab lowers metrics.fetcher.update-interval to 2 s (Flink's default is 10 s) so that
+# tests see REST refreshes sooner; see README "The local Flink lab".
+#
+# Environment: FLINKSCOPE_LAB_DIR (default <repo>/.lab), FLINKSCOPE_LAB_RATE (records/s, default 4000),
+#              FLINKSCOPE_LAB_TIMEOUT (seconds to wait for records to flow, default 240).
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+lab=${FLINKSCOPE_LAB_DIR:-$repo/.lab}
+run=$lab/run
+rate=${FLINKSCOPE_LAB_RATE:-4000}
+wait_s=${FLINKSCOPE_LAB_TIMEOUT:-240}
+fetcher_ms=2000
+
+log() { printf '[lab %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+flink_home() { echo "$lab/flink-$1/lib/python3.11/site-packages/pyflink"; }
+
+install_flink() {
+  local v=$1 venv=$lab/flink-$1
+  if [ -x "$(flink_home "$v")/bin/flink" ]; then return; fi
+  log "installing Flink $v from PyPI into $venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  if [ "$v" = "1.20.5" ]; then
+    # apache-flink-libraries 1.20.5 is published as a source package only: build its wheel.
+    local wheels=$lab/wheels
+    mkdir -p "$wheels"
+    if ! ls "$wheels"/apache_flink_libraries-1.20.5-*.whl >/dev/null 2>&1; then
+      "$venv/bin/pip" wheel -q --no-deps -w "$wheels" apache-flink-libraries==1.20.5
+    fi
+    "$venv/bin/pip" install -q --no-deps "$wheels"/apache_flink_libraries-1.20.5-*.whl apache-flink==1.20.5
+  else
+    "$venv/bin/pip" install -q --no-deps "apache-flink==$v" "apache-flink-libraries==$v"
+  fi
+  local py
+  py=$(ls -d "$venv"/lib/python3*/site-packages/pyflink)
+  [ -x "$py/bin/flink" ] || chmod +x "$py"/bin/* 2>/dev/null || true
+  [ -x "$py/bin/flink" ] || die "Flink $v installed but $py/bin/flink is missing"
+}
+
+build_job() {
+  local v=$1 home out=$lab/job-$1
+  home=$(flink_home "$v")
+  if [ -f "$out/shuffle-job.jar" ] && [ "$out/shuffle-job.jar" -nt "$repo/scripts/lab/ShuffleJob.java" ]; then return; fi
+  log "building the shuffle job against Flink $v"
+  rm -rf "$out" && mkdir -p "$out/classes"
+  javac -nowarn -d "$out/classes" -cp "$home/lib/*" "$repo/scripts/lab/ShuffleJob.java"
+  (cd "$out/classes" && jar --create --file "$out/shuffle-job.jar" --main-class ShuffleJob .)
+}
+
+java_opts_all() {
+  # Java 17 needs the --add-opens list that ships in Flink's default config.yaml.
+  grep -E '^\s+all: ' "$(flink_home "$1")/conf/config.yaml" | head -1 | sed -E 's/^\s+all: //'
+}
+
+# write_conf DIR VERSION CLUSTER ROLE(jm|tm) RPC_PORT REST_PORT PROM_PORT [TM_ID] [SETTINGS(baseline|variant)] [SLOTS]
+write_conf() {
+  local dir=$1 v=$2 cluster=$3 role=$4 rpc=$5 rest=$6 prom=$7 tm_id=${8:-} settings=${9:-baseline} slots=${10:-1}
+  local home
+  home=$(flink_home "$v")
+  mkdir -p "$dir/conf" "$dir/log" "$dir/tmp" "$dir/pid"
+  cp "$home"/conf/log4j*.properties "$dir/conf/"
+  cat >"$dir/conf/config.yaml" <<YAML
+# Written by scripts/lab.sh for $cluster/$role${tm_id:+ ($tm_id)} on Flink $v.
+env.java.opts.all: $(java_opts_all "$v") -Djava.io.tmpdir=$dir/tmp
+env.log.dir: $dir/log
+env.pid.dir: $dir/pid
+io.tmp.dirs: $dir/tmp
+web.tmpdir: $dir/tmp
+high-availability.type: NONE
+jobmanager.rpc.address: 127.0.0.1
+jobmanager.rpc.port: $rpc
+jobmanager.bind-host: 127.0.0.1
+jobmanager.memory.process.size: 1024m
+jobmanager.execution.failover-strategy: region
+rest.address: 127.0.0.1
+rest.bind-address: 127.0.0.1
+rest.port: $rest
+taskmanager.bind-host: 127.0.0.1
+taskmanager.host: 127.0.0.1
+taskmanager.numberOfTaskSlots: $slots
+taskmanager.memory.process.size: 1024m
+taskmanager.memory.segment-size: 32kb
+parallelism.default: 2
+execution.checkpointing.interval: 10s
+metrics.latency.interval: 1000
+metrics.fetcher.update-interval: $fetcher_ms
+metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory
+metrics.reporter.prom.port: "$prom"
+YAML
+  if [ "${v%%.*}" = "1" ]; then
+    echo "cluster.evenly-spread-out-slots: true" >>"$dir/conf/config.yaml"
+  else
+    echo "taskmanager.load-balance.mode: SLOTS" >>"$dir/conf/config.yaml"
+  fi
+  if [ -n "$tm_id" ]; then
+    echo "taskmanager.resource-id: $tm_id" >>"$dir/conf/config.yaml"
+  fi
+  if [ "$settings" = "variant" ]; then
+    # The variant's network tuning. Only keys that take effect on this Flink version:
+    # 2.x silently ignores the classic Netty keys (see ../shared/FLINK-LAB.md).
+    cat >>"$dir/conf/config.yaml" <<YAML
+taskmanager.network.memory.buffer-debloat.enabled: true
+taskmanager.network.memory.buffer-debloat.target: 500ms
+taskmanager.memory.network.fraction: 0.15
+execution.buffer-timeout.interval: 20ms
+YAML
+    if [ "${v%%.*}" = "1" ]; then
+      cat >>"$dir/conf/config.yaml" <<YAML
+taskmanager.network.memory.buffers-per-channel: 4
+taskmanager.network.memory.floating-buffers-per-gate: 16
+taskmanager.network.netty.server.numThreads: 4
+taskmanager.network.netty.client.numThreads: 4
+taskmanager.network.netty.transport: epoll
+YAML
+    fi
+  fi
+}
+
+# start_daemon DIR VERSION (jobmanager|taskmanager)
+start_daemon() {
+  local dir=$1 v=$2 what=$3 home
+  home=$(flink_home "$v")
+  FLINK_CONF_DIR=$dir/conf FLINK_LOG_DIR=$dir/log FLINK_PID_DIR=$dir/pid \
+    "$home/bin/$what.sh" start >"$dir/log/start.out" 2>&1 || die "$what in $dir failed to start: $(cat "$dir/log/start.out")"
+  local pidfile
+  pidfile=$(ls "$dir"/pid/*.pid 2>/dev/null | head -1)
+  [ -n "$pidfile" ] || die "no pid file in $dir/pid"
+  tail -1 "$pidfile" >"$dir/pid.lab"
+}
+
+# start_cluster NAME VERSION RPC REST PROM_BASE "TM_ID:SETTINGS ..." SLOTS
+start_cluster() {
+  local name=$1 v=$2 rpc=$3 rest=$4 prom=$5 tms=$6 slots=$7 cdir=$run/$1 i=1
+  if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$rest/config"; then
+    die "something already answers on 127.0.0.1:$rest (run scripts/lab.sh down first)"
+  fi
+  log "starting cluster $name (Flink $v, REST :$rest)"
+  write_conf "$cdir/jobmanager" "$v" "$name" jm "$rpc" "$rest" "$prom" "" baseline "$slots"
+  start_daemon "$cdir/jobmanager" "$v" jobmanager
+  for spec in $tms; do
+    local id=${spec%%:*} settings=${spec##*:}
+    write_conf "$cdir/$id" "$v" "$name" tm "$rpc" "$rest" "$((prom + i))" "$id" "$settings" "$slots"
+    start_daemon "$cdir/$id" "$v" taskmanager
+    i=$((i + 1))
+  done
+  echo "$rest" >"$cdir/rest.port"
+  echo "$v" >"$cdir/flink.version"
+}
+
+# A small JSON probe in Python (always on this machine; no jq needed).
+rest_json() {
+  python3 - "$@" <<'PY'
+import json, sys, urllib.request
+port, what = sys.argv[1], sys.argv[2]
+def get(path):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=3) as r:
+        return json.load(r)
+try:
+    if what == "tms":
+        print(len(get("/taskmanagers")["taskmanagers"]))
+    elif what == "flowing":
+        jobs = [j for j in get("/jobs/overview")["jobs"] if j["state"] == "RUNNING"]
+        ok = False
+        for j in jobs:
+            detail = get(f"/jobs/{j['jid']}")
+            if any(v["status"] != "RUNNING" for v in detail["vertices"]):
+                continue
+            src = detail["vertices"][0]["id"]
+            m = get(f"/jobs/{j['jid']}/vertices/{src}/subtasks/metrics?get=numRecordsOut&agg=sum")
+            if m and m[0].get("sum", 0) > 0:
+                ok = True
+        print("yes" if ok else "no")
+except Exception as e:
+    print(f"error: {e}")
+PY
+}
+
+wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
+  local deadline=$((SECONDS + $1)) what=$2
+  shift 2
+  until "$@"; do
+    [ $SECONDS -lt $deadline ] || die "timed out after ${wait_s}s waiting for $what"
+    sleep 1
+  done
+}
+
+tms_registered() { [ "$(rest_json "$1" tms)" = "$2" ]; }
+records_flow() { [ "$(rest_json "$1" flowing)" = "yes" ]; }
+
+submit_job() { # submit_job CLUSTER NAME
+  local cdir=$run/$1 v rest home
+  v=$(cat "$cdir/flink.version")
+  rest=$(cat "$cdir/rest.port")
+  home=$(flink_home "$v")
+  log "submitting $2 to $1"
+  FLINK_CONF_DIR=$cdir/jobmanager/conf "$home/bin/flink" run -d -m "127.0.0.1:$rest" \
+    "$lab/job-$v/shuffle-job.jar" "$2" "$rate" >"$cdir/submit.out" 2>&1 ||
+    die "job submission to $1 failed: $(tail -20 "$cdir/submit.out")"
+}
+
+cmd_up() {
+  local v=2.3.0 mixed=0 pair=0
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --flink) v=$2; shift 2 ;;
+      --mixed) mixed=1; shift ;;
+      --pair) pair=1; shift ;;
+      *) die "unknown option $1 (usage: lab.sh up [--flink 1.20.5|2.3.0] [--mixed] [--pair])" ;;
+    esac
+  done
+  case $v in 1.20.5 | 2.3.0) ;; *) die "unsupported Flink version $v (1.20.5 or 2.3.0)" ;; esac
+  [ $mixed = 1 ] || pair=1
+  command -v java >/dev/null || die "java is not installed"
+  command -v javac >/dev/null || die "javac is not installed"
+  mkdir -p "$run"
+  install_flink "$v"
+  build_job "$v"
+  local t0=$SECONDS clusters=()
+  if [ $pair = 1 ]; then
+    start_cluster baseline "$v" 6123 8081 9250 "tm-base-1:baseline tm-base-2:baseline" 1
+    start_cluster variant "$v" 6124 8082 9260 "tm-var-1:variant tm-var-2:variant" 1
+    clusters+=(baseline:8081:2 variant:8082:2)
+  fi
+  if [ $mixed = 1 ]; then
+    start_cluster mixed "$v" 6125 8083 9270 "tm-base-1:baseline tm-base-2:baseline tm-var-1:variant tm-var-2:variant" 1
+    clusters+=(mixed:8083:4)
+  fi
+  for c in "${clusters[@]}"; do
+    IFS=: read -r name port n <<<"$c"
+    wait_for "$wait_s" "$n TaskManagers of $name on :$port" tms_registered "$port" "$n"
+    log "$name: $n TaskManagers registered after $((SECONDS - t0)) s"
+  done
+  for c in "${clusters[@]}"; do
+    IFS=: read -r name port n <<<"$c"
+    # The mixed cluster runs its job over all four TaskManagers.
+    if [ "$name" = mixed ]; then
+      rate_arg=$rate
+      (FLINK_CONF_DIR=$run/mixed/jobmanager/conf "$(flink_home "$v")/bin/flink" run -d -p 4 -m "127.0.0.1:$port" \
+        "$lab/job-$v/shuffle-job.jar" "flinkscope-lab-mixed" "$rate_arg" >"$run/mixed/submit.out" 2>&1) ||
+        die "job submission to mixed failed: $(tail -20 "$run/mixed/submit.out")"
+    else
+      submit_job "$name" "flinkscope-lab-$name"
+    fi
+  done
+  for c in "${clusters[@]}"; do
+    IFS=: read -r name port n <<<"$c"
+    wait_for "$wait_s" "records to flow on $name" records_flow "$port"
+    log "$name: records flow after $((SECONDS - t0)) s"
+  done
+  log "lab is up (Flink $v): $(cmd_status_line)"
+}
+
+cmd_status_line() {
+  local out=""
+  for cdir in "$run"/*/; do
+    [ -f "$cdir/rest.port" ] || continue
+    out+="$(basename "$cdir")=http://127.0.0.1:$(cat "$cdir/rest.port") "
+  done
+  echo "$out"
+}
+
+cmd_status() {
+  local any=0
+  for cdir in "$run"/*/; do
+    [ -f "$cdir/rest.port" ] || continue
+    any=1
+    local rest
+    rest=$(cat "$cdir/rest.port")
+    echo "$(basename "$cdir"): Flink $(cat "$cdir/flink.version"), REST http://127.0.0.1:$rest, TaskManagers registered: $(rest_json "$rest" tms)"
+    for jdir in "$cdir"*/; do
+      [ -f "$jdir/pid.lab" ] || continue
+      local pid state=stopped
+      pid=$(cat "$jdir/pid.lab")
+      kill -0 "$pid" 2>/dev/null && state=running
+      echo "  $(basename "$jdir"): pid $pid $state"
+    done
+  done
+  [ $any = 1 ] || echo "lab is not running"
+}
+
+cmd_down() {
+  local pids=()
+  for f in "$run"/*/*/pid.lab; do
+    [ -f "$f" ] || continue
+    local pid
+    pid=$(cat "$f")
+    # Only signal a process that is still the Flink JVM we started (pids get reused).
+    if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$(dirname "$f")"; then
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid")
+    fi
+  done
+  local deadline=$((SECONDS + 10))
+  for pid in "${pids[@]}"; do
+    while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+  done
+  rm -rf "$run"
+  log "lab is down (${#pids[@]} JVMs stopped)"
+}
+
+case ${1:-} in
+  up) shift; cmd_up "$@" ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  install) install_flink "${2:-2.3.0}"; build_job "${2:-2.3.0}" ;;
+  *) echo "usage: $0 up [--flink 1.20.5|2.3.0] [--mixed] [--pair] | down | status | install [VERSION]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,53 @@
+// The lab's streaming job: a rate-limited generator, a hash shuffle (keyBy) that crosses
+// TaskManagers over Netty, a keyed running sum, and a discarding sink.
+// It compiles against Flink 1.20.x and 2.x (no ParameterTool, which moved package in 2.x).
+//
+// Arguments: <job name> <records per second> [busy-spin micros per record in the keyed stage]
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.ReduceFunction;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.connector.datagen.source.GeneratorFunction;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+
+public class ShuffleJob {
+    public static void main(String[] args) throws Exception {
+        String name = args.length > 0 ? args[0] : "flinkscope-lab-shuffle";
+        double rate = args.length > 1 ? Double.parseDouble(args[1]) : 5000.0;
+        final long spinMicros = args.length > 2 ? Long.parseLong(args[2]) : 0L;
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        DataGeneratorSource<Long> source = new DataGeneratorSource<>(
+                (GeneratorFunction<Long, Long>) index -> index,
+                Long.MAX_VALUE,
+                RateLimiterStrategy.perSecond(rate),
+                Types.LONG);
+
+        env.fromSource(source, WatermarkStrategy.noWatermarks(), "generator")
+                .keyBy(new KeySelector<Long, Long>() {
+                    @Override
+                    public Long getKey(Long value) {
+                        return value % 1024;
+                    }
+                })
+                .reduce(new ReduceFunction<Long>() {
+                    @Override
+                    public Long reduce(Long a, Long b) {
+                        if (spinMicros > 0) {
+                            long until = System.nanoTime() + spinMicros * 1000;
+                            while (System.nanoTime() < until) {
+                                Thread.onSpinWait();
+                            }
+                        }
+                        return a + b;
+                    }
+                })
+                .name("keyed-sum")
+                .sinkTo(new DiscardingSink<>())
+                .name("discard");
+        env.execute(name);
+    }
+}

@@ -1,0 +1,6 @@
+//! Analysis: pure functions over the model (comparisons now; significance, alert rules and
+//! the verdict build on these). No screen, no wire.
+
+pub mod compare;
+
+pub use compare::{Comparison, WindowStats, change_pct, compare_all, window_stats};

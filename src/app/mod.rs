@@ -1,0 +1,245 @@
+//! The app: owns all state, takes events, decides. Rendering reads it; sources feed it.
+
+pub mod health;
+pub mod keymap;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyEvent, KeyEventKind};
+
+use crate::analysis::{self, Comparison};
+use crate::config::Config;
+use crate::event::Event;
+use crate::model::{Group, MetricKey, Panel, Store};
+use crate::sources::{SourceId, SourceKind};
+pub use health::{HealthState, SourceHealth};
+pub use keymap::Action;
+
+/// What the event loop should do after an update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Quit,
+    /// The drill-down opened or closed: sources fetch per-TaskManager rows only while open.
+    SetDetail(bool),
+}
+
+/// The five chart panels, in focus order; the grid is 2 columns (Backpressure spans both).
+pub const PANELS: [Panel; 5] =
+    [Panel::Throughput, Panel::Latency, Panel::Buffers, Panel::CpuMemory, Panel::Backpressure];
+
+pub const SPANS: [Duration; 7] = [
+    Duration::from_secs(60),
+    Duration::from_secs(120),
+    Duration::from_secs(300),
+    Duration::from_secs(600),
+    Duration::from_secs(1800),
+    Duration::from_secs(3600),
+    Duration::from_secs(3 * 3600),
+];
+
+/// How a group is described in the header: its URL and TaskManager pattern.
+#[derive(Debug, Clone)]
+pub struct GroupLabel {
+    pub url: String,
+    pub taskmanagers: Option<String>,
+}
+
+/// What the screen shows: the live store, or a frozen copy while paused.
+#[derive(Debug, Clone)]
+pub struct View {
+    pub store: Store,
+    pub comparisons: BTreeMap<MetricKey, Comparison>,
+    /// "Now" on the store's time axis.
+    pub now: f64,
+}
+
+pub struct App {
+    pub live: View,
+    pub frozen: Option<View>,
+    pub health: BTreeMap<SourceId, SourceHealth>,
+    pub labels: [GroupLabel; 2],
+    pub window: Duration,
+    pub span: Duration,
+    pub focus: usize,
+    pub fullscreen: bool,
+    pub help: bool,
+    pub sort_column: usize,
+    pub quit: bool,
+    started: Instant,
+    now: Instant,
+}
+
+impl App {
+    pub fn new(config: &Config, started: Instant) -> Self {
+        let s = &config.settings;
+        let min_interval = [config.baseline.interval, config.variant.interval]
+            .into_iter()
+            .flatten()
+            .map(|d| d.0)
+            .chain([s.interval.0])
+            .min()
+            .unwrap_or(s.interval.0);
+        let store = Store::with_epoch(started, s.retention.0, min_interval);
+        let mut health = BTreeMap::new();
+        for g in Group::BOTH {
+            let id = SourceId { group: g, kind: SourceKind::FlinkRest };
+            health.insert(id, SourceHealth::new(id.name(), started));
+        }
+        let label = |g: &crate::config::GroupConfig| GroupLabel {
+            url: g.flink.0.clone(),
+            taskmanagers: g.taskmanagers.as_ref().map(|p| p.0.as_str().to_string()),
+        };
+        let comparisons = analysis::compare_all(&store, 0.0, s.window.0.as_secs_f64());
+        App {
+            live: View { store, comparisons, now: 0.0 },
+            frozen: None,
+            health,
+            labels: [label(&config.baseline), label(&config.variant)],
+            window: s.window.0,
+            span: s.chart_span.0,
+            focus: 0,
+            fullscreen: false,
+            help: false,
+            sort_column: 0,
+            quit: false,
+            started,
+            now: started,
+        }
+    }
+
+    pub fn view(&self) -> &View {
+        self.frozen.as_ref().unwrap_or(&self.live)
+    }
+
+    pub fn paused(&self) -> bool {
+        self.frozen.is_some()
+    }
+
+    pub fn focused_panel(&self) -> Panel {
+        PANELS[self.focus]
+    }
+
+    pub fn now(&self) -> Instant {
+        self.now
+    }
+
+    /// Seconds since start: how long the app has observed.
+    pub fn observed(&self) -> Duration {
+        self.now.saturating_duration_since(self.started)
+    }
+
+    pub fn update(&mut self, event: Event) -> Option<Command> {
+        match event {
+            Event::Key(key) => self.on_key(key),
+            Event::Tick | Event::Resize => {
+                self.now = Instant::now();
+                self.refresh_view();
+                None
+            }
+            Event::Sample(id, result) => {
+                self.on_sample(id, result, Instant::now());
+                None
+            }
+            Event::Quit => {
+                self.quit = true;
+                Some(Command::Quit)
+            }
+        }
+    }
+
+    /// Takes one source result observed at `now` (split out for tests with a fixed clock).
+    pub fn on_sample(
+        &mut self,
+        id: SourceId,
+        result: Result<crate::model::Batch, crate::sources::SourceError>,
+        now: Instant,
+    ) {
+        self.now = self.now.max(now);
+        let health = self.health.entry(id).or_insert_with(|| SourceHealth::new(id.name(), self.started));
+        match result {
+            Ok(batch) => {
+                health.ok(batch.fresh, batch.at, batch.refresh_interval);
+                self.live.store.ingest(id.group, batch);
+            }
+            Err(e) => {
+                health.failed(now, e.to_string());
+                self.live.store.gap(id.group, now);
+            }
+        }
+        self.refresh_view();
+    }
+
+    fn refresh_view(&mut self) {
+        let now = self.live.store.t(self.now);
+        self.live.now = now;
+        self.live.comparisons = analysis::compare_all(&self.live.store, now, self.window.as_secs_f64());
+    }
+
+    pub fn health_of(&self, group: Group) -> HealthState {
+        let id = SourceId { group, kind: SourceKind::FlinkRest };
+        self.health.get(&id).map(|h| h.state(self.now)).unwrap_or(HealthState::Waiting)
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Option<Command> {
+        // Key repeats and releases never act (some terminals report both).
+        if key.kind != KeyEventKind::Press {
+            return None;
+        }
+        let action = keymap::action_for(&key)?;
+        if self.help && !matches!(action, Action::Help | Action::Back | Action::Quit) {
+            return None;
+        }
+        self.act(action)
+    }
+
+    pub fn act(&mut self, action: Action) -> Option<Command> {
+        match action {
+            Action::Quit => {
+                self.quit = true;
+                return Some(Command::Quit);
+            }
+            Action::Help => self.help = !self.help,
+            Action::Pause => {
+                self.frozen = match self.frozen {
+                    Some(_) => None,
+                    None => Some(self.live.clone()),
+                }
+            }
+            Action::WidenSpan => self.span = next_span(self.span, true),
+            Action::NarrowSpan => self.span = next_span(self.span, false),
+            Action::FocusNext => self.focus = (self.focus + 1) % PANELS.len(),
+            Action::FocusPrev => self.focus = (self.focus + PANELS.len() - 1) % PANELS.len(),
+            Action::FocusLeft | Action::FocusRight if self.focus < 4 => self.focus ^= 1,
+            Action::FocusLeft | Action::FocusRight => {}
+            Action::FocusUp => self.focus = if self.focus == 4 { 2 } else { self.focus.saturating_sub(2) },
+            Action::FocusDown => self.focus = (self.focus + 2).min(4),
+            Action::Open if !self.fullscreen => {
+                self.fullscreen = true;
+                self.sort_column = 0;
+                return Some(Command::SetDetail(true));
+            }
+            Action::Open => {}
+            Action::Back if self.help => self.help = false,
+            Action::Back if self.fullscreen => {
+                self.fullscreen = false;
+                return Some(Command::SetDetail(false));
+            }
+            Action::Back => {}
+            Action::SortNext if self.fullscreen => self.sort_column += 1,
+            Action::SortNext => {}
+        }
+        None
+    }
+}
+
+fn next_span(current: Duration, wider: bool) -> Duration {
+    if wider {
+        SPANS.iter().copied().find(|s| *s > current).unwrap_or(*SPANS.last().expect("spans"))
+    } else {
+        SPANS.iter().rev().copied().find(|s| *s < current).unwrap_or(SPANS[0])
+    }
+}
+
+#[cfg(test)]
+mod tests;

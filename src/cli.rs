@@ -1,0 +1,162 @@
+//! The command line. Every flag overrides the config file's value.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{self, ConfigError, GroupConfig, Loaded, RestUrl, TmPattern};
+
+const ABOUT: &str =
+    "Watch a baseline and a variant group of Flink TaskManagers side by side during a network-tuning canary.";
+
+const AFTER_HELP: &str = "\
+WHAT TO WATCH (one of):
+  two clusters:     flinkscope --baseline http://127.0.0.1:8081 --variant http://127.0.0.1:8082
+  one cluster split by TaskManager id:
+                    flinkscope --flink http://127.0.0.1:8083 --baseline-tm '^tm-base' --variant-tm '^tm-var'
+  a config file:    flinkscope --config flinkscope.toml   (see config.example.toml)
+Without --config, ./flinkscope.toml is read if present, then $XDG_CONFIG_HOME/flinkscope/config.toml.
+Credentials and TLS (basic auth, bearer token, CA bundle, client certificate) are set per group in the
+config file; secrets come from files or environment variables, never from the command line.
+
+LOGS go to a file, never to the screen: --log-file, else $XDG_STATE_HOME/flinkscope/flinkscope.log
+(~/.local/state/flinkscope/flinkscope.log). RUST_LOG sets the level (default info).
+
+EXIT CODES: 0 ok, 2 usage or config error, 3 runtime error (e.g. no terminal).";
+
+#[derive(Debug, Parser)]
+#[command(name = "flinkscope", version, about = ABOUT, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub watch: WatchArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Poll for a while without a screen and print one JSON document (format: README "Snapshot format").
+    Snapshot {
+        /// How long to poll before printing.
+        #[arg(long, default_value = "20s", value_parser = parse_duration)]
+        duration: Duration,
+    },
+}
+
+#[derive(Debug, Args, Default)]
+pub struct WatchArgs {
+    /// Config file (TOML). Default: ./flinkscope.toml, then $XDG_CONFIG_HOME/flinkscope/config.toml.
+    #[arg(short, long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// REST URL of the baseline cluster's JobManager (pair mode).
+    #[arg(long, global = true, value_name = "URL", value_parser = parse_url)]
+    pub baseline: Option<RestUrl>,
+    /// REST URL of the variant cluster's JobManager (pair mode).
+    #[arg(long, global = true, value_name = "URL", value_parser = parse_url)]
+    pub variant: Option<RestUrl>,
+    /// REST URL of one cluster holding both groups (split mode; needs --baseline-tm and --variant-tm).
+    #[arg(long, global = true, value_name = "URL", value_parser = parse_url, conflicts_with_all = ["baseline", "variant"])]
+    pub flink: Option<RestUrl>,
+    /// Regex on TaskManager ids that selects the baseline group (e.g. '^tm-base').
+    #[arg(long, global = true, value_name = "REGEX", value_parser = parse_pattern)]
+    pub baseline_tm: Option<TmPattern>,
+    /// Regex on TaskManager ids that selects the variant group (e.g. '^tm-var').
+    #[arg(long, global = true, value_name = "REGEX", value_parser = parse_pattern)]
+    pub variant_tm: Option<TmPattern>,
+    /// Poll interval of every source (default 1s).
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    pub interval: Option<Duration>,
+    /// Comparison window for means and % change (default 5m).
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    pub window: Option<Duration>,
+    /// How long samples are kept in memory (default 1h).
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    pub retention: Option<Duration>,
+    /// Colour theme: default, light, or a path to a theme TOML file. NO_COLOR turns colours off.
+    #[arg(long, global = true, value_name = "NAME|FILE")]
+    pub theme: Option<String>,
+    /// Ignore HTTP_PROXY/HTTPS_PROXY/ALL_PROXY for every source.
+    #[arg(long, global = true)]
+    pub no_proxy: bool,
+    /// Log file (default $XDG_STATE_HOME/flinkscope/flinkscope.log).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    config::parse_duration(s)
+}
+fn parse_url(s: &str) -> Result<RestUrl, String> {
+    RestUrl::new(s)
+}
+fn parse_pattern(s: &str) -> Result<TmPattern, String> {
+    TmPattern::new(s)
+}
+
+impl WatchArgs {
+    /// Lays the flags over what the config file said.
+    pub fn apply(&self, mut loaded: Loaded) -> Result<Loaded, ConfigError> {
+        let s = &mut loaded.settings;
+        if let Some(d) = self.interval {
+            s.interval = config::Dur(d);
+        }
+        if let Some(d) = self.window {
+            s.window = config::Dur(d);
+        }
+        if let Some(d) = self.retention {
+            s.retention = config::Dur(d);
+        }
+        if let Some(t) = &self.theme {
+            s.theme = t.clone();
+        }
+        if let Some(p) = &self.log_file {
+            s.log_file = Some(p.clone());
+        }
+        if self.no_proxy {
+            s.http.no_proxy = true;
+        }
+        if self.flink.is_none()
+            && (self.baseline_tm.is_some() || self.variant_tm.is_some())
+            && self.baseline.is_none()
+            && self.variant.is_none()
+            && loaded.baseline.is_none()
+        {
+            return Err(ConfigError::Invalid(
+                "--baseline-tm/--variant-tm need --flink URL (or --baseline/--variant)".into(),
+            ));
+        }
+        if let Some(url) = &self.flink {
+            let (Some(b), Some(v)) = (&self.baseline_tm, &self.variant_tm) else {
+                return Err(ConfigError::Invalid(
+                    "--flink needs both --baseline-tm REGEX and --variant-tm REGEX".into(),
+                ));
+            };
+            loaded.baseline = Some(GroupConfig { taskmanagers: Some(b.clone()), ..GroupConfig::new(url.clone()) });
+            loaded.variant = Some(GroupConfig { taskmanagers: Some(v.clone()), ..GroupConfig::new(url.clone()) });
+        } else {
+            if let Some(url) = &self.baseline {
+                loaded.baseline = Some(override_url(loaded.baseline.take(), url));
+            }
+            if let Some(url) = &self.variant {
+                loaded.variant = Some(override_url(loaded.variant.take(), url));
+            }
+            if let (Some(p), Some(g)) = (&self.baseline_tm, loaded.baseline.as_mut()) {
+                g.taskmanagers = Some(p.clone());
+            }
+            if let (Some(p), Some(g)) = (&self.variant_tm, loaded.variant.as_mut()) {
+                g.taskmanagers = Some(p.clone());
+            }
+        }
+        Ok(loaded)
+    }
+}
+
+/// A URL from the command line replaces the file's URL but keeps its auth/TLS settings
+/// only when it points at the same endpoint; credentials never follow a URL elsewhere.
+fn override_url(from_file: Option<GroupConfig>, url: &RestUrl) -> GroupConfig {
+    match from_file {
+        Some(g) if &g.flink == url => g,
+        _ => GroupConfig::new(url.clone()),
+    }
+}

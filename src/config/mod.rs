@@ -1,0 +1,292 @@
+//! What to watch and how: the config file, merged with the command line.
+//!
+//! The file is TOML; unknown keys and bad values fail with the key and its line (serde's
+//! `deny_unknown_fields` plus value types that validate while parsing, see `values`).
+//! `config.example.toml` documents every key and parses to `Config::default()` plus the
+//! lab's two groups (a test checks this).
+
+mod values;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+pub use values::{ByteSize, Dur, RestUrl, TmPattern, parse_bytes, parse_duration};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Settings that are not about one group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// How often each source is polled (a group may override it).
+    pub interval: Dur,
+    /// The comparison window: means and % change are computed over it.
+    pub window: Dur,
+    /// How long samples are kept in memory (bounds the ring buffers).
+    pub retention: Dur,
+    /// The time span the charts show at start (`+`/`-` change it).
+    pub chart_span: Dur,
+    /// A theme name from themes/ ("default", "light") or a path to a theme file.
+    pub theme: String,
+    /// Where logs go; never to the screen.
+    pub log_file: Option<PathBuf>,
+    pub http: HttpSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            interval: Dur(Duration::from_secs(1)),
+            window: Dur(Duration::from_secs(300)),
+            retention: Dur(Duration::from_secs(3600)),
+            chart_span: Dur(Duration::from_secs(300)),
+            theme: "default".into(),
+            log_file: None,
+            http: HttpSettings::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct HttpSettings {
+    pub connect_timeout: Dur,
+    /// Total time for one request, body included (a trickling server is cut off here).
+    pub request_timeout: Dur,
+    pub max_body: ByteSize,
+    /// Ignore HTTP(S)_PROXY variables.
+    pub no_proxy: bool,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            connect_timeout: Dur(Duration::from_secs(2)),
+            request_timeout: Dur(Duration::from_secs(5)),
+            max_body: ByteSize(16 << 20),
+            no_proxy: false,
+        }
+    }
+}
+
+/// One group of TaskManagers: a whole cluster, or the TaskManagers of a cluster whose id
+/// matches `taskmanagers`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct GroupConfig {
+    pub flink: RestUrl,
+    #[serde(default)]
+    pub taskmanagers: Option<TmPattern>,
+    #[serde(default)]
+    pub interval: Option<Dur>,
+    #[serde(default)]
+    pub auth: AuthConfig,
+    #[serde(default)]
+    pub tls: TlsConfig,
+}
+
+impl GroupConfig {
+    pub fn new(flink: RestUrl) -> Self {
+        GroupConfig {
+            flink,
+            taskmanagers: None,
+            interval: None,
+            auth: AuthConfig::default(),
+            tls: TlsConfig::default(),
+        }
+    }
+}
+
+/// Credentials for a Flink REST endpoint behind a proxy. Secrets come from files or
+/// environment variables, never from the command line or the config file itself.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AuthConfig {
+    pub user: Option<String>,
+    pub password_file: Option<PathBuf>,
+    pub password_env: Option<String>,
+    pub token_file: Option<PathBuf>,
+    pub token_env: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TlsConfig {
+    /// PEM bundle of CAs to trust in addition to the system's.
+    pub ca_file: Option<PathBuf>,
+    /// PEM client certificate (chain) and its PEM private key, for mutual TLS.
+    pub cert_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
+}
+
+/// The file as written: every key optional, every unknown key an error with its line.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct FileConfig {
+    interval: Option<Dur>,
+    window: Option<Dur>,
+    retention: Option<Dur>,
+    chart_span: Option<Dur>,
+    theme: Option<String>,
+    log_file: Option<PathBuf>,
+    http: Option<HttpSettings>,
+    baseline: Option<GroupConfig>,
+    variant: Option<GroupConfig>,
+}
+
+impl FileConfig {
+    fn settings(&self) -> Settings {
+        let d = Settings::default();
+        Settings {
+            interval: self.interval.unwrap_or(d.interval),
+            window: self.window.unwrap_or(d.window),
+            retention: self.retention.unwrap_or(d.retention),
+            chart_span: self.chart_span.unwrap_or(d.chart_span),
+            theme: self.theme.clone().unwrap_or(d.theme),
+            log_file: self.log_file.clone(),
+            http: self.http.clone().unwrap_or(d.http),
+        }
+    }
+}
+
+/// Everything flinkscope needs to run, after file and command line are merged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub settings: Settings,
+    pub baseline: GroupConfig,
+    pub variant: GroupConfig,
+}
+
+/// The groups as given (before checks that both are present).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Loaded {
+    pub settings: Settings,
+    pub baseline: Option<GroupConfig>,
+    pub variant: Option<GroupConfig>,
+    pub path: Option<PathBuf>,
+}
+
+/// Parses config text. Relative paths resolve from `dir` (the file's folder).
+pub fn parse(text: &str, path: &Path) -> Result<Loaded, ConfigError> {
+    let file: FileConfig =
+        toml::from_str(text).map_err(|e| ConfigError::Parse { path: path.to_path_buf(), message: e.to_string() })?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut loaded =
+        Loaded { settings: file.settings(), baseline: file.baseline, variant: file.variant, path: Some(path.into()) };
+    if let Some(p) = loaded.settings.log_file.as_mut() {
+        *p = resolve(&dir, p);
+    }
+    for g in [loaded.baseline.as_mut(), loaded.variant.as_mut()].into_iter().flatten() {
+        for p in [
+            &mut g.auth.password_file,
+            &mut g.auth.token_file,
+            &mut g.tls.ca_file,
+            &mut g.tls.cert_file,
+            &mut g.tls.key_file,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *p = resolve(&dir, p);
+        }
+    }
+    Ok(loaded)
+}
+
+fn resolve(dir: &Path, p: &Path) -> PathBuf {
+    if p.is_absolute() { p.to_path_buf() } else { dir.join(p) }
+}
+
+/// Reads the config file: the one given, else ./flinkscope.toml, else
+/// $XDG_CONFIG_HOME/flinkscope/config.toml (~/.config/...). No file is fine: flags may say it all.
+pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
+    let path = match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None => default_paths().into_iter().find(|p| p.is_file()),
+    };
+    let Some(path) = path else { return Ok(Loaded::default()) };
+    let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+    parse(&text, &path)
+}
+
+pub fn default_paths() -> Vec<PathBuf> {
+    let mut paths = vec![PathBuf::from("flinkscope.toml")];
+    let xdg = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
+    if let Some(dir) = xdg {
+        paths.push(dir.join("flinkscope").join("config.toml"));
+    }
+    paths
+}
+
+impl Loaded {
+    /// Both groups must be known by now.
+    pub fn finish(self) -> Result<Config, ConfigError> {
+        let hint = "say what to watch: --baseline URL --variant URL, or --flink URL --baseline-tm REGEX --variant-tm REGEX, or a config file with [baseline] and [variant]";
+        let baseline = self.baseline.ok_or_else(|| ConfigError::Invalid(format!("no baseline group: {hint}")))?;
+        let variant = self.variant.ok_or_else(|| ConfigError::Invalid(format!("no variant group: {hint}")))?;
+        for (name, g) in [("baseline", &baseline), ("variant", &variant)] {
+            check_group(name, g)?;
+        }
+        if baseline.flink == variant.flink && (baseline.taskmanagers.is_none() || variant.taskmanagers.is_none()) {
+            return Err(ConfigError::Invalid(format!(
+                "baseline and variant both watch {} without a TaskManager regex for each: give [baseline] and [variant] a `taskmanagers` pattern (or --baseline-tm/--variant-tm)",
+                baseline.flink
+            )));
+        }
+        if self.settings.window.0 > self.settings.retention.0 {
+            return Err(ConfigError::Invalid(format!(
+                "window ({}) is longer than retention ({}): samples would be gone before they are compared",
+                humantime::format_duration(self.settings.window.0),
+                humantime::format_duration(self.settings.retention.0)
+            )));
+        }
+        Ok(Config { settings: self.settings, baseline, variant })
+    }
+}
+
+fn check_group(name: &str, g: &GroupConfig) -> Result<(), ConfigError> {
+    let a = &g.auth;
+    let basic = a.user.is_some() || a.password_file.is_some() || a.password_env.is_some();
+    let bearer = a.token_file.is_some() || a.token_env.is_some();
+    if basic && bearer {
+        return Err(ConfigError::Invalid(format!("[{name}.auth]: use either user/password-* or token-*, not both")));
+    }
+    if basic && a.user.is_none() {
+        return Err(ConfigError::Invalid(format!("[{name}.auth]: password-file/password-env need `user`")));
+    }
+    if basic && a.password_file.is_some() == a.password_env.is_some() {
+        return Err(ConfigError::Invalid(format!("[{name}.auth]: give exactly one of password-file or password-env")));
+    }
+    if bearer && a.token_file.is_some() == a.token_env.is_some() {
+        return Err(ConfigError::Invalid(format!("[{name}.auth]: give exactly one of token-file or token-env")));
+    }
+    if g.tls.cert_file.is_some() != g.tls.key_file.is_some() {
+        return Err(ConfigError::Invalid(format!("[{name}.tls]: cert-file and key-file go together")));
+    }
+    if (bearer || basic || g.tls.cert_file.is_some()) && g.flink.0.starts_with("http://") && !is_loopback(&g.flink) {
+        tracing::warn!(group = name, "credentials are sent over plain http to {}", g.flink);
+    }
+    Ok(())
+}
+
+fn is_loopback(url: &RestUrl) -> bool {
+    url::Url::parse(&url.0)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| h == "127.0.0.1" || h == "localhost" || h == "[::1]"))
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,17 @@
+//! Everything the event loop reacts to arrives as one of these, on one channel.
+
+use crate::model::Batch;
+use crate::sources::{SourceError, SourceId};
+
+#[derive(Debug)]
+pub enum Event {
+    /// A key press (repeats and releases are filtered out before they get here).
+    Key(crossterm::event::KeyEvent),
+    Resize,
+    /// Time to redraw (and to re-evaluate staleness).
+    Tick,
+    /// One poll's result from a source.
+    Sample(SourceId, Result<Batch, SourceError>),
+    /// SIGTERM, SIGHUP or SIGINT: leave cleanly.
+    Quit,
+}

@@ -1,0 +1,19 @@
+//! flinkscope: a terminal dashboard that compares a baseline and a variant group of Flink
+//! TaskManagers during a network-tuning canary.
+//!
+//! Data flows one way: `sources` (async pollers) → `event` channel → `app` (state, keys)
+//! → `model` (ring buffers) → `analysis` (pure comparisons) → `ui` (pure rendering).
+
+pub mod analysis;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod event;
+pub mod logging;
+pub mod model;
+pub mod run;
+pub mod sanitize;
+pub mod snapshot;
+pub mod sources;
+pub mod tui;
+pub mod ui;

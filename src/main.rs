@@ -1,0 +1,78 @@
+//! flinkscope's entry point: errors become exit codes here (0 ok, 2 usage/config, 3 runtime);
+//! exit code 1 is never produced by an unhandled error (`check` will use it for FAIL).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use flinkscope::cli::{Cli, Command};
+use flinkscope::{config, logging, run, snapshot, ui};
+
+fn main() -> ExitCode {
+    if let Err(e) = color_eyre::install() {
+        eprintln!("flinkscope: {e}");
+    }
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let config =
+        match config::load(cli.watch.config.as_deref()).and_then(|l| cli.watch.apply(l)).and_then(|l| l.finish()) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("flinkscope: {e}");
+                return ExitCode::from(2);
+            }
+        };
+    let log_path = config.settings.log_file.clone().unwrap_or_else(logging::default_path);
+    let _log_guard = match logging::init(&log_path) {
+        Ok(g) => Some(g),
+        Err(e) => {
+            eprintln!("flinkscope: cannot open log file {}: {e} (use --log-file)", log_path.display());
+            return ExitCode::from(2);
+        }
+    };
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), ?config.baseline.flink, ?config.variant.flink, "starting");
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("flinkscope: cannot start the runtime: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    match cli.command {
+        Some(Command::Snapshot { duration }) => {
+            let doc = runtime.block_on(snapshot::take(&config, duration));
+            match serde_json::to_string_pretty(&doc) {
+                Ok(s) => {
+                    println!("{s}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("flinkscope: cannot write the snapshot: {e}");
+                    ExitCode::from(3)
+                }
+            }
+        }
+        None => {
+            let theme = match ui::Theme::load(&config.settings.theme) {
+                Ok(t) => t.respecting_no_color(),
+                Err(e) => {
+                    eprintln!("flinkscope: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match runtime.block_on(run::dashboard(config, theme)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    tracing::error!(error = %e, "dashboard failed");
+                    eprintln!("flinkscope: {e}");
+                    ExitCode::from(3)
+                }
+            }
+        }
+    }
+}

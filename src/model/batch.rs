@@ -1,0 +1,64 @@
+//! What a source sends after one poll: owned values, no references into the wire format.
+
+use std::time::{Duration, Instant};
+
+use super::MetricKey;
+
+/// A cumulative counter summed over a group (CPU time, GC time), turned into a rate by
+/// the store: rate = delta / dt * scale.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Counter {
+    pub key: MetricKey,
+    pub total: f64,
+    pub scale: f64,
+}
+
+/// The job a group runs, as the source understood it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct JobStatus {
+    pub id: String,
+    /// Cleaned of control characters by the source.
+    pub name: String,
+    /// Derived from the vertices' task states, e.g. "RUNNING", "SCHEDULED 2/4", "RESTARTING".
+    pub state: String,
+}
+
+/// Per-TaskManager values for the drill-down table.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TmRow {
+    pub id: String,
+    pub values: Vec<(MetricKey, Option<f64>)>,
+}
+
+impl TmRow {
+    pub fn get(&self, key: MetricKey) -> Option<f64> {
+        self.values.iter().find(|(k, _)| *k == key).and_then(|(_, v)| *v)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    /// When the values were current.
+    pub at: Instant,
+    /// False when Flink's metric fetcher has not refreshed since the last poll: the values
+    /// repeat and are not new samples (job state and TaskManagers still update).
+    pub fresh: bool,
+    /// `None` is "no data" for that metric (e.g. a job without latency markers).
+    pub gauges: Vec<(MetricKey, Option<f64>)>,
+    pub counters: Vec<Counter>,
+    /// Identity of the set of TaskManagers the counters were summed over: rates are only
+    /// formed between batches of the same epoch.
+    pub epoch: u64,
+    pub taskmanagers: Vec<String>,
+    pub job: Option<JobStatus>,
+    pub per_tm: Vec<TmRow>,
+    pub flink_version: Option<String>,
+    /// How often the values can change (Flink's metrics.fetcher.update-interval).
+    pub refresh_interval: Duration,
+}
+
+impl Batch {
+    pub fn gauge(&self, key: MetricKey) -> Option<f64> {
+        self.gauges.iter().find(|(k, _)| *k == key).and_then(|(_, v)| *v)
+    }
+}

@@ -1,0 +1,119 @@
+//! The metric keys every source fills and every panel reads, in Flink's words.
+
+use serde::Serialize;
+
+/// What kind of number a metric is; decides formatting and how a group figure is formed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Records per second.
+    PerSecond,
+    BytesPerSecond,
+    Bytes,
+    /// A 0..1 fraction (pool usage); drawn as a percentage.
+    Ratio,
+    /// Already a percentage (Flink's RequestedMemoryUsage).
+    Percent,
+    Millis,
+    /// Milliseconds per second (backpressure/busy/idle timers, GC time).
+    MillisPerSecond,
+    Cores,
+    Count,
+    /// Memory segments (Netty buffers).
+    Segments,
+    /// Vertex backpressure level: 0 ok, 1 low, 2 high.
+    Level,
+}
+
+/// The dashboard panel a metric belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Panel {
+    Throughput,
+    Latency,
+    Buffers,
+    CpuMemory,
+    Backpressure,
+    Health,
+}
+
+macro_rules! metric_keys {
+    ($( $variant:ident => $key:literal, $label:literal, $unit:ident, $panel:ident; )*) => {
+        /// One per-group metric. `as_str` is the key in the snapshot JSON.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        pub enum MetricKey { $( #[serde(rename = $key)] $variant, )* }
+
+        impl MetricKey {
+            pub const ALL: &'static [MetricKey] = &[ $( MetricKey::$variant, )* ];
+            pub fn as_str(self) -> &'static str { match self { $( MetricKey::$variant => $key, )* } }
+            pub fn label(self) -> &'static str { match self { $( MetricKey::$variant => $label, )* } }
+            pub fn unit(self) -> Unit { match self { $( MetricKey::$variant => Unit::$unit, )* } }
+            pub fn panel(self) -> Panel { match self { $( MetricKey::$variant => Panel::$panel, )* } }
+        }
+    };
+}
+
+metric_keys! {
+    RecordsInPerS => "records_in_per_s", "records in/s", PerSecond, Throughput;
+    RecordsOutPerS => "records_out_per_s", "records out/s", PerSecond, Throughput;
+    BytesInPerS => "bytes_in_per_s", "bytes in/s", BytesPerSecond, Throughput;
+    BytesOutPerS => "bytes_out_per_s", "bytes out/s", BytesPerSecond, Throughput;
+    RemoteBytesInPerS => "remote_bytes_in_per_s", "remote in/s", BytesPerSecond, Throughput;
+    LatencyP50Ms => "latency_p50_ms", "p50", Millis, Latency;
+    LatencyP95Ms => "latency_p95_ms", "p95", Millis, Latency;
+    LatencyP99Ms => "latency_p99_ms", "p99", Millis, Latency;
+    InPoolUsage => "in_pool_usage", "in pool", Ratio, Buffers;
+    OutPoolUsage => "out_pool_usage", "out pool", Ratio, Buffers;
+    FloatingBuffersUsage => "floating_buffers_usage", "floating", Ratio, Buffers;
+    ExclusiveBuffersUsage => "exclusive_buffers_usage", "exclusive", Ratio, Buffers;
+    NettyUsedSegments => "netty_used_segments", "netty used", Segments, Buffers;
+    NettyAvailableSegments => "netty_available_segments", "netty avail", Segments, Buffers;
+    RequestedMemoryUsage => "requested_memory_usage_pct", "requested", Percent, Buffers;
+    CpuCores => "cpu_cores", "cpu cores/TM", Cores, CpuMemory;
+    HeapUsedBytes => "heap_used_bytes", "heap/TM", Bytes, CpuMemory;
+    DirectUsedBytes => "direct_used_bytes", "direct/TM", Bytes, CpuMemory;
+    GcMsPerS => "gc_ms_per_s", "GC ms/s", MillisPerSecond, CpuMemory;
+    BackpressuredMsPerS => "backpressured_ms_per_s", "backpressured", MillisPerSecond, Backpressure;
+    BusyMsPerS => "busy_ms_per_s", "busy", MillisPerSecond, Backpressure;
+    IdleMsPerS => "idle_ms_per_s", "idle", MillisPerSecond, Backpressure;
+    BackpressureLevel => "backpressure_level", "level", Level, Backpressure;
+    Restarts => "restarts", "restarts", Count, Health;
+    CheckpointsCompleted => "checkpoints_completed", "checkpoints ok", Count, Health;
+    CheckpointsFailed => "checkpoints_failed", "checkpoints failed", Count, Health;
+    TaskManagers => "taskmanagers", "TaskManagers", Count, Health;
+}
+
+impl MetricKey {
+    /// The metrics a panel shows, in display order; the first is the one its chart draws.
+    pub fn of_panel(panel: Panel) -> impl Iterator<Item = MetricKey> {
+        Self::ALL.iter().copied().filter(move |k| k.panel() == panel)
+    }
+
+    /// Cumulative counts: the snapshot reports their increase within the window as `delta`.
+    pub fn is_cumulative(self) -> bool {
+        matches!(self, MetricKey::Restarts | MetricKey::CheckpointsCompleted | MetricKey::CheckpointsFailed)
+    }
+
+    pub fn parse(s: &str) -> Option<MetricKey> {
+        Self::ALL.iter().copied().find(|k| k.as_str() == s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_and_round_trip() {
+        let mut seen = std::collections::HashSet::new();
+        for k in MetricKey::ALL {
+            assert!(seen.insert(k.as_str()), "duplicate key {}", k.as_str());
+            assert_eq!(MetricKey::parse(k.as_str()), Some(*k));
+        }
+    }
+
+    #[test]
+    fn every_chart_panel_has_metrics() {
+        for p in [Panel::Throughput, Panel::Latency, Panel::Buffers, Panel::CpuMemory, Panel::Backpressure] {
+            assert!(MetricKey::of_panel(p).count() >= 3, "{p:?}");
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! The model: time series in ring buffers, HDR histograms, baseline and variant groups.
+//! It knows no screen and no wire.
+
+pub mod batch;
+pub mod latency;
+pub mod metric;
+pub mod rate;
+pub mod series;
+pub mod store;
+
+pub use batch::{Batch, Counter, JobStatus, TmRow};
+pub use metric::{MetricKey, Panel, Unit};
+pub use series::Series;
+pub use store::{GroupData, Store};
+
+/// The two groups a canary compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Group {
+    Baseline,
+    Variant,
+}
+
+impl Group {
+    pub const BOTH: [Group; 2] = [Group::Baseline, Group::Variant];
+
+    pub fn index(self) -> usize {
+        match self {
+            Group::Baseline => 0,
+            Group::Variant => 1,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Group::Baseline => "baseline",
+            Group::Variant => "variant",
+        }
+    }
+}

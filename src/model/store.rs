@@ -1,0 +1,185 @@
+//! The store: per group and metric, a bounded time series; latency histograms; the latest
+//! TaskManagers and job state. Only the event loop writes to it.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use super::batch::{Batch, JobStatus, TmRow};
+use super::latency::WindowedHistogram;
+use super::rate::RateTracker;
+use super::series::Series;
+use super::{Group, MetricKey, Unit};
+
+#[derive(Debug, Clone)]
+pub struct GroupData {
+    pub series: BTreeMap<MetricKey, Series>,
+    pub latency: BTreeMap<MetricKey, WindowedHistogram>,
+    rates: BTreeMap<MetricKey, RateTracker>,
+    pub taskmanagers: Vec<String>,
+    pub job: Option<JobStatus>,
+    pub per_tm: Vec<TmRow>,
+    pub flink_version: Option<String>,
+    pub refresh_interval: Option<Duration>,
+}
+
+impl GroupData {
+    fn new(capacity: usize, retention_s: f64) -> Self {
+        GroupData {
+            series: MetricKey::ALL.iter().map(|k| (*k, Series::new(capacity))).collect(),
+            latency: MetricKey::ALL
+                .iter()
+                .filter(|k| k.unit() == Unit::Millis)
+                .map(|k| (*k, WindowedHistogram::new(retention_s)))
+                .collect(),
+            rates: BTreeMap::new(),
+            taskmanagers: Vec::new(),
+            job: None,
+            per_tm: Vec::new(),
+            flink_version: None,
+            refresh_interval: None,
+        }
+    }
+
+    pub fn series(&self, key: MetricKey) -> &Series {
+        &self.series[&key]
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    epoch: Instant,
+    retention: Duration,
+    groups: [GroupData; 2],
+}
+
+impl Store {
+    /// `min_interval` is the fastest poll interval: with retention it bounds every buffer.
+    pub fn new(retention: Duration, min_interval: Duration) -> Self {
+        Self::with_epoch(Instant::now(), retention, min_interval)
+    }
+
+    pub fn with_epoch(epoch: Instant, retention: Duration, min_interval: Duration) -> Self {
+        let capacity = (retention.as_secs_f64() / min_interval.as_secs_f64().max(0.05)).ceil() as usize + 16;
+        let capacity = capacity.min(1_000_000);
+        let r = retention.as_secs_f64();
+        Store { epoch, retention, groups: [GroupData::new(capacity, r), GroupData::new(capacity, r)] }
+    }
+
+    /// Seconds since the store began; the time axis of every series.
+    pub fn t(&self, at: Instant) -> f64 {
+        at.saturating_duration_since(self.epoch).as_secs_f64()
+    }
+
+    pub fn group(&self, g: Group) -> &GroupData {
+        &self.groups[g.index()]
+    }
+
+    /// Takes one poll's results. Repeated (not fresh) values update the TaskManager list and
+    /// job state only: they are not new samples.
+    pub fn ingest(&mut self, group: Group, batch: Batch) {
+        let t = self.t(batch.at);
+        let g = &mut self.groups[group.index()];
+        g.taskmanagers = batch.taskmanagers;
+        g.job = batch.job;
+        g.flink_version = batch.flink_version.or(g.flink_version.take());
+        g.refresh_interval = Some(batch.refresh_interval);
+        if !batch.per_tm.is_empty() {
+            g.per_tm = batch.per_tm;
+        }
+        if !batch.fresh {
+            return;
+        }
+        for (key, value) in batch.gauges {
+            g.series.get_mut(&key).expect("every key has a series").push(t, value);
+            if let (Some(v), Some(h)) = (value, g.latency.get_mut(&key)) {
+                h.record(t, v);
+            }
+        }
+        for c in batch.counters {
+            let rate = g.rates.entry(c.key).or_default().update(t, c.total, batch.epoch).map(|r| r * c.scale);
+            // The first reading after a reset has no rate yet: that is a gap, not a zero.
+            g.series.get_mut(&c.key).expect("every key has a series").push(t, rate);
+        }
+        self.prune(t);
+    }
+
+    /// A failed poll: a gap in every series of the group, and rates restart.
+    pub fn gap(&mut self, group: Group, at: Instant) {
+        let t = self.t(at);
+        let g = &mut self.groups[group.index()];
+        for s in g.series.values_mut() {
+            s.push(t, None);
+        }
+        for r in g.rates.values_mut() {
+            r.reset();
+        }
+    }
+
+    fn prune(&mut self, now: f64) {
+        let from = now - self.retention.as_secs_f64();
+        for g in &mut self.groups {
+            for s in g.series.values_mut() {
+                s.prune_before(from);
+            }
+            for h in g.latency.values_mut() {
+                h.prune_before(from);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::batch::Counter;
+
+    fn batch(at: Instant, fresh: bool, cpu_ns: f64) -> Batch {
+        Batch {
+            at,
+            fresh,
+            gauges: vec![(MetricKey::RecordsInPerS, Some(100.0)), (MetricKey::LatencyP99Ms, None)],
+            counters: vec![Counter { key: MetricKey::CpuCores, total: cpu_ns, scale: 1e-9 }],
+            epoch: 7,
+            taskmanagers: vec!["tm-1".into()],
+            job: None,
+            per_tm: vec![],
+            flink_version: Some("2.3.0".into()),
+            refresh_interval: Duration::from_secs(10),
+        }
+    }
+
+    #[test]
+    fn repeats_are_not_samples_and_counters_become_rates() {
+        let t0 = Instant::now();
+        let mut s = Store::with_epoch(t0, Duration::from_secs(3600), Duration::from_secs(1));
+        s.ingest(Group::Baseline, batch(t0, true, 0.0));
+        s.ingest(Group::Baseline, batch(t0 + Duration::from_secs(1), false, 0.0));
+        s.ingest(Group::Baseline, batch(t0 + Duration::from_secs(10), true, 5e9));
+        let g = s.group(Group::Baseline);
+        assert_eq!(g.series(MetricKey::RecordsInPerS).values_since(0.0).count(), 2);
+        // 5 s of CPU over 10 s: half a core. The first reading had no rate (a gap).
+        let cpu: Vec<_> = g.series(MetricKey::CpuCores).values_since(0.0).collect();
+        assert_eq!(cpu, vec![(10.0, 0.5)]);
+        assert_eq!(g.series(MetricKey::LatencyP99Ms).values_since(0.0).count(), 0);
+        assert_eq!(g.flink_version.as_deref(), Some("2.3.0"));
+        assert!(s.group(Group::Variant).series(MetricKey::RecordsInPerS).is_empty());
+    }
+
+    #[test]
+    fn a_failed_poll_is_a_gap_and_memory_stays_bounded() {
+        let t0 = Instant::now();
+        let mut s = Store::with_epoch(t0, Duration::from_secs(60), Duration::from_secs(1));
+        for i in 0..10_000u64 {
+            let at = t0 + Duration::from_secs(i);
+            if i % 10 == 5 {
+                s.gap(Group::Baseline, at);
+            } else {
+                s.ingest(Group::Baseline, batch(at, true, i as f64 * 1e9));
+            }
+        }
+        let g = s.group(Group::Baseline);
+        let series = g.series(MetricKey::RecordsInPerS);
+        assert!(series.len() <= 62, "retention bounds the series: {}", series.len());
+        assert!(series.segments_since(0.0).len() >= 5, "gaps split the line");
+    }
+}

@@ -1,0 +1,114 @@
+//! Cleaning of strings that come from remote servers (job names, exception text, error
+//! bodies) before they are drawn or logged: a job named "\x1b]0;pwned\x07" must not retitle
+//! the operator's terminal, and bidi or zero-width characters must not disguise text.
+
+/// Removes escape sequences, control characters, bidi controls and zero-width characters.
+/// Line breaks and tabs become single spaces so one value stays on one line.
+pub fn clean(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    let mut chars = input.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => skip_escape(&mut chars),
+            '\u{9b}' => skip_csi(&mut chars),
+            '\u{9d}' => skip_osc(&mut chars),
+            '\n' | '\r' | '\t' => {
+                if !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            }
+            c if is_invisible(c) => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The first `max` characters of cleaned text, for error messages.
+pub fn snippet(input: &str, max: usize) -> String {
+    let cleaned = clean(input);
+    let mut s: String = cleaned.chars().take(max).collect();
+    if cleaned.chars().count() > max {
+        s.push('…');
+    }
+    s
+}
+
+fn is_invisible(c: char) -> bool {
+    c.is_control() // C0, DEL, C1
+        || matches!(c,
+            '\u{200b}'..='\u{200f}' // zero-width space/joiners, LRM, RLM
+            | '\u{202a}'..='\u{202e}' // bidi embeddings and overrides
+            | '\u{2060}'..='\u{2064}' // word joiner, invisible operators
+            | '\u{2066}'..='\u{2069}' // bidi isolates
+            | '\u{061c}' // Arabic letter mark
+            | '\u{feff}' // zero-width no-break space / BOM
+        )
+}
+
+type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
+
+fn skip_escape(chars: &mut Chars<'_>) {
+    match chars.next() {
+        Some('[') => skip_csi(chars),
+        Some(']') | Some('P') | Some('X') | Some('^') | Some('_') => skip_osc(chars),
+        // Two-character escapes (ESC c, ESC 7, ...): the one character is dropped.
+        _ => {}
+    }
+}
+
+/// CSI: parameter and intermediate bytes, then one final byte in '@'..='~'.
+fn skip_csi(chars: &mut Chars<'_>) {
+    for c in chars.by_ref() {
+        if ('@'..='~').contains(&c) {
+            break;
+        }
+    }
+}
+
+/// OSC/DCS/...: up to BEL or ST (ESC \).
+fn skip_osc(chars: &mut Chars<'_>) {
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{7}' | '\u{9c}' => break,
+            '\u{1b}' => {
+                if chars.peek() == Some(&'\\') {
+                    chars.next();
+                }
+                break;
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean;
+
+    #[test]
+    fn cleans_untrusted_text() {
+        let cases = [
+            ("plain job", "plain job"),
+            ("red\x1b[31mjob\x1b[0m", "redjob"),
+            ("title\x1b]0;pwned\x07 set", "title set"),
+            ("osc st\x1b]8;;http://x\x1b\\link", "osc stlink"),
+            ("line1\nline2\r\n\tx", "line1 line2 x"),
+            ("bell\x07 nul\0 del\x7f", "bell nul del"),
+            ("bidi \u{202e}gnp.exe\u{202c}", "bidi gnp.exe"),
+            ("zero\u{200b}width\u{feff}", "zerowidth"),
+            ("c1 csi\u{9b}2Jok", "c1 csiok"),
+            ("unicode ümlaut 日本", "unicode ümlaut 日本"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(clean(input), want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn unterminated_sequences_do_not_panic() {
+        assert_eq!(clean("x\x1b["), "x");
+        assert_eq!(clean("x\x1b]0;never ends"), "x");
+        assert_eq!(clean("\x1b"), "");
+    }
+}

@@ -1,0 +1,274 @@
+//! Flink REST answers as types, and pure parsers from response text.
+//!
+//! Quirks handled here (see ../shared/FLINK-LAB.md): plain metric values are strings,
+//! `agg=` answers are numbers, `[]` is "no data" for a metric query but a failure where an
+//! object is expected, and field sets differ between Flink 1.20 and 2.x.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::sources::SourceError;
+
+fn parse<T: DeserializeOwned>(what: &'static str, body: &str) -> Result<T, SourceError> {
+    serde_json::from_str(body).map_err(|e| SourceError::Malformed {
+        what,
+        detail: format!("{e} (body starts: {})", crate::sanitize::snippet(body, 80)),
+    })
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TaskManager {
+    pub id: String,
+    #[serde(rename = "dataPort", default)]
+    pub data_port: i64,
+    #[serde(rename = "slotsNumber", default)]
+    pub slots: i64,
+    #[serde(rename = "freeSlots", default)]
+    pub free_slots: i64,
+}
+
+#[derive(Debug, Deserialize)]
+struct TaskManagers {
+    taskmanagers: Vec<TaskManager>,
+}
+
+/// `GET /taskmanagers`.
+pub fn parse_taskmanagers(body: &str) -> Result<Vec<TaskManager>, SourceError> {
+    Ok(parse::<TaskManagers>("/taskmanagers", body)?.taskmanagers)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobOverview {
+    pub jid: String,
+    pub name: String,
+    pub state: String,
+    #[serde(rename = "start-time", default)]
+    pub start_time: i64,
+}
+
+impl JobOverview {
+    /// Jobs in a terminal state no longer run tasks.
+    pub fn is_active(&self) -> bool {
+        !matches!(self.state.as_str(), "FINISHED" | "CANCELED" | "FAILED" | "SUSPENDED")
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct JobsOverview {
+    jobs: Vec<JobOverview>,
+}
+
+/// `GET /jobs/overview`.
+pub fn parse_jobs_overview(body: &str) -> Result<Vec<JobOverview>, SourceError> {
+    Ok(parse::<JobsOverview>("/jobs/overview", body)?.jobs)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Vertex {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub parallelism: i64,
+    pub status: String,
+    /// Task counts per execution state (RUNNING, SCHEDULED, ...).
+    #[serde(default)]
+    pub tasks: BTreeMap<String, i64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobDetail {
+    pub jid: String,
+    pub name: String,
+    pub state: String,
+    pub vertices: Vec<Vertex>,
+}
+
+/// `GET /jobs/<jid>`.
+pub fn parse_job(body: &str) -> Result<JobDetail, SourceError> {
+    parse("/jobs/<jid>", body)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Subtask {
+    pub subtask: i64,
+    pub status: String,
+    /// Flink 1.20 and 2.x both send `taskmanager-id`; older answers only had `host`.
+    #[serde(rename = "taskmanager-id", default)]
+    pub taskmanager_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct VertexDetail {
+    subtasks: Vec<Subtask>,
+}
+
+/// `GET /jobs/<jid>/vertices/<vid>`: where each subtask runs.
+pub fn parse_vertex_subtasks(body: &str) -> Result<Vec<Subtask>, SourceError> {
+    Ok(parse::<VertexDetail>("/jobs/<jid>/vertices/<vid>", body)?.subtasks)
+}
+
+/// One entry of an `agg=` answer; absent aggregates are `None`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct AggMetric {
+    pub id: String,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub avg: Option<f64>,
+    pub sum: Option<f64>,
+}
+
+/// An `agg=` metrics answer. `[]` is a valid "none of these metrics exist (yet)".
+pub fn parse_agg(body: &str) -> Result<Vec<AggMetric>, SourceError> {
+    parse("metrics?agg=", body)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MetricValue {
+    pub id: String,
+    /// Plain metric values arrive as strings ("0.166", "true"); a listing has no value.
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+/// A plain metrics answer (`get=` without `agg=`), or a listing of available metric ids.
+pub fn parse_metric_values(body: &str) -> Result<Vec<MetricValue>, SourceError> {
+    parse("metrics", body)
+}
+
+/// Numeric value of a plain metric answer, if present and numeric.
+pub fn metric_number(values: &[MetricValue], id: &str) -> Option<f64> {
+    values
+        .iter()
+        .find(|m| m.id == id)
+        .and_then(|m| m.value.as_deref())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|v| v.is_finite())
+}
+
+#[derive(Debug, Deserialize)]
+struct Backpressure {
+    status: String,
+    // Flink sends both spellings; older versions only the dashed one.
+    #[serde(rename = "backpressureLevel", default)]
+    level: Option<String>,
+    #[serde(rename = "backpressure-level", default)]
+    level_dashed: Option<String>,
+    #[serde(default)]
+    subtasks: Vec<SubtaskBackpressure>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SubtaskBackpressure {
+    subtask: i64,
+    #[serde(rename = "backpressureLevel", default)]
+    level: Option<String>,
+    #[serde(rename = "backpressure-level", default)]
+    level_dashed: Option<String>,
+}
+
+fn level_number(level: Option<&str>) -> Option<u8> {
+    match level {
+        Some("ok") => Some(0),
+        Some("low") => Some(1),
+        Some("high") => Some(2),
+        _ => None,
+    }
+}
+
+/// The worst backpressure level among the given subtasks (split mode), or the vertex's.
+pub fn parse_backpressure_of(body: &str, subtasks: Option<&[i64]>) -> Result<Option<u8>, SourceError> {
+    let bp: Backpressure = parse("/backpressure", body)?;
+    if bp.status != "ok" {
+        return Ok(None);
+    }
+    Ok(match subtasks {
+        None => level_number(bp.level.or(bp.level_dashed).as_deref()),
+        Some(wanted) => bp
+            .subtasks
+            .iter()
+            .filter(|s| wanted.contains(&s.subtask))
+            .filter_map(|s| level_number(s.level.as_deref().or(s.level_dashed.as_deref())))
+            .max(),
+    })
+}
+
+/// `GET /jobs/<jid>/vertices/<vid>/backpressure`: 0 ok, 1 low, 2 high; `None` while Flink
+/// is still sampling (status "deprecated"/no level).
+pub fn parse_backpressure_level(body: &str) -> Result<Option<u8>, SourceError> {
+    parse_backpressure_of(body, None)
+}
+
+#[derive(Debug, Deserialize)]
+struct DashboardConfig {
+    #[serde(rename = "flink-version")]
+    flink_version: String,
+}
+
+/// `GET /config`: the Flink version.
+pub fn parse_flink_version(body: &str) -> Result<String, SourceError> {
+    Ok(parse::<DashboardConfig>("/config", body)?.flink_version)
+}
+
+#[derive(Debug, Deserialize)]
+struct ConfigEntry {
+    key: String,
+    value: String,
+}
+
+/// `GET /jobmanager/config`: the JobManager's effective configuration as key/value pairs.
+pub fn parse_jobmanager_config(body: &str) -> Result<BTreeMap<String, String>, SourceError> {
+    let entries: Vec<ConfigEntry> = parse("/jobmanager/config", body)?;
+    Ok(entries.into_iter().map(|e| (e.key, e.value)).collect())
+}
+
+/// Reads `metrics.fetcher.update-interval` (milliseconds, or a duration like "10 s").
+pub fn fetcher_interval_ms(config: &BTreeMap<String, String>) -> Option<u64> {
+    let raw = config.get("metrics.fetcher.update-interval")?.trim();
+    raw.parse::<u64>()
+        .ok()
+        .or_else(|| humantime::parse_duration(&raw.replace(' ', "")).ok().map(|d| d.as_millis() as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backpressure_levels() {
+        let ok = r#"{"status":"ok","backpressureLevel":"high","subtasks":[],"backpressure-level":"high"}"#;
+        assert_eq!(parse_backpressure_level(ok).unwrap(), Some(2));
+        let old = r#"{"status":"ok","backpressure-level":"low"}"#;
+        assert_eq!(parse_backpressure_level(old).unwrap(), Some(1));
+        let per_subtask = r#"{"status":"ok","backpressureLevel":"high","subtasks":[{"subtask":0,"backpressureLevel":"ok"},{"subtask":1,"backpressureLevel":"high"}]}"#;
+        assert_eq!(parse_backpressure_of(per_subtask, Some(&[0])).unwrap(), Some(0));
+        assert_eq!(parse_backpressure_of(per_subtask, Some(&[0, 1])).unwrap(), Some(2));
+        let sampling = r#"{"status":"deprecated"}"#;
+        assert_eq!(parse_backpressure_level(sampling).unwrap(), None);
+    }
+
+    #[test]
+    fn empty_array_where_an_object_is_expected_is_an_error() {
+        assert!(parse_taskmanagers("[]").is_err());
+        assert!(parse_job("[]").is_err());
+        assert_eq!(parse_agg("[]").unwrap(), vec![]);
+    }
+
+    #[test]
+    fn plain_values_are_strings() {
+        let v = parse_metric_values(r#"[{"id":"a","value":"0.166"},{"id":"b","value":"true"}]"#).unwrap();
+        assert_eq!(metric_number(&v, "a"), Some(0.166));
+        assert_eq!(metric_number(&v, "b"), None);
+        assert_eq!(metric_number(&v, "c"), None);
+    }
+
+    #[test]
+    fn fetcher_interval_forms() {
+        let mut c = BTreeMap::new();
+        c.insert("metrics.fetcher.update-interval".to_string(), "2000".to_string());
+        assert_eq!(fetcher_interval_ms(&c), Some(2000));
+        c.insert("metrics.fetcher.update-interval".to_string(), "10 s".to_string());
+        assert_eq!(fetcher_interval_ms(&c), Some(10_000));
+    }
+}

@@ -1,0 +1,386 @@
+//! The Flink REST source of one group: one poll discovers TaskManagers and jobs and reads
+//! the group's figures with a number of requests that does not grow with the number of
+//! TaskManagers (aggregated endpoints); per-TaskManager detail only when the drill-down
+//! table is open.
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::time::{Duration, Instant};
+
+use super::api::{self, AggMetric, JobDetail, JobOverview};
+use super::assemble::{self, GroupAnswers, VertexAnswers};
+use super::queries::{self, MAX_GET_CHARS, MAX_TM_IDS};
+use crate::config::TmPattern;
+use crate::model::{Batch, JobStatus, MetricKey, TmRow, rate::RateTracker};
+use crate::sanitize;
+use crate::sources::SourceError;
+use crate::sources::http::Endpoint;
+
+/// Flink's default metrics.fetcher.update-interval, used until /jobmanager/config says otherwise.
+const DEFAULT_REFRESH: Duration = Duration::from_secs(10);
+/// How often slow-changing listings (available metric ids) are read again.
+const LISTING_TTL: Duration = Duration::from_secs(30);
+
+pub struct RestPoller {
+    endpoint: Endpoint,
+    pattern: Option<TmPattern>,
+    flink_version: Option<String>,
+    refresh_interval: Option<Duration>,
+    gc_ids: Option<(Instant, Vec<String>)>,
+    latency_ids: HashMap<String, (Instant, Vec<String>)>,
+    last_fingerprint: Option<u64>,
+    last_poll_start: Option<Instant>,
+    tm_cpu: HashMap<String, RateTracker>,
+    started: Instant,
+}
+
+/// Where one vertex's subtasks run, for split mode and the drill-down.
+struct Placement {
+    /// (subtask index, TaskManager id, execution state)
+    subtasks: Vec<(i64, Option<String>, String)>,
+}
+
+impl RestPoller {
+    pub fn new(endpoint: Endpoint, pattern: Option<TmPattern>) -> Self {
+        RestPoller {
+            endpoint,
+            pattern,
+            flink_version: None,
+            refresh_interval: None,
+            gc_ids: None,
+            latency_ids: HashMap::new(),
+            last_fingerprint: None,
+            last_poll_start: None,
+            tm_cpu: HashMap::new(),
+            started: Instant::now(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> Result<String, SourceError> {
+        self.endpoint.get(path).await
+    }
+
+    /// One poll. `detail` asks for per-TaskManager rows (the drill-down is open).
+    pub async fn poll(&mut self, detail: bool) -> Result<Batch, SourceError> {
+        let start = Instant::now();
+        let previous_start = self.last_poll_start.replace(start);
+        self.discover_cluster().await?;
+
+        let all_tms = api::parse_taskmanagers(&self.get("/taskmanagers").await?)?;
+        let mut taskmanagers: Vec<String> = all_tms
+            .iter()
+            .map(|t| t.id.clone())
+            .filter(|id| self.pattern.as_ref().is_none_or(|p| p.is_match(id)))
+            .collect();
+        taskmanagers.sort();
+
+        let mut answers = GroupAnswers { taskmanagers: taskmanagers.clone(), ..Default::default() };
+        answers.gc_time_ids = self.gc_ids().await?;
+        answers.tm_metrics = self.tm_aggregates(&taskmanagers, &answers.gc_time_ids).await?;
+
+        let jobs = api::parse_jobs_overview(&self.get("/jobs/overview").await?)?;
+        let (active, job_status) = self.read_jobs(&jobs, &taskmanagers, &mut answers).await?;
+
+        // Flink's metric store refreshes every fetcher interval; between refreshes every
+        // answer repeats. The TaskManager aggregates (CPU time always moves) tell a refresh.
+        let fingerprint = fingerprint(&answers.tm_metrics);
+        let fresh = self.last_fingerprint != Some(fingerprint) && !answers.tm_metrics.is_empty();
+        self.last_fingerprint = Some(fingerprint);
+        // A metrics request that finds the store older than the interval triggers a fetch
+        // and is answered from the old store; the new values appear one poll later. So a
+        // refresh seen now holds values from about the previous poll.
+        let at = if fresh { previous_start.unwrap_or(start) } else { start };
+
+        let per_tm = if detail && fresh { self.per_taskmanager(&taskmanagers, &active, at).await? } else { Vec::new() };
+
+        Ok(Batch {
+            at,
+            fresh,
+            gauges: assemble::gauges(&answers),
+            counters: assemble::counters(&answers),
+            epoch: assemble::epoch(&taskmanagers),
+            taskmanagers,
+            job: job_status,
+            per_tm,
+            flink_version: self.flink_version.clone(),
+            refresh_interval: self.refresh_interval.unwrap_or(DEFAULT_REFRESH),
+        })
+    }
+
+    /// Version and fetcher interval, read once per poller (retried until they answer).
+    async fn discover_cluster(&mut self) -> Result<(), SourceError> {
+        if self.flink_version.is_none() {
+            self.flink_version = Some(sanitize::clean(&api::parse_flink_version(&self.get("/config").await?)?));
+        }
+        if self.refresh_interval.is_none() {
+            let cfg = api::parse_jobmanager_config(&self.get("/jobmanager/config").await?)?;
+            let ms = api::fetcher_interval_ms(&cfg).unwrap_or(DEFAULT_REFRESH.as_millis() as u64);
+            self.refresh_interval = Some(Duration::from_millis(ms.max(100)));
+        }
+        Ok(())
+    }
+
+    async fn gc_ids(&mut self) -> Result<Vec<String>, SourceError> {
+        if let Some((at, ids)) = &self.gc_ids
+            && at.elapsed() < LISTING_TTL
+            && !ids.is_empty()
+        {
+            return Ok(ids.clone());
+        }
+        let listing = api::parse_metric_values(&self.get("/taskmanagers/metrics").await?)?;
+        let ids = assemble::gc_time_ids(&listing.into_iter().map(|m| m.id).collect::<Vec<_>>());
+        self.gc_ids = Some((Instant::now(), ids.clone()));
+        Ok(ids)
+    }
+
+    async fn tm_aggregates(&self, tms: &[String], gc_ids: &[String]) -> Result<Vec<AggMetric>, SourceError> {
+        if tms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut names: Vec<&str> = queries::TM_GAUGES.to_vec();
+        names.extend(gc_ids.iter().map(String::as_str));
+        let get = queries::batches(&names, usize::MAX, MAX_GET_CHARS);
+        let mut batches = Vec::new();
+        for ids in queries::batches(tms, MAX_TM_IDS, MAX_GET_CHARS) {
+            for g in &get {
+                let body = self.get(&format!("/taskmanagers/metrics?get={g}&agg=sum,max&taskmanagers={ids}")).await?;
+                batches.push(api::parse_agg(&body)?);
+            }
+        }
+        Ok(assemble::merge_batches(batches))
+    }
+
+    /// Reads the group's jobs: state, job metrics and per-vertex task figures.
+    async fn read_jobs(
+        &mut self,
+        jobs: &[JobOverview],
+        tms: &[String],
+        answers: &mut GroupAnswers,
+    ) -> Result<(Vec<(JobDetail, Vec<Placement>)>, Option<JobStatus>), SourceError> {
+        let mut active: Vec<&JobOverview> = jobs.iter().filter(|j| j.is_active()).collect();
+        active.sort_by_key(|j| std::cmp::Reverse(j.start_time));
+        if active.is_empty() {
+            // Show what became of the last job (FAILED, CANCELED...): no task figures.
+            let last = jobs.iter().max_by_key(|j| j.start_time);
+            let status =
+                last.map(|j| JobStatus { id: j.jid.clone(), name: sanitize::clean(&j.name), state: j.state.clone() });
+            return Ok((Vec::new(), status));
+        }
+        let mut details = Vec::new();
+        let mut states = Vec::new();
+        for job in active {
+            let detail = api::parse_job(&self.get(&format!("/jobs/{}", job.jid)).await?)?;
+            let placements = self.placements(&detail, tms).await?;
+            let state = match &self.pattern {
+                None => assemble::job_state(
+                    &detail.state,
+                    detail.vertices.iter().flat_map(|v| v.tasks.iter().map(|(s, n)| (s.as_str(), *n))),
+                ),
+                Some(_) => {
+                    let statuses: Vec<(&str, i64)> =
+                        placements.iter().flat_map(|p| p.subtasks.iter().map(|(_, _, s)| (s.as_str(), 1))).collect();
+                    assemble::job_state(&detail.state, statuses)
+                }
+            };
+            if self.pattern.is_some() && placements.iter().all(|p| p.subtasks.is_empty()) && detail.state == "RUNNING" {
+                // In split mode a job with no subtask on this group's TaskManagers is not the group's.
+                continue;
+            }
+            states.push((sanitize::clean(&detail.name), detail.jid.clone(), state));
+            self.read_job_metrics(&detail.jid, answers).await?;
+            for (vertex, placement) in detail.vertices.iter().zip(&placements) {
+                let subtasks =
+                    self.pattern.as_ref().map(|_| placement.subtasks.iter().map(|(i, _, _)| *i).collect::<Vec<_>>());
+                if subtasks.as_ref().is_some_and(|s| s.is_empty()) {
+                    continue;
+                }
+                let v =
+                    self.read_vertex(&detail.jid, &vertex.id, vertex.parallelism as usize, subtasks.as_deref()).await?;
+                answers.vertices.push(v);
+            }
+            answers.has_job = true;
+            details.push((detail, placements));
+        }
+        let status = states.first().map(|(name, id, _)| {
+            let worst = states.iter().map(|(_, _, s)| s).find(|s| *s != "RUNNING").unwrap_or(&states[0].2).clone();
+            let name = if states.len() > 1 { format!("{name} (+{} more)", states.len() - 1) } else { name.clone() };
+            JobStatus { id: id.clone(), name, state: worst }
+        });
+        Ok((details, status))
+    }
+
+    /// Subtask placement per vertex; only fetched when a TaskManager pattern splits the
+    /// cluster (pair mode needs none).
+    async fn placements(&self, job: &JobDetail, tms: &[String]) -> Result<Vec<Placement>, SourceError> {
+        let mut out = Vec::new();
+        for v in &job.vertices {
+            if self.pattern.is_none() {
+                out.push(Placement { subtasks: Vec::new() });
+                continue;
+            }
+            let subtasks =
+                api::parse_vertex_subtasks(&self.get(&format!("/jobs/{}/vertices/{}", job.jid, v.id)).await?)?;
+            out.push(Placement {
+                subtasks: subtasks
+                    .into_iter()
+                    .filter(|s| s.taskmanager_id.as_ref().is_some_and(|id| tms.contains(id)))
+                    .map(|s| (s.subtask, s.taskmanager_id, s.status))
+                    .collect(),
+            });
+        }
+        Ok(out)
+    }
+
+    async fn read_job_metrics(&self, jid: &str, answers: &mut GroupAnswers) -> Result<(), SourceError> {
+        let values =
+            api::parse_metric_values(&self.get(&format!("/jobs/{jid}/metrics?get={}", queries::JOB_METRICS)).await?)?;
+        let add = |slot: &mut Option<f64>, v: Option<f64>| {
+            if let Some(v) = v {
+                *slot = Some(slot.unwrap_or(0.0) + v);
+            }
+        };
+        add(&mut answers.restarts, api::metric_number(&values, "numRestarts"));
+        add(&mut answers.checkpoints_completed, api::metric_number(&values, "numberOfCompletedCheckpoints"));
+        add(&mut answers.checkpoints_failed, api::metric_number(&values, "numberOfFailedCheckpoints"));
+        Ok(())
+    }
+
+    async fn read_vertex(
+        &mut self,
+        jid: &str,
+        vid: &str,
+        parallelism: usize,
+        subtasks: Option<&[i64]>,
+    ) -> Result<VertexAnswers, SourceError> {
+        let filter = subtasks
+            .map(|s| format!("&subtasks={}", s.iter().map(i64::to_string).collect::<Vec<_>>().join(",")))
+            .unwrap_or_default();
+        let base = format!("/jobs/{jid}/vertices/{vid}/subtasks/metrics");
+        let metrics = api::parse_agg(
+            &self.get(&format!("{base}?get={}&agg=sum,max{filter}", queries::TASK_METRICS.join(","))).await?,
+        )?;
+
+        let ids = self.latency_ids(&base, vid).await?;
+        let mut latency = Vec::new();
+        for g in queries::batches(&ids, usize::MAX, MAX_GET_CHARS) {
+            latency.extend(api::parse_agg(&self.get(&format!("{base}?get={g}&agg=max{filter}")).await?)?);
+        }
+        let backpressure = api::parse_backpressure_of(
+            &self.get(&format!("/jobs/{jid}/vertices/{vid}/backpressure")).await?,
+            subtasks,
+        )?;
+        Ok(VertexAnswers { subtasks: subtasks.map_or(parallelism, <[i64]>::len), metrics, latency, backpressure })
+    }
+
+    async fn latency_ids(&mut self, base: &str, vid: &str) -> Result<Vec<String>, SourceError> {
+        if let Some((at, ids)) = self.latency_ids.get(vid)
+            && at.elapsed() < LISTING_TTL
+        {
+            return Ok(ids.clone());
+        }
+        let listing = api::parse_metric_values(&self.get(base).await?)?;
+        let ids = queries::latency_ids(&listing.into_iter().map(|m| m.id).collect::<Vec<_>>());
+        // Markers appear some seconds after the job starts: an empty list is asked again soon.
+        let at = if ids.is_empty() { Instant::now() - LISTING_TTL + Duration::from_secs(5) } else { Instant::now() };
+        self.latency_ids.insert(vid.to_string(), (at, ids.clone()));
+        Ok(ids)
+    }
+
+    /// Per-TaskManager rows for the drill-down: TaskManager metrics one request per
+    /// TaskManager, task metrics one request per TaskManager and vertex.
+    async fn per_taskmanager(
+        &mut self,
+        tms: &[String],
+        jobs: &[(JobDetail, Vec<Placement>)],
+        at: Instant,
+    ) -> Result<Vec<TmRow>, SourceError> {
+        let t = at.saturating_duration_since(self.started).as_secs_f64();
+        // Pair mode did not fetch placements; the drill-down needs them.
+        let mut placed: Vec<(String, String, Vec<(i64, String)>)> = Vec::new();
+        for (job, _) in jobs {
+            for v in &job.vertices {
+                let subtasks =
+                    api::parse_vertex_subtasks(&self.get(&format!("/jobs/{}/vertices/{}", job.jid, v.id)).await?)?;
+                placed.push((
+                    job.jid.clone(),
+                    v.id.clone(),
+                    subtasks.into_iter().filter_map(|s| s.taskmanager_id.map(|tm| (s.subtask, tm))).collect(),
+                ));
+            }
+        }
+        let gc_ids = self.gc_ids.as_ref().map(|(_, ids)| ids.clone()).unwrap_or_default();
+        let mut names: Vec<&str> = queries::TM_GAUGES.to_vec();
+        names.extend(gc_ids.iter().map(String::as_str));
+        let mut rows = Vec::new();
+        for tm in tms {
+            let body =
+                self.get(&format!("/taskmanagers/{}/metrics?get={}", queries::encode(tm), names.join(","))).await?;
+            let values = api::parse_metric_values(&body)?;
+            let num = |id: &str| api::metric_number(&values, id);
+            let cpu = num(queries::TM_CPU_TIME)
+                .and_then(|ns| self.tm_cpu.entry(tm.clone()).or_default().update(t, ns, 0))
+                .map(|r| r * 1e-9);
+            let mut row = TmRow { id: sanitize::clean(tm), values: Vec::new() };
+            row.values.push((MetricKey::CpuCores, cpu));
+            row.values.push((MetricKey::HeapUsedBytes, num(queries::TM_HEAP_USED)));
+            row.values.push((MetricKey::DirectUsedBytes, num(queries::TM_DIRECT_USED)));
+            row.values.push((MetricKey::NettyUsedSegments, num(queries::TM_NETTY_USED)));
+            row.values.push((MetricKey::NettyAvailableSegments, num(queries::TM_NETTY_AVAILABLE)));
+            row.values.push((MetricKey::RequestedMemoryUsage, num(queries::TM_REQUESTED_MEMORY)));
+
+            let mut vertices = Vec::new();
+            for (jid, vid, subtasks) in &placed {
+                let mine: Vec<String> =
+                    subtasks.iter().filter(|(_, id)| id == tm).map(|(i, _)| i.to_string()).collect();
+                if mine.is_empty() {
+                    continue;
+                }
+                let body = self
+                    .get(&format!(
+                        "/jobs/{jid}/vertices/{vid}/subtasks/metrics?get={}&agg=sum,max&subtasks={}",
+                        queries::TASK_METRICS.join(","),
+                        mine.join(",")
+                    ))
+                    .await?;
+                vertices.push(VertexAnswers {
+                    subtasks: mine.len(),
+                    metrics: api::parse_agg(&body)?,
+                    ..Default::default()
+                });
+            }
+            let task = GroupAnswers {
+                taskmanagers: vec![tm.clone()],
+                vertices,
+                has_job: !jobs.is_empty(),
+                ..Default::default()
+            };
+            for (key, value) in assemble::gauges(&task) {
+                if matches!(key.panel(), crate::model::Panel::Throughput | crate::model::Panel::Backpressure)
+                    || matches!(
+                        key,
+                        MetricKey::InPoolUsage
+                            | MetricKey::OutPoolUsage
+                            | MetricKey::FloatingBuffersUsage
+                            | MetricKey::ExclusiveBuffersUsage
+                    )
+                {
+                    row.values.push((key, value));
+                }
+            }
+            rows.push(row);
+        }
+        self.tm_cpu.retain(|id, _| tms.contains(id));
+        Ok(rows)
+    }
+}
+
+fn fingerprint(aggs: &[AggMetric]) -> u64 {
+    let mut h = DefaultHasher::new();
+    for m in aggs {
+        m.id.hash(&mut h);
+        for v in [m.sum, m.max, m.min] {
+            v.map(f64::to_bits).hash(&mut h);
+        }
+    }
+    h.finish()
+}

@@ -1,0 +1,142 @@
+//! Which Flink metrics the REST source asks for, and how the asks are cut into request
+//! lines Flink accepts (a request line over ~4 KiB answers 404; keep `get=` lists under
+//! ~3000 characters and `taskmanagers=` lists to at most 80 ids).
+
+/// TaskManager-scope metrics read for every group, every poll (aggregated over the group).
+pub const TM_CPU_TIME: &str = "Status.JVM.CPU.Time";
+pub const TM_HEAP_USED: &str = "Status.JVM.Memory.Heap.Used";
+pub const TM_DIRECT_USED: &str = "Status.JVM.Memory.Direct.MemoryUsed";
+pub const TM_GC_ALL_TIME: &str = "Status.JVM.GarbageCollector.All.Time";
+pub const TM_NETTY_USED: &str = "Status.Shuffle.Netty.UsedMemorySegments";
+pub const TM_NETTY_AVAILABLE: &str = "Status.Shuffle.Netty.AvailableMemorySegments";
+pub const TM_REQUESTED_MEMORY: &str = "Status.Shuffle.Netty.RequestedMemoryUsage";
+
+pub const TM_GAUGES: &[&str] =
+    &[TM_CPU_TIME, TM_HEAP_USED, TM_DIRECT_USED, TM_NETTY_USED, TM_NETTY_AVAILABLE, TM_REQUESTED_MEMORY];
+
+/// Task-scope metrics, aggregated per vertex over the group's subtasks.
+pub const TASK_RECORDS_IN: &str = "numRecordsInPerSecond";
+pub const TASK_RECORDS_OUT: &str = "numRecordsOutPerSecond";
+pub const TASK_BYTES_IN: &str = "numBytesInPerSecond";
+pub const TASK_BYTES_OUT: &str = "numBytesOutPerSecond";
+pub const TASK_REMOTE_BYTES_IN: &str = "numBytesInRemotePerSecond";
+pub const TASK_IN_POOL: &str = "Shuffle.Netty.Input.Buffers.inPoolUsage";
+pub const TASK_OUT_POOL: &str = "Shuffle.Netty.Output.Buffers.outPoolUsage";
+pub const TASK_FLOATING: &str = "Shuffle.Netty.Input.Buffers.inputFloatingBuffersUsage";
+pub const TASK_EXCLUSIVE: &str = "Shuffle.Netty.Input.Buffers.inputExclusiveBuffersUsage";
+pub const TASK_BACKPRESSURED: &str = "backPressuredTimeMsPerSecond";
+pub const TASK_BUSY: &str = "busyTimeMsPerSecond";
+pub const TASK_IDLE: &str = "idleTimeMsPerSecond";
+
+pub const TASK_METRICS: &[&str] = &[
+    TASK_RECORDS_IN,
+    TASK_RECORDS_OUT,
+    TASK_BYTES_IN,
+    TASK_BYTES_OUT,
+    TASK_REMOTE_BYTES_IN,
+    TASK_IN_POOL,
+    TASK_OUT_POOL,
+    TASK_FLOATING,
+    TASK_EXCLUSIVE,
+    TASK_BACKPRESSURED,
+    TASK_BUSY,
+    TASK_IDLE,
+];
+
+/// Job-scope metrics (plain values).
+pub const JOB_METRICS: &str = "numRestarts,numberOfCompletedCheckpoints,numberOfFailedCheckpoints";
+
+/// Longest `get=` value we send.
+pub const MAX_GET_CHARS: usize = 2500;
+/// Most TaskManager ids in one `taskmanagers=` list.
+pub const MAX_TM_IDS: usize = 80;
+
+/// Percent-encodes a metric name or id for a query value: SQL operator names contain
+/// `[ ]`, and TaskManager ids may contain anything.
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'-' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Cuts a list into comma-joined, encoded pieces of at most `max_items` items and
+/// `max_chars` characters each. An item longer than `max_chars` goes alone.
+pub fn batches<S: AsRef<str>>(items: &[S], max_items: usize, max_chars: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut n = 0;
+    for item in items {
+        let enc = encode(item.as_ref());
+        let extra = if current.is_empty() { enc.len() } else { enc.len() + 1 };
+        if n > 0 && (n == max_items || current.len() + extra > max_chars) {
+            out.push(std::mem::take(&mut current));
+            n = 0;
+        }
+        if !current.is_empty() {
+            current.push(',');
+        }
+        current.push_str(&enc);
+        n += 1;
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// Latency-marker metric ids (on the downstream vertex) for the quantiles we show.
+/// Returns the ids grouped by quantile suffix: median, p95, p99.
+pub fn latency_ids(available: &[String]) -> Vec<String> {
+    available
+        .iter()
+        .filter(|id| {
+            id.starts_with("latency.")
+                && (id.ends_with(".latency_median") || id.ends_with(".latency_p95") || id.ends_with(".latency_p99"))
+        })
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_sql_operator_names() {
+        assert_eq!(encode("0.GroupAggregate[3].numRecordsIn"), "0.GroupAggregate%5B3%5D.numRecordsIn");
+        assert_eq!(encode("a b,c"), "a%20b%2Cc");
+    }
+
+    #[test]
+    fn batches_respect_both_limits() {
+        let ids: Vec<String> = (0..200).map(|i| format!("taskmanager-{i:04}")).collect();
+        let b = batches(&ids, MAX_TM_IDS, MAX_GET_CHARS);
+        assert_eq!(b.len(), 3);
+        assert!(b.iter().all(|s| s.split(',').count() <= MAX_TM_IDS));
+        assert_eq!(b.iter().map(|s| s.split(',').count()).sum::<usize>(), 200);
+
+        let long: Vec<String> = (0..100)
+            .map(|i| format!("latency.source_id.{i:032}.operator_id.{i:032}.operator_subtask_index.0.latency_p99"))
+            .collect();
+        let b = batches(&long, usize::MAX, MAX_GET_CHARS);
+        assert!(b.len() > 1);
+        assert!(b.iter().all(|s| s.len() <= MAX_GET_CHARS), "{:?}", b.iter().map(|s| s.len()).collect::<Vec<_>>());
+        assert_eq!(b.iter().map(|s| s.split(',').count()).sum::<usize>(), 100);
+    }
+
+    #[test]
+    fn latency_ids_from_a_real_listing() {
+        let body = include_str!("../../../tests/fixtures/flink-2.3.0/vertex-sink-metrics-list.json");
+        let ids: Vec<String> =
+            crate::sources::flink_rest::api::parse_metric_values(body).unwrap().into_iter().map(|m| m.id).collect();
+        let lat = latency_ids(&ids);
+        assert!(!lat.is_empty());
+        assert!(lat.iter().all(|id| id.starts_with("latency.source_id.")));
+        assert_eq!(lat.len() % 3, 0);
+    }
+}

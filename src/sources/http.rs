@@ -1,0 +1,186 @@
+//! One HTTP endpoint with its client: timeouts, a body cap, status checks, auth and TLS.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::config::{AuthConfig, HttpSettings, TlsConfig};
+use crate::sanitize;
+use crate::sources::SourceError;
+
+#[derive(Clone)]
+enum Auth {
+    None,
+    Basic { user: String, password: String },
+    Bearer(String),
+}
+
+impl std::fmt::Debug for Auth {
+    // Never print secrets, not even in debug logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Auth::None => f.write_str("none"),
+            Auth::Basic { user, .. } => write!(f, "basic({user})"),
+            Auth::Bearer(_) => f.write_str("bearer"),
+        }
+    }
+}
+
+/// An HTTP(S) endpoint such as a Flink REST base URL.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    base: String,
+    client: reqwest::Client,
+    auth: Auth,
+    max_body: usize,
+    timeout: Duration,
+}
+
+impl Endpoint {
+    pub fn new(base: &str, auth: &AuthConfig, tls: &TlsConfig, http: &HttpSettings) -> Result<Self, SourceError> {
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(http.connect_timeout.0)
+            .read_timeout(http.request_timeout.0)
+            .timeout(http.request_timeout.0)
+            .pool_max_idle_per_host(2)
+            .user_agent(concat!("flinkscope/", env!("CARGO_PKG_VERSION")));
+        if http.no_proxy {
+            builder = builder.no_proxy();
+        }
+        if let Some(ca) = &tls.ca_file {
+            let pem = read_file(ca, "CA bundle")?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| SourceError::Setup(format!("CA bundle {}: {e}", ca.display())))?;
+            if certs.is_empty() {
+                return Err(SourceError::Setup(format!("CA bundle {} holds no certificate", ca.display())));
+            }
+            for c in certs {
+                builder = builder.add_root_certificate(c);
+            }
+        }
+        if let (Some(cert), Some(key)) = (&tls.cert_file, &tls.key_file) {
+            let mut pem = read_file(cert, "client certificate")?;
+            pem.push(b'\n');
+            pem.extend(read_file(key, "client key")?);
+            let identity = reqwest::Identity::from_pem(&pem).map_err(|e| {
+                SourceError::Setup(format!("client certificate {} / key {}: {e}", cert.display(), key.display()))
+            })?;
+            builder = builder.identity(identity);
+        }
+        let client = builder.build().map_err(|e| SourceError::Setup(error_chain(&e)))?;
+        Ok(Endpoint {
+            base: base.trim_end_matches('/').to_string(),
+            client,
+            auth: load_auth(auth)?,
+            max_body: http.max_body.0,
+            timeout: http.request_timeout.0,
+        })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// GET `path` (with query), checking the status and capping the body.
+    pub async fn get(&self, path: &str) -> Result<String, SourceError> {
+        let url = format!("{}{}", self.base, path);
+        let mut req = self.client.get(&url);
+        req = match &self.auth {
+            Auth::None => req,
+            Auth::Basic { user, password } => req.basic_auth(user, Some(password)),
+            Auth::Bearer(token) => req.bearer_auth(token),
+        };
+        let mut resp = req.send().await.map_err(|e| self.map_err(e))?;
+        let status = resp.status();
+        if let Some(len) = resp.content_length()
+            && len as usize > self.max_body
+        {
+            return Err(SourceError::TooLarge { path: short_path(path), limit: self.max_body });
+        }
+        let mut body: Vec<u8> = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.map_err(e))? {
+            if body.len() + chunk.len() > self.max_body {
+                return Err(SourceError::TooLarge { path: short_path(path), limit: self.max_body });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let text = String::from_utf8_lossy(&body).into_owned();
+        if !status.is_success() {
+            return Err(SourceError::Status {
+                status: status.as_u16(),
+                path: short_path(path),
+                body: sanitize::snippet(&text, 120),
+            });
+        }
+        Ok(text)
+    }
+
+    fn map_err(&self, e: reqwest::Error) -> SourceError {
+        if e.is_timeout() {
+            SourceError::Timeout(self.timeout)
+        } else if e.is_connect() {
+            SourceError::Connect(sanitize::clean(&error_chain(&e)))
+        } else {
+            SourceError::Other(sanitize::clean(&error_chain(&e)))
+        }
+    }
+}
+
+/// The path without its (possibly long) query, for messages.
+fn short_path(path: &str) -> String {
+    path.split('?').next().unwrap_or(path).to_string()
+}
+
+/// reqwest's top-level message is often "error sending request": the cause says why.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let msg = s.to_string();
+        if !out.contains(&msg) {
+            out.push_str(": ");
+            out.push_str(&msg);
+        }
+        source = s.source();
+    }
+    out
+}
+
+fn read_file(path: &Path, what: &str) -> Result<Vec<u8>, SourceError> {
+    std::fs::read(path).map_err(|e| SourceError::Setup(format!("cannot read {what} {}: {e}", path.display())))
+}
+
+fn read_secret_file(path: &Path, what: &str) -> Result<String, SourceError> {
+    let raw = read_file(path, what)?;
+    let s =
+        String::from_utf8(raw).map_err(|_| SourceError::Setup(format!("{what} {} is not UTF-8", path.display())))?;
+    let s = s.trim_end_matches(['\n', '\r']).to_string();
+    if s.is_empty() {
+        return Err(SourceError::Setup(format!("{what} {} is empty", path.display())));
+    }
+    Ok(s)
+}
+
+fn read_secret_env(var: &str, what: &str) -> Result<String, SourceError> {
+    match std::env::var(var) {
+        Ok(v) if !v.is_empty() => Ok(v),
+        _ => Err(SourceError::Setup(format!("{what}: environment variable {var} is not set"))),
+    }
+}
+
+fn load_auth(a: &AuthConfig) -> Result<Auth, SourceError> {
+    if let Some(user) = &a.user {
+        let password = match (&a.password_file, &a.password_env) {
+            (Some(f), _) => read_secret_file(f, "password file")?,
+            (None, Some(v)) => read_secret_env(v, "password")?,
+            (None, None) => {
+                return Err(SourceError::Setup("basic auth user without password-file or password-env".into()));
+            }
+        };
+        return Ok(Auth::Basic { user: user.clone(), password });
+    }
+    match (&a.token_file, &a.token_env) {
+        (Some(f), _) => Ok(Auth::Bearer(read_secret_file(f, "token file")?)),
+        (None, Some(v)) => Ok(Auth::Bearer(read_secret_env(v, "token")?)),
+        (None, None) => Ok(Auth::None),
+    }
+}

@@ -1,0 +1,82 @@
+//! Running sources as tokio tasks: one per endpoint, each on its own interval, sending
+//! owned results on the shared channel. The UI never awaits the network.
+
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio::time::MissedTickBehavior;
+
+use super::flink_rest::RestPoller;
+use super::http::Endpoint;
+use super::{SourceError, SourceId, SourceKind};
+use crate::config::{Config, GroupConfig, HttpSettings};
+use crate::event::Event;
+use crate::model::Group;
+
+/// Tells the sources whether the drill-down table is open (then they fetch per-TaskManager rows).
+pub type DetailSwitch = watch::Sender<bool>;
+
+pub struct Spawned {
+    pub handles: Vec<JoinHandle<()>>,
+    pub detail: DetailSwitch,
+}
+
+/// Starts one REST poller per group. A source whose setup fails (unreadable CA file,
+/// missing token variable) reports that failure on every tick instead of stopping the app.
+pub fn spawn_all(config: &Config, tx: mpsc::Sender<Event>) -> Spawned {
+    let (detail, detail_rx) = watch::channel(false);
+    let mut handles = Vec::new();
+    for (group, g) in [(Group::Baseline, &config.baseline), (Group::Variant, &config.variant)] {
+        let interval = g.interval.map(|d| d.0).unwrap_or(config.settings.interval.0);
+        let id = SourceId { group, kind: SourceKind::FlinkRest };
+        let setup = build_poller(g, &config.settings.http);
+        let deadline = config.settings.http.request_timeout.0 * 3;
+        handles.push(tokio::spawn(run(id, setup, interval, deadline, tx.clone(), detail_rx.clone())));
+    }
+    Spawned { handles, detail }
+}
+
+pub fn build_poller(g: &GroupConfig, http: &HttpSettings) -> Result<RestPoller, SourceError> {
+    let endpoint = Endpoint::new(&g.flink.0, &g.auth, &g.tls, http)?;
+    Ok(RestPoller::new(endpoint, g.taskmanagers.clone()))
+}
+
+async fn run(
+    id: SourceId,
+    setup: Result<RestPoller, SourceError>,
+    interval: Duration,
+    deadline: Duration,
+    tx: mpsc::Sender<Event>,
+    detail: watch::Receiver<bool>,
+) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut poller = match setup {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(source = %id.name(), error = %e, "source setup failed");
+            loop {
+                ticker.tick().await;
+                if tx.send(Event::Sample(id, Err(e.clone()))).await.is_err() {
+                    return;
+                }
+            }
+        }
+    };
+    loop {
+        ticker.tick().await;
+        let want_detail = *detail.borrow();
+        // Each request has its own timeout; this bounds a poll of many slow answers.
+        let result = match tokio::time::timeout(deadline, poller.poll(want_detail)).await {
+            Ok(r) => r,
+            Err(_) => Err(SourceError::Timeout(deadline)),
+        };
+        if let Err(e) = &result {
+            tracing::warn!(source = %id.name(), error = %e, "poll failed");
+        }
+        if tx.send(Event::Sample(id, result)).await.is_err() {
+            return; // the app has gone
+        }
+    }
+}

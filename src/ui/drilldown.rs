@@ -1,0 +1,122 @@
+//! Full screen for the focused panel: every metric of the panel with its chart, and a
+//! per-TaskManager table sortable by a column (`s`).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
+
+use super::Theme;
+use super::{format, panel};
+use crate::app::App;
+use crate::model::{Group, MetricKey, Panel, TmRow};
+
+/// Columns of the per-TaskManager table for a panel (after "TaskManager" and "group").
+pub fn columns(panel: Panel) -> Vec<MetricKey> {
+    use MetricKey::*;
+    match panel {
+        Panel::Throughput => vec![RecordsInPerS, RecordsOutPerS, BytesInPerS, BytesOutPerS, RemoteBytesInPerS],
+        Panel::Buffers => vec![
+            InPoolUsage,
+            OutPoolUsage,
+            FloatingBuffersUsage,
+            ExclusiveBuffersUsage,
+            NettyUsedSegments,
+            NettyAvailableSegments,
+            RequestedMemoryUsage,
+        ],
+        Panel::CpuMemory => vec![CpuCores, HeapUsedBytes, DirectUsedBytes],
+        Panel::Backpressure => vec![BackpressuredMsPerS, BusyMsPerS, IdleMsPerS],
+        Panel::Latency | Panel::Health => vec![],
+    }
+}
+
+/// The name of the sort column, for the footer.
+pub fn sort_label(panel: Panel, sort_column: usize) -> String {
+    let cols = columns(panel);
+    match sort_column % (cols.len() + 1) {
+        0 => "TaskManager".into(),
+        i => cols[i - 1].label().into(),
+    }
+}
+
+/// Rows of both groups, sorted: by id ascending, or by a metric descending (no data last).
+pub fn sorted_rows<'a>(rows: Vec<(Group, &'a TmRow)>, panel: Panel, sort_column: usize) -> Vec<(Group, &'a TmRow)> {
+    let cols = columns(panel);
+    let mut rows = rows;
+    match sort_column % (cols.len() + 1) {
+        0 => rows.sort_by(|a, b| a.1.id.cmp(&b.1.id)),
+        i => {
+            let key = cols[i - 1];
+            rows.sort_by(|a, b| {
+                let (x, y) = (a.1.get(key), b.1.get(key));
+                y.partial_cmp(&x).unwrap_or(std::cmp::Ordering::Equal).then_with(|| a.1.id.cmp(&b.1.id))
+            });
+            // partial_cmp puts None (no data) before values when descending: move it last.
+            rows.sort_by_key(|r| r.1.get(key).is_none());
+        }
+    }
+    rows
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let panel = app.focused_panel();
+    let [top, bottom] = Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
+    panel::render(frame, top, app, panel, true, true, theme);
+
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(false))
+        .title(format!(" per TaskManager · sorted by {} (s) ", sort_label(panel, app.sort_column)));
+    let inner = block.inner(bottom);
+    frame.render_widget(block, bottom);
+    let cols = columns(panel);
+    if cols.is_empty() {
+        let msg = "Latency markers belong to job vertices, not TaskManagers: there is no per-TaskManager split.";
+        frame.render_widget(Paragraph::new(msg).style(theme.fg(theme.dim)), inner);
+        return;
+    }
+    let view = app.view();
+    let rows: Vec<(Group, &TmRow)> =
+        Group::BOTH.iter().flat_map(|&g| view.store.group(g).per_tm.iter().map(move |r| (g, r))).collect();
+    if rows.is_empty() {
+        let msg = "Fetching per-TaskManager detail (it arrives with Flink's next metrics refresh)…";
+        frame.render_widget(Paragraph::new(msg).style(theme.fg(theme.dim)), inner);
+        return;
+    }
+    let rows = sorted_rows(rows, panel, app.sort_column);
+    let mut header = vec![Cell::from("TaskManager"), Cell::from("group")];
+    header.extend(cols.iter().map(|k| Cell::from(k.label())));
+    let body = rows.iter().map(|(g, r)| {
+        let mut cells = vec![Cell::from(r.id.clone()), Cell::from(g.as_str()).style(theme.group(*g == Group::Variant))];
+        cells.extend(cols.iter().map(|k| Cell::from(format::value(k.unit(), r.get(*k)))));
+        Row::new(cells)
+    });
+    let mut widths = vec![Constraint::Length(22), Constraint::Length(9)];
+    widths.extend(cols.iter().map(|_| Constraint::Length(12)));
+    let table = Table::new(body, widths)
+        .header(Row::new(header).style(theme.fg(theme.dim).add_modifier(Modifier::BOLD)))
+        .column_spacing(1);
+    frame.render_widget(table, inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, v: Option<f64>) -> TmRow {
+        TmRow { id: id.into(), values: vec![(MetricKey::CpuCores, v)] }
+    }
+
+    #[test]
+    fn sorting_by_id_and_by_metric_with_no_data_last() {
+        let (a, b, c) = (row("tm-a", Some(0.5)), row("tm-b", None), row("tm-c", Some(1.5)));
+        let rows = vec![(Group::Baseline, &b), (Group::Variant, &c), (Group::Baseline, &a)];
+        let by_id: Vec<&str> = sorted_rows(rows.clone(), Panel::CpuMemory, 0).iter().map(|r| r.1.id.as_str()).collect();
+        assert_eq!(by_id, ["tm-a", "tm-b", "tm-c"]);
+        let by_cpu: Vec<&str> = sorted_rows(rows, Panel::CpuMemory, 1).iter().map(|r| r.1.id.as_str()).collect();
+        assert_eq!(by_cpu, ["tm-c", "tm-a", "tm-b"]);
+        assert_eq!(sort_label(Panel::CpuMemory, 1), "cpu cores/TM");
+        assert_eq!(sort_label(Panel::CpuMemory, 4), "TaskManager", "wraps around");
+    }
+}

@@ -1,0 +1,117 @@
+//! Number formatting for the panels: short, unit-aware, "—" for no data.
+
+use crate::model::Unit;
+
+pub const NO_DATA: &str = "—";
+
+pub fn value(unit: Unit, v: Option<f64>) -> String {
+    let Some(v) = v else { return NO_DATA.to_string() };
+    match unit {
+        Unit::PerSecond => si(v, ""),
+        Unit::BytesPerSecond => bytes(v) + "/s",
+        Unit::Bytes => bytes(v),
+        Unit::Ratio => format!("{:.0}%", v * 100.0),
+        Unit::Percent => format!("{v:.0}%"),
+        Unit::Millis => millis(v),
+        Unit::MillisPerSecond => format!("{v:.0}ms/s"),
+        Unit::Cores => format!("{v:.2}"),
+        Unit::Count | Unit::Segments => si(v, ""),
+        Unit::Level => match v.round() as i64 {
+            0 => "ok".into(),
+            1 => "low".into(),
+            2 => "HIGH".into(),
+            _ => NO_DATA.into(),
+        },
+    }
+}
+
+pub fn change(pct: Option<f64>) -> String {
+    match pct {
+        None => NO_DATA.to_string(),
+        Some(p) if p.abs() >= 1000.0 => format!("{:+.0}x", p / 100.0 + 1.0),
+        Some(p) if p.abs() >= 10.0 => format!("{p:+.0}%"),
+        Some(p) => format!("{p:+.1}%"),
+    }
+}
+
+fn si(v: f64, suffix: &str) -> String {
+    let a = v.abs();
+    if a >= 1e9 {
+        format!("{:.1}G{suffix}", v / 1e9)
+    } else if a >= 1e6 {
+        format!("{:.1}M{suffix}", v / 1e6)
+    } else if a >= 1e4 {
+        format!("{:.1}k{suffix}", v / 1e3)
+    } else if a >= 100.0 || v.fract() == 0.0 {
+        format!("{v:.0}{suffix}")
+    } else {
+        format!("{v:.1}{suffix}")
+    }
+}
+
+pub fn bytes(v: f64) -> String {
+    let a = v.abs();
+    if a >= (1u64 << 30) as f64 {
+        format!("{:.1}GiB", v / (1u64 << 30) as f64)
+    } else if a >= (1u64 << 20) as f64 {
+        format!("{:.1}MiB", v / (1u64 << 20) as f64)
+    } else if a >= 1024.0 {
+        format!("{:.1}KiB", v / 1024.0)
+    } else {
+        format!("{v:.0}B")
+    }
+}
+
+fn millis(v: f64) -> String {
+    if v >= 10_000.0 {
+        format!("{:.1}s", v / 1000.0)
+    } else if v >= 10.0 {
+        format!("{v:.0}ms")
+    } else {
+        format!("{v:.1}ms")
+    }
+}
+
+pub fn duration(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    if s >= 3600 && s % 3600 == 0 {
+        format!("{}h", s / 3600)
+    } else if s >= 60 && s % 60 == 0 {
+        format!("{}m", s / 60)
+    } else if s >= 60 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        let cases = [
+            (Unit::PerSecond, Some(4012.0), "4012"),
+            (Unit::PerSecond, Some(40_120.0), "40.1k"),
+            (Unit::PerSecond, Some(0.25), "0.2"),
+            (Unit::BytesPerSecond, Some(2048.0), "2.0KiB/s"),
+            (Unit::Bytes, Some(78_000_000.0), "74.4MiB"),
+            (Unit::Ratio, Some(0.254), "25%"),
+            (Unit::Millis, Some(608.0), "608ms"),
+            (Unit::Millis, Some(1.25), "1.2ms"),
+            (Unit::MillisPerSecond, Some(978.4), "978ms/s"),
+            (Unit::Cores, Some(0.1234), "0.12"),
+            (Unit::Level, Some(2.0), "HIGH"),
+            (Unit::Millis, None, "—"),
+        ];
+        for (unit, v, want) in cases {
+            assert_eq!(value(unit, v), want, "{unit:?} {v:?}");
+        }
+        assert_eq!(change(Some(-15.04)), "-15%");
+        assert_eq!(change(Some(2.345)), "+2.3%");
+        assert_eq!(change(None), "—");
+        assert_eq!(duration(std::time::Duration::from_secs(300)), "5m");
+        assert_eq!(duration(std::time::Duration::from_secs(95)), "1m35s");
+    }
+}

@@ -1,0 +1,81 @@
+//! The header: title line, then one status line per group.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::Theme;
+use super::format;
+use crate::app::{App, HealthState};
+use crate::model::{Group, MetricKey};
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let mut title = vec![
+        Span::styled("flinkscope", theme.fg(theme.title).add_modifier(Modifier::BOLD)),
+        Span::raw(format!("  window {}  span {}", format::duration(app.window), format::duration(app.span))),
+    ];
+    if app.paused() {
+        title.push(Span::styled("  PAUSED (p resumes)", theme.fg(theme.warn).add_modifier(Modifier::BOLD)));
+    }
+    let mut lines = vec![Line::from(title)];
+    for g in Group::BOTH {
+        lines.push(group_line(app, g, theme, area.width));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn group_line(app: &App, g: Group, theme: &Theme, width: u16) -> Line<'static> {
+    let view = app.view();
+    let data = view.store.group(g);
+    let label = &app.labels[g.index()];
+    let wide = width >= 110;
+    let marker = if g == Group::Variant { "▲" } else { "■" };
+    let mut spans = vec![Span::styled(
+        format!("{marker} {:<8}", g.as_str()),
+        theme.group(g == Group::Variant).add_modifier(Modifier::BOLD),
+    )];
+    let target = match &label.taskmanagers {
+        Some(p) if wide => format!("{} tm~{}", label.url, p),
+        Some(p) => format!("tm~{p}"),
+        None if wide => label.url.clone(),
+        None => label.url.rsplit(':').next().map(|port| format!(":{port}")).unwrap_or_default(),
+    };
+    spans.push(Span::styled(format!(" {target}"), theme.fg(theme.dim)));
+    spans.push(Span::raw(format!(" {} TM", data.taskmanagers.len())));
+    let job = data.job.as_ref().map(|j| j.state.as_str()).unwrap_or("no job");
+    let job_style = if job == "RUNNING" { theme.fg(theme.good) } else { theme.fg(theme.warn) };
+    spans.push(Span::raw(" "));
+    spans.push(Span::styled(job.to_string(), job_style));
+    let cmp = |k: MetricKey| view.comparisons.get(&k).map(|c| if g == Group::Variant { c.variant } else { c.baseline });
+    let restarts = cmp(MetricKey::Restarts).unwrap_or_default();
+    let ok = cmp(MetricKey::CheckpointsCompleted).unwrap_or_default();
+    let failed = cmp(MetricKey::CheckpointsFailed).unwrap_or_default();
+    let n = |v: Option<f64>| v.map(|x| format!("{x:.0}")).unwrap_or_else(|| format::NO_DATA.into());
+    if wide {
+        spans.push(Span::raw(format!(
+            "  restarts {} (+{})  checkpoints {} ok / {} failed",
+            n(restarts.current),
+            n(restarts.delta.or(Some(0.0))),
+            n(ok.current),
+            n(failed.current)
+        )));
+    } else {
+        spans.push(Span::raw(format!(" r{} ck {}/{}", n(restarts.current), n(ok.current), n(failed.current))));
+    }
+    spans.push(Span::raw("  "));
+    spans.push(health_span(&app.health_of(g), theme));
+    Line::from(spans)
+}
+
+pub fn health_span(state: &HealthState, theme: &Theme) -> Span<'static> {
+    match state {
+        HealthState::Waiting => Span::styled("○ waiting", theme.fg(theme.dim)),
+        HealthState::Live => Span::styled("● live", theme.fg(theme.good)),
+        HealthState::Stale(d) => Span::styled(format!("◐ stale {}s", d.as_secs()), theme.fg(theme.warn)),
+        HealthState::Failed(reason) => {
+            Span::styled(format!("✖ failed: {reason}"), Style::default().fg(theme.bad).add_modifier(Modifier::BOLD))
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! Rendering: pure functions from the app's state to a frame. Nothing here fetches,
+//! computes statistics, or changes state.
+//!
+//! ```text
+//! ┌──────────────────────────────────────────────────────────────┐
+//! │ header: title, window, span, PAUSED                          │
+//! │ baseline: url · TaskManagers · job state · restarts · ckpts · health
+//! │ variant:  url · TaskManagers · job state · restarts · ckpts · health
+//! ├─ Throughput ───────────────────┬─ Latency ───────────────────┤
+//! │ table: now/mean per group, Δ%  │                             │
+//! │ chart: baseline vs variant     │                             │
+//! ├─ Buffers ──────────────────────┼─ CPU & memory ──────────────┤
+//! │                                │                             │
+//! ├─ Backpressure (full width: table left, chart right) ─────────┤
+//! │                                                              │
+//! ├──────────────────────────────────────────────────────────────┤
+//! │ footer: keys                                                 │
+//! └──────────────────────────────────────────────────────────────┘
+//! ```
+//! Enter replaces the grid by the focused panel with every metric and a per-TaskManager
+//! table; `?` draws the help over everything.
+
+mod drilldown;
+mod footer;
+pub mod format;
+mod header;
+mod help;
+mod panel;
+pub mod theme;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::widgets::Paragraph;
+
+use crate::app::{App, PANELS};
+pub use theme::Theme;
+
+/// Below this size only a notice is drawn.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 8;
+
+pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg =
+            format!("flinkscope needs at least {MIN_WIDTH}x{MIN_HEIGHT} (now {}x{}); q quits", area.width, area.height);
+        frame.render_widget(Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }), area);
+        return;
+    }
+    let [head, body, foot] =
+        Layout::vertical([Constraint::Length(3), Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    header::render(frame, head, app, theme);
+    if app.fullscreen {
+        drilldown::render(frame, body, app, theme);
+    } else {
+        render_grid(frame, body, app, theme);
+    }
+    footer::render(frame, foot, app, theme);
+    if app.help {
+        help::render(frame, area, theme);
+    }
+}
+
+fn render_grid(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
+    let rows = Layout::vertical([Constraint::Ratio(1, 3); 3]).split(body);
+    let halves = |r: Rect| Layout::horizontal([Constraint::Percentage(50); 2]).split(r);
+    let top = halves(rows[0]);
+    let mid = halves(rows[1]);
+    let areas = [top[0], top[1], mid[0], mid[1], rows[2]];
+    for (i, (panel, area)) in PANELS.iter().zip(areas).enumerate() {
+        panel::render(frame, area, app, *panel, i == app.focus, false, theme);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,158 @@
+//! One chart panel: a table of the panel's metrics for both groups (current value, window
+//! mean, % change) and a chart of its first metric over the chart span.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Block, Borders, Cell, Chart, Dataset, GraphType, LegendPosition, Row, Table};
+
+use super::Theme;
+use super::format;
+use crate::app::{App, HealthState};
+use crate::model::{Group, MetricKey, Panel};
+
+pub fn title(panel: Panel) -> &'static str {
+    match panel {
+        Panel::Throughput => "Throughput",
+        Panel::Latency => "Latency (worst marker pair)",
+        Panel::Buffers => "Buffers",
+        Panel::CpuMemory => "CPU & memory (per TaskManager)",
+        Panel::Backpressure => "Backpressure (mean per subtask)",
+        Panel::Health => "Health",
+    }
+}
+
+/// Metrics the dashboard grid shows for a panel; full screen shows all of them.
+fn overview_metrics(panel: Panel) -> Vec<MetricKey> {
+    use MetricKey::*;
+    match panel {
+        Panel::Throughput => vec![RecordsInPerS, RecordsOutPerS, BytesOutPerS, RemoteBytesInPerS],
+        Panel::Buffers => vec![InPoolUsage, OutPoolUsage, FloatingBuffersUsage, NettyUsedSegments],
+        p => MetricKey::of_panel(p).collect(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn render(frame: &mut Frame, area: Rect, app: &App, panel: Panel, focused: bool, full: bool, theme: &Theme) {
+    let mut title_spans =
+        vec![Span::styled(format!(" {} ", title(panel)), theme.fg(theme.title).add_modifier(Modifier::BOLD))];
+    for g in Group::BOTH {
+        let what = match app.health_of(g) {
+            HealthState::Stale(d) => format!("stale {}s", d.as_secs()),
+            HealthState::Failed(reason) => format!("failed: {reason}"),
+            HealthState::Live | HealthState::Waiting => continue,
+        };
+        title_spans.push(Span::styled(format!("[{}: {what}] ", g.as_str()), theme.fg(theme.bad)));
+    }
+    let block =
+        Block::default().borders(Borders::ALL).border_style(theme.border(focused)).title(Line::from(title_spans));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 || inner.width < 20 {
+        return;
+    }
+    let metrics = if full { MetricKey::of_panel(panel).collect() } else { overview_metrics(panel) };
+    let table_height = (metrics.len() as u16 + 1).min(inner.height);
+    let side_by_side = inner.width >= 100;
+    let (table_area, chart_area) = if side_by_side {
+        let [t, c] = Layout::horizontal([Constraint::Length(66), Constraint::Min(10)]).areas(inner);
+        (t, Some(c))
+    } else if inner.height >= table_height + 4 {
+        let [t, c] = Layout::vertical([Constraint::Length(table_height), Constraint::Min(4)]).areas(inner);
+        (t, Some(c))
+    } else {
+        (inner, None)
+    };
+    render_table(frame, table_area, app, &metrics, theme);
+    if let Some(c) = chart_area {
+        render_chart(frame, c, app, metrics[0], theme);
+    }
+}
+
+fn render_table(frame: &mut Frame, area: Rect, app: &App, metrics: &[MetricKey], theme: &Theme) {
+    let view = app.view();
+    let wide = area.width >= 60;
+    let header: Vec<Cell> = if wide {
+        vec!["", "baseline", "variant", "mean b", "mean v", "Δ mean"].into_iter().map(Cell::from).collect()
+    } else {
+        vec!["", "baseline", "variant", "Δ mean"].into_iter().map(Cell::from).collect()
+    };
+    let rows = metrics.iter().map(|&k| {
+        let c = view.comparisons.get(&k).copied().unwrap_or_default();
+        let u = k.unit();
+        let mut cells = vec![
+            Cell::from(k.label()),
+            Cell::from(format::value(u, c.baseline.current)).style(theme.group(false)),
+            Cell::from(format::value(u, c.variant.current)).style(theme.group(true)),
+        ];
+        if wide {
+            cells.push(Cell::from(format::value(u, c.baseline.mean)).style(theme.group(false)));
+            cells.push(Cell::from(format::value(u, c.variant.mean)).style(theme.group(true)));
+        }
+        cells.push(Cell::from(format::change(c.change_pct)));
+        Row::new(cells)
+    });
+    let widths: Vec<Constraint> = if wide {
+        vec![
+            Constraint::Length(14),
+            Constraint::Length(10),
+            Constraint::Length(10),
+            Constraint::Length(10),
+            Constraint::Length(10),
+            Constraint::Length(8),
+        ]
+    } else {
+        vec![Constraint::Length(13), Constraint::Length(9), Constraint::Length(9), Constraint::Length(7)]
+    };
+    let table = Table::new(rows, widths).header(Row::new(header).style(theme.fg(theme.dim))).column_spacing(1);
+    frame.render_widget(table, area);
+}
+
+fn render_chart(frame: &mut Frame, area: Rect, app: &App, key: MetricKey, theme: &Theme) {
+    let view = app.view();
+    let from = view.now - app.span.as_secs_f64();
+    let series: Vec<(Group, Vec<Vec<(f64, f64)>>)> =
+        Group::BOTH.iter().map(|&g| (g, view.store.group(g).series(key).segments_since(from))).collect();
+    let max = series.iter().flat_map(|(_, s)| s.iter().flatten().map(|(_, v)| *v)).fold(0.0_f64, f64::max);
+    let top = if max > 0.0 { max * 1.15 } else { 1.0 };
+    let mut datasets = Vec::new();
+    for (g, segments) in &series {
+        let variant = *g == Group::Variant;
+        let marker = if theme.monochrome && variant { Marker::Dot } else { Marker::Braille };
+        if segments.is_empty() {
+            // Still named, so the legend says which colour is which (and that it has no data).
+            datasets.push(
+                Dataset::default().name(format!("{} (no data)", g.as_str())).style(theme.group(variant)).data(&[]),
+            );
+        }
+        for (i, seg) in segments.iter().enumerate() {
+            let mut d =
+                Dataset::default().marker(marker).graph_type(GraphType::Line).style(theme.group(variant)).data(seg);
+            if i == 0 {
+                d = d.name(g.as_str());
+            }
+            datasets.push(d);
+        }
+    }
+    let unit = key.unit();
+    let chart = Chart::new(datasets)
+        .x_axis(
+            Axis::default()
+                .bounds([from, view.now])
+                .labels([Line::from(format!("-{}", format::duration(app.span))), Line::from("now")])
+                .style(theme.fg(theme.dim)),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([0.0, top])
+                .labels([Line::from("0"), Line::from(format::value(unit, Some(top)))])
+                .style(theme.fg(theme.dim)),
+        )
+        .legend_position(Some(LegendPosition::TopLeft))
+        .hidden_legend_constraints((Constraint::Percentage(60), Constraint::Percentage(60)));
+    let [label, chart_area] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    frame.render_widget(Line::from(Span::styled(format!("chart: {}", key.label()), theme.fg(theme.dim))), label);
+    frame.render_widget(chart, chart_area);
+}
