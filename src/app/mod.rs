@@ -1,5 +1,6 @@
 //! The app: owns all state, takes events, decides. Rendering reads it; sources feed it.
 
+pub mod demo;
 pub mod health;
 pub mod keymap;
 

@@ -1,1 +1,119 @@
+use std::time::{Duration, Instant};
 
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
+
+use super::*;
+use crate::model::Group;
+
+fn press(code: KeyCode) -> Event {
+    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn with_kind(code: KeyCode, kind: KeyEventKind) -> Event {
+    Event::Key(KeyEvent { code, modifiers: KeyModifiers::NONE, kind, state: KeyEventState::NONE })
+}
+
+#[test]
+fn quit_keys() {
+    let mut app = demo::app(Instant::now(), 10, false);
+    assert_eq!(app.update(press(KeyCode::Char('q'))), Some(Command::Quit));
+    assert!(app.quit);
+    let mut app = demo::app(Instant::now(), 10, false);
+    let ctrl_c = Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert_eq!(app.update(ctrl_c), Some(Command::Quit));
+    let mut app = demo::app(Instant::now(), 10, false);
+    assert_eq!(app.update(Event::Quit), Some(Command::Quit));
+}
+
+#[test]
+fn releases_and_repeats_do_nothing() {
+    let mut app = demo::app(Instant::now(), 10, false);
+    assert_eq!(app.update(with_kind(KeyCode::Char('q'), KeyEventKind::Release)), None);
+    assert_eq!(app.update(with_kind(KeyCode::Char('q'), KeyEventKind::Repeat)), None);
+    assert!(!app.quit);
+}
+
+#[test]
+fn help_takes_keys_until_closed() {
+    let mut app = demo::app(Instant::now(), 10, false);
+    app.update(press(KeyCode::Char('?')));
+    assert!(app.help);
+    app.update(press(KeyCode::Tab));
+    assert_eq!(app.focus, 0, "focus does not move under the help");
+    app.update(press(KeyCode::Esc));
+    assert!(!app.help);
+    app.update(press(KeyCode::Tab));
+    assert_eq!(app.focus, 1);
+}
+
+#[test]
+fn focus_moves_over_the_grid() {
+    let mut app = demo::app(Instant::now(), 10, false);
+    let steps = [
+        (KeyCode::Right, 1),
+        (KeyCode::Down, 3),
+        (KeyCode::Down, 4),
+        (KeyCode::Up, 2),
+        (KeyCode::Left, 3),
+        (KeyCode::Up, 1),
+        (KeyCode::BackTab, 0),
+        (KeyCode::BackTab, 4),
+        (KeyCode::Tab, 0),
+    ];
+    for (key, want) in steps {
+        app.update(press(key));
+        assert_eq!(app.focus, want, "{key:?}");
+    }
+}
+
+#[test]
+fn enter_opens_the_drill_down_and_asks_for_detail() {
+    let mut app = demo::app(Instant::now(), 10, false);
+    app.update(press(KeyCode::Char('s')));
+    assert_eq!(app.sort_column, 0, "sorting only in full screen");
+    assert_eq!(app.update(press(KeyCode::Enter)), Some(Command::SetDetail(true)));
+    assert!(app.fullscreen);
+    app.update(press(KeyCode::Char('s')));
+    assert_eq!(app.sort_column, 1);
+    assert_eq!(app.update(press(KeyCode::Esc)), Some(Command::SetDetail(false)));
+    assert!(!app.fullscreen);
+}
+
+#[test]
+fn pause_freezes_the_view_but_keeps_polling() {
+    let t0 = Instant::now();
+    let mut app = demo::app(t0, 10, false);
+    app.update(press(KeyCode::Char('p')));
+    assert!(app.paused());
+    let before = app.view().store.group(Group::Baseline).series(MetricKey::RecordsInPerS).len();
+    let id = SourceId { group: Group::Baseline, kind: SourceKind::FlinkRest };
+    let at = t0 + Duration::from_secs(12);
+    app.on_sample(id, Ok(demo::batch(Group::Baseline, at, 12)), at);
+    assert_eq!(app.view().store.group(Group::Baseline).series(MetricKey::RecordsInPerS).len(), before);
+    assert_eq!(app.live.store.group(Group::Baseline).series(MetricKey::RecordsInPerS).len(), before + 1);
+    app.update(press(KeyCode::Char('p')));
+    assert_eq!(app.view().store.group(Group::Baseline).series(MetricKey::RecordsInPerS).len(), before + 1);
+}
+
+#[test]
+fn span_keys_step_through_spans_and_stop_at_the_ends() {
+    let mut app = demo::app(Instant::now(), 10, false);
+    assert_eq!(app.span, Duration::from_secs(300));
+    app.update(press(KeyCode::Char('+')));
+    assert_eq!(app.span, Duration::from_secs(600));
+    for _ in 0..10 {
+        app.update(press(KeyCode::Char('-')));
+    }
+    assert_eq!(app.span, SPANS[0]);
+    assert_eq!(app.window, Duration::from_secs(300), "the comparison window does not change");
+}
+
+#[test]
+fn a_failed_poll_marks_the_source_and_leaves_the_other_group_alone() {
+    let app = demo::app(Instant::now(), 30, true);
+    assert!(matches!(app.health_of(Group::Variant), HealthState::Failed(r) if r.contains("502")));
+    assert_eq!(app.health_of(Group::Baseline), HealthState::Live);
+    let v = app.view().comparisons[&MetricKey::RecordsInPerS].variant;
+    assert_eq!(v.current, None, "the latest variant point is a gap");
+    assert!(v.mean.is_some(), "earlier samples still count");
+}

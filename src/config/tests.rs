@@ -1,1 +1,118 @@
+use std::path::Path;
 
+use super::*;
+
+fn parse_str(text: &str) -> Result<Loaded, ConfigError> {
+    parse(text, Path::new("/etc/flinkscope/test.toml"))
+}
+
+#[test]
+fn the_example_is_the_default() {
+    let text = include_str!("../../config.example.toml");
+    let loaded = parse(text, Path::new("config.example.toml")).expect("config.example.toml parses");
+    assert_eq!(loaded.settings, Settings::default());
+    let config = loaded.finish().unwrap();
+    assert_eq!(config.baseline, GroupConfig::new(RestUrl::new("http://127.0.0.1:8081").unwrap()));
+    assert_eq!(config.variant, GroupConfig::new(RestUrl::new("http://127.0.0.1:8082").unwrap()));
+}
+
+#[test]
+fn the_example_with_every_optional_section_uncommented_parses() {
+    // Uncomment lines that look like `# key = value` or `# [table]`, so every documented
+    // optional key is checked to exist.
+    let text: String = include_str!("../../config.example.toml")
+        .lines()
+        .map(|l| {
+            let t = l.trim_start();
+            match t.strip_prefix("# ") {
+                Some(rest) if rest.starts_with('[') || rest.split_once(" = ").is_some_and(|(k, _)| !k.contains(' ')) => {
+                    rest.to_string()
+                }
+                _ => l.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let loaded = parse_str(&text).unwrap_or_else(|e| panic!("{e}\n---\n{text}"));
+    let b = loaded.baseline.unwrap();
+    assert!(b.taskmanagers.is_some() && b.interval.is_some());
+    assert_eq!(b.tls.ca_file.as_deref(), Some(Path::new("/etc/flinkscope/certs/ca.pem")), "relative to the file");
+    assert_eq!(loaded.settings.log_file.as_deref(), Some(Path::new("/etc/flinkscope/flinkscope.log")));
+}
+
+#[test]
+fn unknown_keys_fail_with_name_and_line() {
+    let cases = [
+        ("interval = \"1s\"\nwindw = \"5m\"\n", "windw", 2),
+        ("[baseline]\nflink = \"http://a:1\"\nflnk = \"x\"\n", "flnk", 3),
+        ("[http]\nno-proxy = true\ntimeout = \"1s\"\n", "timeout", 3),
+        ("[baseline]\nflink = \"http://a:1\"\n[baseline.auth]\ntokenfile = \"t\"\n", "tokenfile", 4),
+    ];
+    for (text, key, line) in cases {
+        let msg = parse_str(text).unwrap_err().to_string();
+        assert!(msg.contains(key), "{msg}");
+        assert!(msg.contains(&format!("line {line}")), "{msg}");
+    }
+}
+
+#[test]
+fn bad_values_fail_with_name_and_line() {
+    let cases = [
+        ("interval = \"soon\"\n", "interval", 1),
+        ("\nwindow = \"0s\"\n", "window", 2),
+        ("[baseline]\nflink = \"ftp://x\"\n", "flink", 2),
+        ("[baseline]\nflink = \"http://a:1\"\ntaskmanagers = \"(\"\n", "taskmanagers", 3),
+        ("[http]\nmax-body = \"12 parsecs\"\n", "max-body", 2),
+        ("theme = 3\n", "theme", 1),
+    ];
+    for (text, key, line) in cases {
+        let msg = parse_str(text).unwrap_err().to_string();
+        assert!(msg.contains(key), "{key}: {msg}");
+        assert!(msg.contains(&format!("line {line}")), "{key}: {msg}");
+    }
+}
+
+#[test]
+fn groups_are_checked() {
+    let missing = parse_str("[baseline]\nflink = \"http://a:1\"\n").unwrap().finish().unwrap_err();
+    assert!(missing.to_string().contains("no variant group"), "{missing}");
+
+    let same = "[baseline]\nflink = \"http://a:1\"\n[variant]\nflink = \"http://a:1\"\n";
+    assert!(parse_str(same).unwrap().finish().unwrap_err().to_string().contains("taskmanagers"));
+
+    let split = "[baseline]\nflink = \"http://a:1\"\ntaskmanagers = \"^b\"\n[variant]\nflink = \"http://a:1\"\ntaskmanagers = \"^v\"\n";
+    assert!(parse_str(split).unwrap().finish().is_ok());
+
+    let both_auth = "[baseline]\nflink = \"http://a:1\"\n[baseline.auth]\nuser = \"u\"\npassword-env = \"P\"\ntoken-env = \"T\"\n[variant]\nflink = \"http://b:1\"\n";
+    assert!(parse_str(both_auth).unwrap().finish().unwrap_err().to_string().contains("not both"));
+
+    let half_tls = "[baseline]\nflink = \"https://a:1\"\n[baseline.tls]\ncert-file = \"c.pem\"\n[variant]\nflink = \"http://b:1\"\n";
+    assert!(parse_str(half_tls).unwrap().finish().unwrap_err().to_string().contains("go together"));
+
+    let window = "window = \"2h\"\n[baseline]\nflink = \"http://a:1\"\n[variant]\nflink = \"http://b:1\"\n";
+    assert!(parse_str(window).unwrap().finish().unwrap_err().to_string().contains("retention"));
+}
+
+#[test]
+fn command_line_overrides_the_file() {
+    use clap::Parser;
+    let file = parse_str("interval = \"5s\"\n[baseline]\nflink = \"http://a:1\"\n[baseline.auth]\ntoken-env = \"T\"\n[variant]\nflink = \"http://b:1\"\n").unwrap();
+    let cli = crate::cli::Cli::parse_from(["flinkscope", "--interval", "2s", "--variant", "http://c:1"]);
+    let config = cli.watch.apply(file.clone()).unwrap().finish().unwrap();
+    assert_eq!(config.settings.interval.0, std::time::Duration::from_secs(2));
+    assert_eq!(config.baseline.auth.token_env.as_deref(), Some("T"), "same URL keeps its auth");
+    assert_eq!(config.variant.flink.0, "http://c:1");
+
+    let cli = crate::cli::Cli::parse_from(["flinkscope", "--baseline", "http://elsewhere:1"]);
+    let config = cli.watch.apply(file).unwrap().finish().unwrap();
+    assert_eq!(config.baseline.auth, AuthConfig::default(), "credentials never follow a URL elsewhere");
+
+    let cli = crate::cli::Cli::parse_from(["flinkscope", "--flink", "http://one:1", "--baseline-tm", "^b", "--variant-tm", "^v"]);
+    let config = cli.watch.apply(Loaded::default()).unwrap().finish().unwrap();
+    assert_eq!(config.baseline.flink, config.variant.flink);
+    assert!(config.baseline.taskmanagers.as_ref().unwrap().is_match("b-1"));
+
+    let cli = crate::cli::Cli::parse_from(["flinkscope", "--flink", "http://one:1", "--baseline-tm", "^b"]);
+    assert!(cli.watch.apply(Loaded::default()).is_err());
+    assert!(crate::cli::Cli::try_parse_from(["flinkscope", "--flink", "http://one:1", "--baseline", "http://x:1"]).is_err());
+}

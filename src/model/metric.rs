@@ -52,8 +52,8 @@ macro_rules! metric_keys {
 }
 
 metric_keys! {
-    RecordsInPerS => "records_in_per_s", "records in/s", PerSecond, Throughput;
-    RecordsOutPerS => "records_out_per_s", "records out/s", PerSecond, Throughput;
+    RecordsInPerS => "records_in_per_s", "rec in/s", PerSecond, Throughput;
+    RecordsOutPerS => "records_out_per_s", "rec out/s", PerSecond, Throughput;
     BytesInPerS => "bytes_in_per_s", "bytes in/s", BytesPerSecond, Throughput;
     BytesOutPerS => "bytes_out_per_s", "bytes out/s", BytesPerSecond, Throughput;
     RemoteBytesInPerS => "remote_bytes_in_per_s", "remote in/s", BytesPerSecond, Throughput;
@@ -71,7 +71,7 @@ metric_keys! {
     HeapUsedBytes => "heap_used_bytes", "heap/TM", Bytes, CpuMemory;
     DirectUsedBytes => "direct_used_bytes", "direct/TM", Bytes, CpuMemory;
     GcMsPerS => "gc_ms_per_s", "GC ms/s", MillisPerSecond, CpuMemory;
-    BackpressuredMsPerS => "backpressured_ms_per_s", "backpressured", MillisPerSecond, Backpressure;
+    BackpressuredMsPerS => "backpressured_ms_per_s", "backpressure", MillisPerSecond, Backpressure;
     BusyMsPerS => "busy_ms_per_s", "busy", MillisPerSecond, Backpressure;
     IdleMsPerS => "idle_ms_per_s", "idle", MillisPerSecond, Backpressure;
     BackpressureLevel => "backpressure_level", "level", Level, Backpressure;

@@ -51,15 +51,17 @@ fn si(v: f64, suffix: &str) -> String {
 
 pub fn bytes(v: f64) -> String {
     let a = v.abs();
-    if a >= (1u64 << 30) as f64 {
-        format!("{:.1}GiB", v / (1u64 << 30) as f64)
+    let (scaled, unit) = if a >= (1u64 << 30) as f64 {
+        (v / (1u64 << 30) as f64, "GiB")
     } else if a >= (1u64 << 20) as f64 {
-        format!("{:.1}MiB", v / (1u64 << 20) as f64)
+        (v / (1u64 << 20) as f64, "MiB")
     } else if a >= 1024.0 {
-        format!("{:.1}KiB", v / 1024.0)
+        (v / 1024.0, "KiB")
     } else {
-        format!("{v:.0}B")
-    }
+        return format!("{v:.0}B");
+    };
+    // Narrow columns: "82KiB/s" fits where "82.0KiB/s" would not.
+    if scaled.abs() >= 10.0 { format!("{scaled:.0}{unit}") } else { format!("{scaled:.1}{unit}") }
 }
 
 fn millis(v: f64) -> String {
@@ -96,7 +98,7 @@ mod tests {
             (Unit::PerSecond, Some(40_120.0), "40.1k"),
             (Unit::PerSecond, Some(0.25), "0.2"),
             (Unit::BytesPerSecond, Some(2048.0), "2.0KiB/s"),
-            (Unit::Bytes, Some(78_000_000.0), "74.4MiB"),
+            (Unit::Bytes, Some(78_000_000.0), "74MiB"),
             (Unit::Ratio, Some(0.254), "25%"),
             (Unit::Millis, Some(608.0), "608ms"),
             (Unit::Millis, Some(1.25), "1.2ms"),

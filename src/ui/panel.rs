@@ -104,7 +104,7 @@ fn render_table(frame: &mut Frame, area: Rect, app: &App, metrics: &[MetricKey],
             Constraint::Length(8),
         ]
     } else {
-        vec![Constraint::Length(13), Constraint::Length(9), Constraint::Length(9), Constraint::Length(7)]
+        vec![Constraint::Length(12), Constraint::Length(8), Constraint::Length(8), Constraint::Length(7)]
     };
     let table = Table::new(rows, widths).header(Row::new(header).style(theme.fg(theme.dim))).column_spacing(1);
     frame.render_widget(table, area);

@@ -1,0 +1,105 @@
+//! A deterministic app filled with synthetic samples: for UI snapshots, app tests and the
+//! frame benchmark (no network, no clock).
+
+use std::time::{Duration, Instant};
+
+use super::App;
+use crate::config::{Config, GroupConfig, RestUrl, Settings};
+use crate::model::{Batch, Counter, Group, JobStatus, MetricKey, TmRow};
+use crate::sources::{SourceError, SourceId, SourceKind};
+
+pub fn config() -> Config {
+    Config {
+        settings: Settings::default(),
+        baseline: GroupConfig::new(RestUrl::new("http://127.0.0.1:8081").expect("valid")),
+        variant: GroupConfig::new(RestUrl::new("http://127.0.0.1:8082").expect("valid")),
+    }
+}
+
+/// One synthetic refresh of group `g` at second `i`.
+pub fn batch(g: Group, at: Instant, i: u64) -> Batch {
+    let x = i as f64;
+    let v = if g == Group::Variant { 1.0 } else { 0.0 };
+    let wave = ((x / 7.0).sin() + 1.0) / 2.0; // 0..1, deterministic
+    let tms: Vec<String> = (1..=2).map(|n| format!("tm-{}-{n}", if v > 0.0 { "var" } else { "base" })).collect();
+    use MetricKey::*;
+    let gauges = vec![
+        (RecordsInPerS, Some(4000.0 - 300.0 * v + 50.0 * wave)),
+        (RecordsOutPerS, Some(4000.0 - 300.0 * v + 40.0 * wave)),
+        (BytesInPerS, Some(84_000.0 + 500.0 * wave)),
+        (BytesOutPerS, Some(84_000.0 + 400.0 * wave)),
+        (RemoteBytesInPerS, Some(42_000.0 + 200.0 * wave)),
+        (LatencyP50Ms, Some(50.0 + 10.0 * v + 5.0 * wave)),
+        (LatencyP95Ms, Some(97.0 + 20.0 * v)),
+        (LatencyP99Ms, Some(118.0 + 40.0 * v + 10.0 * wave)),
+        (InPoolUsage, Some(0.1 + 0.2 * v * wave)),
+        (OutPoolUsage, Some(0.08 + 0.1 * v)),
+        (FloatingBuffersUsage, Some(0.05 * v)),
+        (ExclusiveBuffersUsage, Some(0.02)),
+        (NettyUsedSegments, Some(10.5 + v)),
+        (NettyAvailableSegments, Some(2037.5 + 715.0 * v)),
+        (RequestedMemoryUsage, Some(0.0)),
+        (HeapUsedBytes, Some(70e6 + 10e6 * wave)),
+        (DirectUsedBytes, Some(78e6 + 23e6 * v)),
+        (BackpressuredMsPerS, Some(120.0 * v * wave)),
+        (BusyMsPerS, Some(30.0 + 100.0 * v)),
+        (IdleMsPerS, Some(970.0 - 100.0 * v)),
+        (BackpressureLevel, Some(v)),
+        (Restarts, Some(0.0 + if i > 40 { v } else { 0.0 })),
+        (CheckpointsCompleted, Some((i / 10) as f64)),
+        (CheckpointsFailed, Some(1.0)),
+        (TaskManagers, Some(2.0)),
+    ];
+    let per_tm = tms
+        .iter()
+        .enumerate()
+        .map(|(n, id)| TmRow {
+            id: id.clone(),
+            values: vec![
+                (CpuCores, Some(0.07 + 0.01 * n as f64 + 0.02 * v)),
+                (HeapUsedBytes, Some(60e6 + 5e6 * n as f64)),
+                (RecordsInPerS, Some(2000.0 - 150.0 * v)),
+                (InPoolUsage, Some(0.1 * n as f64)),
+                (BackpressuredMsPerS, if n == 0 { Some(10.0 * v) } else { None }),
+            ],
+        })
+        .collect();
+    Batch {
+        at,
+        fresh: true,
+        gauges,
+        counters: vec![
+            Counter { key: CpuCores, total: x * (0.07 + 0.02 * v) * 2e9, scale: 1e-9 / 2.0 },
+            Counter { key: GcMsPerS, total: x * 2.0, scale: 0.5 },
+        ],
+        epoch: 1,
+        taskmanagers: tms,
+        job: Some(JobStatus {
+            id: "49e9c17b1c0e9c703c716db89c62d948".into(),
+            name: format!("flinkscope-lab-{}", g.as_str()),
+            state: "RUNNING".into(),
+        }),
+        per_tm,
+        flink_version: Some("2.3.0".into()),
+        refresh_interval: Duration::from_secs(2),
+    }
+}
+
+/// An app that has watched both groups for `seconds`, with a refresh every 2 s.
+/// `variant_failing` makes the variant's last poll fail (HTTP 502).
+pub fn app(started: Instant, seconds: u64, variant_failing: bool) -> App {
+    let mut app = App::new(&config(), started);
+    for i in (0..=seconds).step_by(2) {
+        let at = started + Duration::from_secs(i);
+        for g in Group::BOTH {
+            let id = SourceId { group: g, kind: SourceKind::FlinkRest };
+            if g == Group::Variant && variant_failing && i + 6 >= seconds {
+                let err = SourceError::Status { status: 502, path: "/taskmanagers".into(), body: "Bad Gateway".into() };
+                app.on_sample(id, Err(err), at);
+            } else {
+                app.on_sample(id, Ok(batch(g, at, i)), at);
+            }
+        }
+    }
+    app
+}
