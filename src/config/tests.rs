@@ -25,7 +25,9 @@ fn the_example_with_every_optional_section_uncommented_parses() {
         .map(|l| {
             let t = l.trim_start();
             match t.strip_prefix("# ") {
-                Some(rest) if rest.starts_with('[') || rest.split_once(" = ").is_some_and(|(k, _)| !k.contains(' ')) => {
+                Some(rest)
+                    if rest.starts_with('[') || rest.split_once(" = ").is_some_and(|(k, _)| !k.contains(' ')) =>
+                {
                     rest.to_string()
                 }
                 _ => l.to_string(),
@@ -107,12 +109,22 @@ fn command_line_overrides_the_file() {
     let config = cli.watch.apply(file).unwrap().finish().unwrap();
     assert_eq!(config.baseline.auth, AuthConfig::default(), "credentials never follow a URL elsewhere");
 
-    let cli = crate::cli::Cli::parse_from(["flinkscope", "--flink", "http://one:1", "--baseline-tm", "^b", "--variant-tm", "^v"]);
+    let cli = crate::cli::Cli::parse_from([
+        "flinkscope",
+        "--flink",
+        "http://one:1",
+        "--baseline-tm",
+        "^b",
+        "--variant-tm",
+        "^v",
+    ]);
     let config = cli.watch.apply(Loaded::default()).unwrap().finish().unwrap();
     assert_eq!(config.baseline.flink, config.variant.flink);
     assert!(config.baseline.taskmanagers.as_ref().unwrap().is_match("b-1"));
 
     let cli = crate::cli::Cli::parse_from(["flinkscope", "--flink", "http://one:1", "--baseline-tm", "^b"]);
     assert!(cli.watch.apply(Loaded::default()).is_err());
-    assert!(crate::cli::Cli::try_parse_from(["flinkscope", "--flink", "http://one:1", "--baseline", "http://x:1"]).is_err());
+    assert!(
+        crate::cli::Cli::try_parse_from(["flinkscope", "--flink", "http://one:1", "--baseline", "http://x:1"]).is_err()
+    );
 }

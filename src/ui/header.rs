@@ -62,7 +62,12 @@ fn group_line(app: &App, g: Group, theme: &Theme, width: u16) -> Line<'static> {
             n(failed.current)
         )));
     } else {
-        spans.push(Span::raw(format!(" r{} ck {}/{}", n(restarts.current), n(ok.current), n(failed.current))));
+        spans.push(Span::raw(format!(
+            " restarts {} ckpt {} ok {} fail",
+            n(restarts.current),
+            n(ok.current),
+            n(failed.current)
+        )));
     }
     spans.push(Span::raw("  "));
     spans.push(health_span(&app.health_of(g), theme));
