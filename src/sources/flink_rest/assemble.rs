@@ -298,6 +298,11 @@ mod tests {
     }
 
     #[test]
+    fn real_flink_1_20_answers() {
+        check_real_answers("1.20.5");
+    }
+
+    #[test]
     fn no_job_means_no_data_not_zero() {
         let mut a = answers("2.3.0");
         a.has_job = false;

@@ -1,0 +1,139 @@
+//! Against the real Flink lab (`scripts/lab.sh up --pair --mixed`, started once by
+//! scripts/test.sh): `flinkscope snapshot` in pair mode and in split mode.
+//! A lab that cannot be reached is a failure, never a silent pass.
+//! FLINKSCOPE_LAB_FLINK names the Flink version the lab runs (default 2.3.0).
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const BASELINE: &str = "http://127.0.0.1:8081";
+const VARIANT: &str = "http://127.0.0.1:8082";
+const MIXED: &str = "http://127.0.0.1:8083";
+
+fn expected_version() -> String {
+    std::env::var("FLINKSCOPE_LAB_FLINK").unwrap_or_else(|_| "2.3.0".into())
+}
+
+/// Waits (generously) until the cluster's REST API answers and a job runs; panics with a
+/// clear message otherwise.
+fn require_lab(url: &str) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        match Command::new("curl").args(["-sf", "--max-time", "3", &format!("{url}/jobs/overview")]).output() {
+            Ok(out) if out.status.success() => {
+                let body = String::from_utf8_lossy(&out.stdout).to_string();
+                if body.contains("\"RUNNING\"") {
+                    return;
+                }
+                last = body;
+            }
+            Ok(out) => last = format!("curl exit {:?}", out.status.code()),
+            Err(e) => panic!("curl is needed for the lab tests: {e}"),
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    panic!(
+        "the Flink lab does not answer at {url} with a running job ({last}); start it with scripts/lab.sh up --pair --mixed"
+    );
+}
+
+fn snapshot(args: &[&str], seconds: u64) -> Value {
+    let log = std::env::temp_dir().join(format!("flinkscope-lab-test-{}.log", std::process::id()));
+    let out = Command::new(env!("CARGO_BIN_EXE_flinkscope"))
+        .arg("snapshot")
+        .args(["--duration", &format!("{seconds}s")])
+        .args(args)
+        .args(["--log-file", log.to_str().unwrap()])
+        .output()
+        .expect("running flinkscope");
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+const PRESENT_KEYS: &[&str] = &[
+    // buffers
+    "in_pool_usage",
+    "out_pool_usage",
+    "floating_buffers_usage",
+    "exclusive_buffers_usage",
+    "netty_used_segments",
+    "netty_available_segments",
+    "requested_memory_usage_pct",
+    // CPU and memory
+    "cpu_cores",
+    "heap_used_bytes",
+    "direct_used_bytes",
+    "gc_ms_per_s",
+    // backpressure
+    "backpressured_ms_per_s",
+    "busy_ms_per_s",
+    "idle_ms_per_s",
+    "backpressure_level",
+    // health
+    "restarts",
+    "checkpoints_failed",
+    "taskmanagers",
+];
+
+fn check_group(doc: &Value, group: &str, tm_prefix: &str) {
+    let g = &doc["groups"][group];
+    let tms: Vec<&str> = g["taskmanagers"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(tms.len(), 2, "{group}: {tms:?}");
+    assert!(tms.iter().all(|t| t.starts_with(tm_prefix)), "{group}: {tms:?}");
+    assert_eq!(g["flink_version"], expected_version().as_str());
+    assert!(g["job_state"].as_str().unwrap().starts_with("RUNNING"), "{group}: {}", g["job_state"]);
+    let m = &g["metrics"];
+    for key in ["records_in_per_s", "records_out_per_s", "bytes_out_per_s"] {
+        let last = m[key]["last"].as_f64().unwrap_or_else(|| panic!("{group}.{key} has no value: {}", m[key]));
+        assert!(last > 0.0, "{group}.{key} = {last}");
+    }
+    for key in PRESENT_KEYS {
+        assert!(m[*key]["last"].is_number(), "{group}.{key} has no value: {}", m[*key]);
+        assert!(m[*key]["samples"].as_u64().unwrap() >= 1, "{group}.{key}");
+    }
+    for key in ["restarts", "checkpoints_failed"] {
+        assert!(m[key]["delta"].is_number(), "{group}.{key} has a delta: {}", m[key]);
+    }
+    // Repeats of Flink's metric store are not samples: with a 2 s fetcher interval, a 25 s
+    // snapshot polled every second holds clearly fewer samples than polls.
+    let n = m["records_in_per_s"]["samples"].as_u64().unwrap();
+    assert!((4..=20).contains(&n), "{group}: {n} samples");
+}
+
+fn check_sources_live(doc: &Value) {
+    for s in doc["sources"].as_array().unwrap() {
+        assert_eq!(s["state"], "live", "{s}");
+        assert!(s["error"].is_null(), "{s}");
+    }
+    assert!(doc["window_s"].as_f64().unwrap() >= 20.0);
+    assert_eq!(doc["version"], 1);
+    let change = &doc["comparison"]["records_in_per_s"]["change_pct"];
+    assert!(change.is_number(), "both groups move records: {change}");
+}
+
+#[test]
+fn lab_pair_mode_snapshot() {
+    require_lab(BASELINE);
+    require_lab(VARIANT);
+    let doc = snapshot(&["--baseline", BASELINE, "--variant", VARIANT], 25);
+    check_sources_live(&doc);
+    check_group(&doc, "baseline", "tm-base-");
+    check_group(&doc, "variant", "tm-var-");
+    // Latency markers are on in the lab.
+    for g in ["baseline", "variant"] {
+        assert!(doc["groups"][g]["metrics"]["latency_p99_ms"]["last"].is_number(), "{g} latency");
+    }
+}
+
+#[test]
+fn lab_split_mode_snapshot() {
+    require_lab(MIXED);
+    let doc = snapshot(&["--flink", MIXED, "--baseline-tm", "^tm-base", "--variant-tm", "^tm-var"], 25);
+    check_sources_live(&doc);
+    check_group(&doc, "baseline", "tm-base-");
+    check_group(&doc, "variant", "tm-var-");
+}
