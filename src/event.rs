@@ -11,7 +11,8 @@ pub enum Event {
     /// Time to redraw (and to re-evaluate staleness).
     Tick,
     /// One poll's result from a source.
-    Sample(SourceId, Result<Batch, SourceError>),
+    /// (Boxed: a batch is large and events are moved around.)
+    Sample(SourceId, Result<Box<Batch>, SourceError>),
     /// SIGTERM, SIGHUP or SIGINT: leave cleanly.
     Quit,
 }

@@ -139,7 +139,7 @@ impl App {
                 None
             }
             Event::Sample(id, result) => {
-                self.on_sample(id, result, Instant::now());
+                self.on_sample(id, result.map(|b| *b), Instant::now());
                 None
             }
             Event::Quit => {

@@ -69,7 +69,7 @@ async fn run(
         let want_detail = *detail.borrow();
         // Each request has its own timeout; this bounds a poll of many slow answers.
         let result = match tokio::time::timeout(deadline, poller.poll(want_detail)).await {
-            Ok(r) => r,
+            Ok(r) => r.map(Box::new),
             Err(_) => Err(SourceError::Timeout(deadline)),
         };
         if let Err(e) = &result {

@@ -41,7 +41,7 @@ pub fn sort_label(panel: Panel, sort_column: usize) -> String {
 }
 
 /// Rows of both groups, sorted: by id ascending, or by a metric descending (no data last).
-pub fn sorted_rows<'a>(rows: Vec<(Group, &'a TmRow)>, panel: Panel, sort_column: usize) -> Vec<(Group, &'a TmRow)> {
+pub fn sorted_rows(rows: Vec<(Group, &TmRow)>, panel: Panel, sort_column: usize) -> Vec<(Group, &TmRow)> {
     let cols = columns(panel);
     let mut rows = rows;
     match sort_column % (cols.len() + 1) {

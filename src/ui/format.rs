@@ -76,9 +76,9 @@ fn millis(v: f64) -> String {
 
 pub fn duration(d: std::time::Duration) -> String {
     let s = d.as_secs();
-    if s >= 3600 && s % 3600 == 0 {
+    if s >= 3600 && s.is_multiple_of(3600) {
         format!("{}h", s / 3600)
-    } else if s >= 60 && s % 60 == 0 {
+    } else if s >= 60 && s.is_multiple_of(60) {
         format!("{}m", s / 60)
     } else if s >= 60 {
         format!("{}m{:02}s", s / 60, s % 60)

@@ -113,7 +113,8 @@ fn render_table(frame: &mut Frame, area: Rect, app: &App, metrics: &[MetricKey],
 fn render_chart(frame: &mut Frame, area: Rect, app: &App, key: MetricKey, theme: &Theme) {
     let view = app.view();
     let from = view.now - app.span.as_secs_f64();
-    let series: Vec<(Group, Vec<Vec<(f64, f64)>>)> =
+    type Segments = Vec<Vec<(f64, f64)>>;
+    let series: Vec<(Group, Segments)> =
         Group::BOTH.iter().map(|&g| (g, view.store.group(g).series(key).segments_since(from))).collect();
     let max = series.iter().flat_map(|(_, s)| s.iter().flatten().map(|(_, v)| *v)).fold(0.0_f64, f64::max);
     let top = if max > 0.0 { max * 1.15 } else { 1.0 };

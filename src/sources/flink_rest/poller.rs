@@ -296,7 +296,9 @@ impl RestPoller {
     ) -> Result<Vec<TmRow>, SourceError> {
         let t = at.saturating_duration_since(self.started).as_secs_f64();
         // Pair mode did not fetch placements; the drill-down needs them.
-        let mut placed: Vec<(String, String, Vec<(i64, String)>)> = Vec::new();
+        // (job id, vertex id, [(subtask, TaskManager id)])
+        type Placed = (String, String, Vec<(i64, String)>);
+        let mut placed: Vec<Placed> = Vec::new();
         for (job, _) in jobs {
             for v in &job.vertices {
                 let subtasks =

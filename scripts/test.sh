@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone:
+#   1. builds, and runs the tests that need no Flink (unit, UI snapshots, loopback servers, TLS);
+#   2. starts the lab on Flink 2.3.0 (pair + mixed) and runs the lab tests in full;
+#   3. restarts the lab on Flink 1.20.5 and runs the pair-mode lab test as a smoke test.
+# It fails when a lab test fails, and also when no lab test ran at all.
+# The lab is stopped on exit, whatever happens.
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+log_dir=${FLINKSCOPE_TEST_LOGS:-$repo/target/test-logs}
+mkdir -p "$log_dir"
+
+say() { printf '\n=== %s ===\n' "$*"; }
+
+cleanup() { scripts/lab.sh down >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+# Lab tests are the targets `lab` and `e2e_tmux`; everything else runs without Flink.
+lab_targets=(--test lab --test e2e_tmux)
+
+say "build"
+cargo build --all-targets --locked
+
+say "tests without Flink"
+cargo test --locked --lib --bins --test misbehaving --test tls --test cli
+
+# Counts the tests that passed in a cargo test log; fails when none ran.
+require_ran() { # require_ran LOG WHAT
+  local passed
+  passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' "$1" | awk '{s += $4} END {print s + 0}')
+  if [ "$passed" -eq 0 ]; then
+    echo "no $2 test ran: treating that as a failure" >&2
+    exit 1
+  fi
+  echo "$2: $passed tests passed"
+}
+
+say "lab on Flink 2.3.0 (pair + mixed)"
+scripts/lab.sh down >/dev/null 2>&1 || true
+scripts/lab.sh up --flink 2.3.0 --pair --mixed
+FLINKSCOPE_LAB_FLINK=2.3.0 cargo test --locked "${lab_targets[@]}" 2>&1 | tee "$log_dir/lab-2.3.0.log"
+require_ran "$log_dir/lab-2.3.0.log" "Flink 2.3.0 lab"
+
+say "lab on Flink 1.20.5 (smoke: pair mode)"
+scripts/lab.sh down
+scripts/lab.sh up --flink 1.20.5 --pair
+FLINKSCOPE_LAB_FLINK=1.20.5 cargo test --locked --test lab lab_pair_mode 2>&1 | tee "$log_dir/lab-1.20.5.log"
+require_ran "$log_dir/lab-1.20.5.log" "Flink 1.20.5 lab"
+
+say "all tests passed"

@@ -1,0 +1,97 @@
+//! The binary's command line: help, exit codes, config errors, a snapshot of dead endpoints.
+
+use std::process::{Command, Output};
+
+fn flinkscope(args: &[&str]) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    Command::new(env!("CARGO_BIN_EXE_flinkscope"))
+        .args(args)
+        .current_dir(dir.path())
+        .env("XDG_CONFIG_HOME", dir.path())
+        .env("XDG_STATE_HOME", dir.path())
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn help_explains_every_way_to_say_what_to_watch() {
+    let o = flinkscope(&["--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&o.stdout);
+    for needle in [
+        "--baseline",
+        "--variant",
+        "--flink",
+        "--baseline-tm",
+        "--variant-tm",
+        "--config",
+        "--no-proxy",
+        "--theme",
+        "flinkscope.log",
+        "snapshot",
+    ] {
+        assert!(help.contains(needle), "--help lacks {needle}:\n{help}");
+    }
+}
+
+#[test]
+fn nothing_to_watch_is_a_usage_error() {
+    let o = flinkscope(&["snapshot", "--duration", "1s"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no baseline group"), "{}", stderr(&o));
+}
+
+#[test]
+fn bad_flags_exit_2() {
+    for args in [
+        vec!["--flink", "http://127.0.0.1:1", "--baseline-tm", "^b"],
+        vec!["--baseline", "not a url", "--variant", "http://127.0.0.1:1"],
+        vec!["--interval", "soon", "--baseline", "http://127.0.0.1:1", "--variant", "http://127.0.0.1:2"],
+        vec!["--no-such-flag"],
+        vec!["--theme", "no-such-theme", "--baseline", "http://127.0.0.1:1", "--variant", "http://127.0.0.1:2"],
+        vec!["--config", "/no/such/file.toml"],
+    ] {
+        let o = flinkscope(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).is_empty(), "{args:?} says why");
+    }
+}
+
+#[test]
+fn a_broken_config_file_names_key_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flinkscope.toml");
+    std::fs::write(&path, "[baseline]\nflink = \"http://127.0.0.1:8081\"\n\n[variant]\nflink = \"http://127.0.0.1:8082\"\nintervall = \"1s\"\n").unwrap();
+    let o = flinkscope(&["--config", path.to_str().unwrap(), "snapshot", "--duration", "1s"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("intervall") && err.contains("line 6"), "{err}");
+}
+
+#[test]
+fn snapshot_of_dead_endpoints_still_writes_the_document() {
+    let dead = |_: ()| {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        format!("http://127.0.0.1:{port}")
+    };
+    let (b, v) = (dead(()), dead(()));
+    let o = flinkscope(&["snapshot", "--duration", "2s", "--baseline", &b, "--variant", &v]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["version"], 1);
+    let sources = doc["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 2);
+    for s in sources {
+        assert_eq!(s["state"], "failed");
+        assert!(s["error"].as_str().unwrap().contains("cannot connect"), "{s}");
+    }
+    assert!(doc["groups"]["baseline"]["metrics"]["records_in_per_s"]["last"].is_null());
+    assert!(doc["comparison"]["records_in_per_s"]["change_pct"].is_null());
+    assert_eq!(doc["alerts"], serde_json::json!([]));
+    assert!(doc["taken_at"].as_str().unwrap().contains('T'));
+}
