@@ -95,3 +95,39 @@ fn snapshot_of_dead_endpoints_still_writes_the_document() {
     assert_eq!(doc["alerts"], serde_json::json!([]));
     assert!(doc["taken_at"].as_str().unwrap().contains('T'));
 }
+
+mod common;
+
+/// HTTP_PROXY pointing at a dead proxy breaks polling; --no-proxy ignores it.
+#[test]
+fn no_proxy_ignores_the_proxy_variables() {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let (b, v) = rt.block_on(async {
+        (common::serve(common::Behaviour::Flink).await, common::serve(common::Behaviour::Flink).await)
+    });
+    let dead_proxy = {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        format!("http://127.0.0.1:{port}")
+    };
+    let run = |extra: &[&str]| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_flinkscope"))
+            .args(["snapshot", "--duration", "3s", "--baseline", &b, "--variant", &v, "--interval", "500ms"])
+            .args(extra)
+            .current_dir(dir.path())
+            .env("XDG_CONFIG_HOME", dir.path())
+            .env("XDG_STATE_HOME", dir.path())
+            .env("HTTP_PROXY", &dead_proxy)
+            .env("http_proxy", &dead_proxy)
+            .env("ALL_PROXY", &dead_proxy)
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["sources"].as_array().unwrap().iter().map(|s| s["state"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    assert_eq!(run(&[]), ["failed", "failed"], "the dead proxy is used without --no-proxy");
+    assert_eq!(run(&["--no-proxy"]), ["live", "live"]);
+}

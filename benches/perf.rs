@@ -1,0 +1,148 @@
+//! Performance figures for the README (run: `cargo bench --bench perf`; the lab must be up for
+//! the poll and whole-program parts: `scripts/lab.sh up`).
+//!
+//! 1. draw of one full frame at 200x60 with an hour of samples (TestBackend);
+//! 2. CPU time of one poll tick of the Flink REST source against the lab's baseline cluster;
+//! 3. the real binary's own CPU and RSS while it watches the lab for 60 s at a 1 s interval
+//!    (in a 200x60 tmux pane, so drawing is included).
+//!
+//! It prints measurements; it asserts nothing (timings are not tests).
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use flinkscope::app::demo;
+use flinkscope::config::{HttpSettings, RestUrl};
+use flinkscope::sources::task::build_poller;
+use flinkscope::ui::{self, Theme};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    frame(if quick { 20 } else { 500 });
+    poll_tick(if quick { 5 } else { 40 });
+    whole_program(if quick { 10 } else { 60 });
+}
+
+fn frame(iterations: usize) {
+    let app = demo::app(Instant::now(), 3600, false);
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
+    let theme = Theme::default();
+    for _ in 0..10 {
+        terminal.draw(|f| ui::render(f, &app, &theme)).unwrap();
+    }
+    let mut times: Vec<Duration> = (0..iterations)
+        .map(|_| {
+            let t = Instant::now();
+            terminal.draw(|f| ui::render(f, &app, &theme)).unwrap();
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    let median = times[times.len() / 2];
+    let p99 = times[times.len() * 99 / 100];
+    println!("frame 200x60, 1 h of samples: median {:.3} ms, p99 {:.3} ms ({iterations} draws)", ms(median), ms(p99));
+}
+
+/// Process CPU time (user + system) from /proc/self/stat, in seconds.
+fn cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let after = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    ticks / clk_tck()
+}
+
+fn clk_tck() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+fn lab_up() -> bool {
+    Command::new("curl")
+        .args(["-sf", "--max-time", "2", "http://127.0.0.1:8081/config"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn poll_tick(polls: usize) {
+    if !lab_up() {
+        println!("poll tick: skipped (the lab is not running: scripts/lab.sh up)");
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let group = flinkscope::config::GroupConfig::new(RestUrl::new("http://127.0.0.1:8081").unwrap());
+    let mut poller = build_poller(&group, &HttpSettings::default()).unwrap();
+    rt.block_on(poller.poll(false)).unwrap(); // discovery, listings
+    let cpu0 = cpu_seconds("self");
+    let wall0 = Instant::now();
+    for _ in 0..polls {
+        rt.block_on(poller.poll(false)).unwrap();
+    }
+    let cpu = cpu_seconds("self") - cpu0;
+    let wall = wall0.elapsed();
+    println!(
+        "poll tick (REST, one group, 2 TaskManagers, 2 vertices): {:.2} ms CPU, {:.1} ms wall per poll ({polls} polls)",
+        cpu * 1000.0 / polls as f64,
+        ms(wall) / polls as f64
+    );
+}
+
+fn whole_program(seconds: u64) {
+    if !lab_up() {
+        println!("whole program: skipped (the lab is not running)");
+        return;
+    }
+    let socket = format!("flinkscope-bench-{}", std::process::id());
+    let tmux = |args: &[&str]| Command::new("tmux").arg("-L").arg(&socket).args(args).output().unwrap();
+    let cmd = format!(
+        "{} --baseline http://127.0.0.1:8081 --variant http://127.0.0.1:8082 --interval 1s --log-file /tmp/{socket}.log",
+        env!("CARGO_BIN_EXE_flinkscope")
+    );
+    tmux(&["new-session", "-d", "-s", "b", "-x", "200", "-y", "60", "sh", "-c", &cmd]);
+    std::thread::sleep(Duration::from_secs(5)); // start-up and discovery
+    let shell =
+        String::from_utf8_lossy(&tmux(&["display-message", "-p", "-t", "b", "#{pane_pid}"]).stdout).trim().to_string();
+    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap_or_default();
+    let Some(pid) = children.split_whitespace().next().map(str::to_string) else {
+        println!("whole program: flinkscope did not start");
+        tmux(&["kill-server"]);
+        return;
+    };
+    let cpu0 = cpu_seconds(&pid);
+    let t0 = Instant::now();
+    let mut max_rss_kib = 0u64;
+    while t0.elapsed() < Duration::from_secs(seconds) {
+        std::thread::sleep(Duration::from_secs(1));
+        max_rss_kib = max_rss_kib.max(rss_kib(&pid));
+    }
+    let cpu = cpu_seconds(&pid) - cpu0;
+    let wall = t0.elapsed().as_secs_f64();
+    tmux(&["send-keys", "-t", "b", "q"]);
+    std::thread::sleep(Duration::from_millis(500));
+    tmux(&["kill-server"]);
+    println!(
+        "whole program watching the lab for {seconds} s at 1 s (200x60 pane): {:.2}% of one core, max RSS {:.1} MiB",
+        cpu / wall * 100.0,
+        max_rss_kib as f64 / 1024.0
+    );
+}
+
+fn rss_kib(pid: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
