@@ -78,14 +78,16 @@ impl RestPoller {
         answers.gc_time_ids = self.gc_ids().await?;
         answers.tm_metrics = self.tm_aggregates(&taskmanagers, &answers.gc_time_ids).await?;
 
-        let jobs = api::parse_jobs_overview(&self.get("/jobs/overview").await?)?;
-        let (active, job_status) = self.read_jobs(&jobs, &taskmanagers, &mut answers).await?;
-
         // Flink's metric store refreshes every fetcher interval; between refreshes every
-        // answer repeats. The TaskManager aggregates (CPU time always moves) tell a refresh.
+        // answer repeats. The TaskManager aggregates (CPU time always moves) tell a refresh,
+        // and without one the job and vertex metric queries are skipped: they would repeat.
         let fingerprint = fingerprint(&answers.tm_metrics);
         let fresh = self.last_fingerprint != Some(fingerprint) && !answers.tm_metrics.is_empty();
         self.last_fingerprint = Some(fingerprint);
+
+        let jobs = api::parse_jobs_overview(&self.get("/jobs/overview").await?)?;
+        let (active, job_status) = self.read_jobs(&jobs, &taskmanagers, &mut answers, fresh).await?;
+
         // A metrics request that finds the store older than the interval triggers a fetch
         // and is answered from the old store; the new values appear one poll later. So a
         // refresh seen now holds values from about the previous poll.
@@ -150,12 +152,13 @@ impl RestPoller {
         Ok(assemble::merge_batches(batches))
     }
 
-    /// Reads the group's jobs: state, job metrics and per-vertex task figures.
+    /// Reads the group's jobs: state, and (`with_metrics`) job metrics and per-vertex task figures.
     async fn read_jobs(
         &mut self,
         jobs: &[JobOverview],
         tms: &[String],
         answers: &mut GroupAnswers,
+        with_metrics: bool,
     ) -> Result<(Vec<(JobDetail, Vec<Placement>)>, Option<JobStatus>), SourceError> {
         let mut active: Vec<&JobOverview> = jobs.iter().filter(|j| j.is_active()).collect();
         active.sort_by_key(|j| std::cmp::Reverse(j.start_time));
@@ -187,6 +190,11 @@ impl RestPoller {
                 continue;
             }
             states.push((sanitize::clean(&detail.name), detail.jid.clone(), state));
+            answers.has_job = true;
+            if !with_metrics {
+                details.push((detail, placements));
+                continue;
+            }
             self.read_job_metrics(&detail.jid, answers).await?;
             for (vertex, placement) in detail.vertices.iter().zip(&placements) {
                 let subtasks =
@@ -198,7 +206,6 @@ impl RestPoller {
                     self.read_vertex(&detail.jid, &vertex.id, vertex.parallelism as usize, subtasks.as_deref()).await?;
                 answers.vertices.push(v);
             }
-            answers.has_job = true;
             details.push((detail, placements));
         }
         let status = states.first().map(|(name, id, _)| {
