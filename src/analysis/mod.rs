@@ -2,5 +2,6 @@
 //! the verdict build on these). No screen, no wire.
 
 pub mod compare;
+pub mod stats;
 
 pub use compare::{Comparison, WindowStats, change_pct, compare_all, window_stats};
