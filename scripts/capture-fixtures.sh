@@ -15,7 +15,7 @@ vids=$(get "/jobs/$jid" | python3 -c 'import json,sys; print(" ".join(v["id"] fo
 read -r src sink <<<"$vids"
 tms=$(get /taskmanagers | python3 -c 'import json,sys; print(",".join(t["id"] for t in json.load(sys.stdin)["taskmanagers"]))')
 tm_metrics="Status.JVM.CPU.Time,Status.JVM.Memory.Heap.Used,Status.JVM.Memory.Direct.MemoryUsed,Status.JVM.GarbageCollector.All.Time,Status.Shuffle.Netty.UsedMemorySegments,Status.Shuffle.Netty.AvailableMemorySegments,Status.Shuffle.Netty.RequestedMemoryUsage"
-task_metrics="numRecordsInPerSecond,numRecordsOutPerSecond,numBytesInPerSecond,numBytesOutPerSecond,numBytesInRemotePerSecond,Shuffle.Netty.Input.Buffers.inPoolUsage,Shuffle.Netty.Output.Buffers.outPoolUsage,Shuffle.Netty.Input.Buffers.inputFloatingBuffersUsage,Shuffle.Netty.Input.Buffers.inputExclusiveBuffersUsage,backPressuredTimeMsPerSecond,busyTimeMsPerSecond,idleTimeMsPerSecond"
+task_metrics="numRecordsInPerSecond,numRecordsOutPerSecond,numBytesInPerSecond,numBytesOutPerSecond,numBytesInRemotePerSecond,Shuffle.Netty.Input.Buffers.inPoolUsage,Shuffle.Netty.Output.Buffers.outPoolUsage,Shuffle.Netty.Input.Buffers.inputFloatingBuffersUsage,Shuffle.Netty.Input.Buffers.inputExclusiveBuffersUsage,backPressuredTimeMsPerSecond,busyTimeMsPerSecond,idleTimeMsPerSecond,numRecordsIn,numRecordsOut,numBytesIn,numBytesOut,numBytesInRemote,accumulateBackPressuredTimeMs,accumulateBusyTimeMs,accumulateIdleTimeMs"
 get /config >"$out/config.json"
 get /jobmanager/config >"$out/jobmanager-config.json"
 get /taskmanagers >"$out/taskmanagers.json"

@@ -3,6 +3,7 @@
 use std::time::{Duration, Instant};
 
 use super::MetricKey;
+use super::exceptions::ExceptionEntry;
 
 /// A cumulative counter summed over a group (CPU time, GC time), turned into a rate by
 /// the store: rate = delta / dt * scale.
@@ -46,6 +47,11 @@ pub struct Batch {
     /// `None` is "no data" for that metric (e.g. a job without latency markers).
     pub gauges: Vec<(MetricKey, Option<f64>)>,
     pub counters: Vec<Counter>,
+    /// Cumulative counters that the statistics turn into one rate per block (records,
+    /// bytes, busy/idle/backpressured time); see `blocks`.
+    pub block_counters: Vec<Counter>,
+    /// The jobs' exception history as read this poll (the store counts each entry once).
+    pub exceptions: Vec<ExceptionEntry>,
     /// Identity of the set of TaskManagers the counters were summed over: rates are only
     /// formed between batches of the same epoch.
     pub epoch: u64,

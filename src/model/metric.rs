@@ -92,6 +92,11 @@ impl MetricKey {
         matches!(self, MetricKey::Restarts | MetricKey::CheckpointsCompleted | MetricKey::CheckpointsFailed)
     }
 
+    /// Metrics the statistics compare (health counts are judged by the alert rules).
+    pub fn has_blocks(self) -> bool {
+        self.panel() != Panel::Health && self != MetricKey::BackpressureLevel
+    }
+
     pub fn parse(s: &str) -> Option<MetricKey> {
         Self::ALL.iter().copied().find(|k| k.as_str() == s)
     }

@@ -2,6 +2,8 @@
 //! It knows no screen and no wire.
 
 pub mod batch;
+pub mod blocks;
+pub mod exceptions;
 pub mod latency;
 pub mod metric;
 pub mod rate;
@@ -9,6 +11,7 @@ pub mod series;
 pub mod store;
 
 pub use batch::{Batch, Counter, JobStatus, TmRow};
+pub use exceptions::{ExceptionEntry, ExceptionLog};
 pub use metric::{MetricKey, Panel, Unit};
 pub use series::Series;
 pub use store::{GroupData, Store};

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use super::batch::{Batch, JobStatus, TmRow};
+use super::blocks::{CounterBlocks, GaugeBlocks};
+use super::exceptions::ExceptionLog;
 use super::latency::WindowedHistogram;
 use super::rate::RateTracker;
 use super::series::Series;
@@ -15,6 +17,13 @@ pub struct GroupData {
     pub series: BTreeMap<MetricKey, Series>,
     pub latency: BTreeMap<MetricKey, WindowedHistogram>,
     rates: BTreeMap<MetricKey, RateTracker>,
+    /// Block samples for the statistics (see `blocks`).
+    pub blocks: BTreeMap<MetricKey, Series>,
+    counter_blocks: BTreeMap<MetricKey, CounterBlocks>,
+    gauge_blocks: BTreeMap<MetricKey, GaugeBlocks>,
+    pub exceptions: ExceptionLog,
+    /// The most TaskManagers the group has had: what it is expected to have.
+    pub expected_taskmanagers: usize,
     pub taskmanagers: Vec<String>,
     pub job: Option<JobStatus>,
     pub per_tm: Vec<TmRow>,
@@ -32,6 +41,11 @@ impl GroupData {
                 .map(|k| (*k, WindowedHistogram::new(retention_s)))
                 .collect(),
             rates: BTreeMap::new(),
+            blocks: MetricKey::ALL.iter().filter(|k| k.has_blocks()).map(|k| (*k, Series::new(capacity))).collect(),
+            counter_blocks: BTreeMap::new(),
+            gauge_blocks: BTreeMap::new(),
+            exceptions: ExceptionLog::default(),
+            expected_taskmanagers: 0,
             taskmanagers: Vec::new(),
             job: None,
             per_tm: Vec::new(),
@@ -43,12 +57,18 @@ impl GroupData {
     pub fn series(&self, key: MetricKey) -> &Series {
         &self.series[&key]
     }
+
+    /// Block samples of a metric (empty for metrics without statistics).
+    pub fn block_values_since(&self, key: MetricKey, from: f64) -> Vec<f64> {
+        self.blocks.get(&key).map(|s| s.values_since(from).map(|(_, v)| v).collect()).unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct Store {
     epoch: Instant,
     retention: Duration,
+    block: Duration,
     groups: [GroupData; 2],
 }
 
@@ -59,10 +79,15 @@ impl Store {
     }
 
     pub fn with_epoch(epoch: Instant, retention: Duration, min_interval: Duration) -> Self {
+        Self::with_block(epoch, retention, min_interval, Duration::from_secs(10))
+    }
+
+    /// `block` is the length of a statistics sample (at least one metrics refresh is used).
+    pub fn with_block(epoch: Instant, retention: Duration, min_interval: Duration, block: Duration) -> Self {
         let capacity = (retention.as_secs_f64() / min_interval.as_secs_f64().max(0.05)).ceil() as usize + 16;
         let capacity = capacity.min(1_000_000);
         let r = retention.as_secs_f64();
-        Store { epoch, retention, groups: [GroupData::new(capacity, r), GroupData::new(capacity, r)] }
+        Store { epoch, retention, block, groups: [GroupData::new(capacity, r), GroupData::new(capacity, r)] }
     }
 
     /// Seconds since the store began; the time axis of every series.
@@ -83,16 +108,38 @@ impl Store {
         g.job = batch.job;
         g.flink_version = batch.flink_version.or(g.flink_version.take());
         g.refresh_interval = Some(batch.refresh_interval);
+        g.expected_taskmanagers = g.expected_taskmanagers.max(g.taskmanagers.len());
+        g.exceptions.ingest(t, &batch.exceptions);
         if !batch.per_tm.is_empty() {
             g.per_tm = batch.per_tm;
         }
         if !batch.fresh {
             return;
         }
+        let block_s = self.block.max(batch.refresh_interval).as_secs_f64();
+        for c in &batch.block_counters {
+            let rate = g.counter_blocks.entry(c.key).or_default().feed(t, c.total, batch.epoch, block_s);
+            if let (Some(r), Some(s)) = (rate, g.blocks.get_mut(&c.key)) {
+                s.push(t, Some(r * c.scale));
+            }
+        }
+        for c in &batch.counters {
+            let rate = g.counter_blocks.entry(c.key).or_default().feed(t, c.total, batch.epoch, block_s);
+            if let (Some(r), Some(s)) = (rate, g.blocks.get_mut(&c.key)) {
+                s.push(t, Some(r * c.scale));
+            }
+        }
         for (key, value) in batch.gauges {
             g.series.get_mut(&key).expect("every key has a series").push(t, value);
             if let (Some(v), Some(h)) = (value, g.latency.get_mut(&key)) {
                 h.record(t, v);
+            }
+            // Metrics measured by a counter get their blocks from it, not from the smoothed gauge.
+            let from_counter = batch.block_counters.iter().chain(&batch.counters).any(|c| c.key == key);
+            if let (Some(v), false, Some(s)) = (value, from_counter, g.blocks.get_mut(&key))
+                && let Some(mean) = g.gauge_blocks.entry(key).or_default().feed(t, v, block_s)
+            {
+                s.push(t, Some(mean));
             }
         }
         for c in batch.counters {
@@ -113,12 +160,18 @@ impl Store {
         for r in g.rates.values_mut() {
             r.reset();
         }
+        for b in g.counter_blocks.values_mut() {
+            b.reset();
+        }
+        for b in g.gauge_blocks.values_mut() {
+            b.reset();
+        }
     }
 
     fn prune(&mut self, now: f64) {
         let from = now - self.retention.as_secs_f64();
         for g in &mut self.groups {
-            for s in g.series.values_mut() {
+            for s in g.series.values_mut().chain(g.blocks.values_mut()) {
                 s.prune_before(from);
             }
             for h in g.latency.values_mut() {
@@ -139,6 +192,8 @@ mod tests {
             fresh,
             gauges: vec![(MetricKey::RecordsInPerS, Some(100.0)), (MetricKey::LatencyP99Ms, None)],
             counters: vec![Counter { key: MetricKey::CpuCores, total: cpu_ns, scale: 1e-9 }],
+            block_counters: vec![],
+            exceptions: vec![],
             epoch: 7,
             taskmanagers: vec!["tm-1".into()],
             job: None,

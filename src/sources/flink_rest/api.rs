@@ -223,6 +223,70 @@ pub fn parse_jobmanager_config(body: &str) -> Result<BTreeMap<String, String>, S
     Ok(entries.into_iter().map(|e| (e.key, e.value)).collect())
 }
 
+#[derive(Debug, Deserialize)]
+struct ExceptionsAnswer {
+    #[serde(rename = "exceptionHistory")]
+    history: ExceptionHistory,
+}
+
+#[derive(Debug, Deserialize)]
+struct ExceptionHistory {
+    #[serde(default)]
+    entries: Vec<RawException>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawException {
+    #[serde(rename = "exceptionName", default)]
+    name: String,
+    #[serde(default)]
+    stacktrace: String,
+    #[serde(default)]
+    timestamp: i64,
+    #[serde(rename = "taskManagerId", default)]
+    taskmanager_id: Option<String>,
+    #[serde(rename = "concurrentExceptions", default)]
+    concurrent: Vec<RawException>,
+}
+
+/// Exception classes (or causes) that mean a network connection or timeout error.
+pub const NETWORK_ERRORS: &[&str] = &[
+    "RemoteTransportException",
+    "LocalTransportException",
+    "PartitionConnectionException",
+    "ConnectTimeoutException",
+    "java.net.ConnectException",
+    "SocketTimeoutException",
+    "Connection reset by peer",
+    "Connection unexpectedly closed",
+];
+
+/// `GET /jobs/<jid>/exceptions`: every history entry and its concurrent exceptions,
+/// classified (network error, OutOfMemoryError) by their class and causes.
+pub fn parse_exceptions(body: &str, job_id: &str) -> Result<Vec<crate::model::ExceptionEntry>, SourceError> {
+    let answer: ExceptionsAnswer = parse("/jobs/<jid>/exceptions", body)?;
+    let mut out = Vec::new();
+    fn push(raw: &RawException, job_id: &str, concurrent: bool, out: &mut Vec<crate::model::ExceptionEntry>) {
+        let text = format!("{} {}", raw.name, raw.stacktrace);
+        out.push(crate::model::ExceptionEntry {
+            job_id: job_id.to_string(),
+            timestamp_ms: raw.timestamp,
+            name: crate::sanitize::snippet(&raw.name, 120),
+            taskmanager_id: raw.taskmanager_id.as_deref().map(crate::sanitize::clean),
+            network: NETWORK_ERRORS.iter().any(|n| text.contains(n)),
+            out_of_memory: text.contains("OutOfMemoryError"),
+            concurrent,
+        });
+    }
+    for e in answer.history.entries {
+        push(&e, job_id, false, &mut out);
+        for c in &e.concurrent {
+            push(c, job_id, true, &mut out);
+        }
+    }
+    Ok(out)
+}
+
 /// Reads `metrics.fetcher.update-interval` (milliseconds, or a duration like "10 s").
 pub fn fetcher_interval_ms(config: &BTreeMap<String, String>) -> Option<u64> {
     let raw = config.get("metrics.fetcher.update-interval")?.trim();
@@ -261,6 +325,23 @@ mod tests {
         assert_eq!(metric_number(&v, "a"), Some(0.166));
         assert_eq!(metric_number(&v, "b"), None);
         assert_eq!(metric_number(&v, "c"), None);
+    }
+
+    #[test]
+    fn exceptions_are_classified_with_their_concurrent_ones() {
+        let body = r#"{"exceptionHistory":{"entries":[
+            {"exceptionName":"org.apache.flink.runtime.io.network.netty.exception.RemoteTransportException","stacktrace":"...Connection unexpectedly closed by remote task manager","timestamp":1,"taskManagerId":"tm-var-1",
+             "concurrentExceptions":[{"exceptionName":"java.lang.RuntimeException","stacktrace":"Caused by: java.lang.OutOfMemoryError: Direct buffer memory","timestamp":1,"taskManagerId":"tm-var-2"}]},
+            {"exceptionName":"java.lang.Exception","stacktrace":"boring","timestamp":2}],"truncated":false}}"#;
+        let e = parse_exceptions(body, "job").unwrap();
+        assert_eq!(e.len(), 3);
+        assert!(e[0].network && !e[0].out_of_memory);
+        assert!(e[1].out_of_memory && !e[1].network);
+        assert_eq!(e[1].taskmanager_id.as_deref(), Some("tm-var-2"));
+        assert!(!e[2].network && !e[2].out_of_memory && e[2].taskmanager_id.is_none());
+        let real = include_str!("../../../tests/fixtures/flink-2.3.0/job-exceptions.json");
+        assert!(parse_exceptions(real, "j").unwrap().is_empty());
+        assert!(parse_exceptions("[]", "j").is_err());
     }
 
     #[test]

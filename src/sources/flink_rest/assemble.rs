@@ -168,6 +168,42 @@ pub fn counters(a: &GroupAnswers) -> Vec<Counter> {
     out
 }
 
+/// Task counters for the block statistics: records and bytes summed over the group's
+/// subtasks; busy/idle/backpressured milliseconds as the mean per subtask.
+pub fn block_counters(a: &GroupAnswers) -> Vec<Counter> {
+    if !a.has_job {
+        return Vec::new();
+    }
+    let sum_and_n = |id: &str| -> Option<(f64, usize)> {
+        a.vertices
+            .iter()
+            .filter_map(|v| find(&v.metrics, id).and_then(|m| m.sum).map(|s| (s, v.subtasks)))
+            .reduce(|(s1, n1), (s2, n2)| (s1 + s2, n1 + n2))
+    };
+    let mut out = Vec::new();
+    for (key, id) in [
+        (MetricKey::RecordsInPerS, TASK_COUNTER_RECORDS_IN),
+        (MetricKey::RecordsOutPerS, TASK_COUNTER_RECORDS_OUT),
+        (MetricKey::BytesInPerS, TASK_COUNTER_BYTES_IN),
+        (MetricKey::BytesOutPerS, TASK_COUNTER_BYTES_OUT),
+        (MetricKey::RemoteBytesInPerS, TASK_COUNTER_REMOTE_BYTES_IN),
+    ] {
+        if let Some((total, _)) = sum_and_n(id) {
+            out.push(Counter { key, total, scale: 1.0 });
+        }
+    }
+    for (key, id) in [
+        (MetricKey::BackpressuredMsPerS, TASK_COUNTER_BACKPRESSURED),
+        (MetricKey::BusyMsPerS, TASK_COUNTER_BUSY),
+        (MetricKey::IdleMsPerS, TASK_COUNTER_IDLE),
+    ] {
+        if let Some((total, n)) = sum_and_n(id).filter(|(_, n)| *n > 0) {
+            out.push(Counter { key, total, scale: 1.0 / n as f64 });
+        }
+    }
+    out
+}
+
 /// GC time counters to read: `All.Time` where Flink has it, else each collector's `.Time`.
 pub fn gc_time_ids(available: &[String]) -> Vec<String> {
     if available.iter().any(|id| id == TM_GC_ALL_TIME) {
@@ -290,6 +326,10 @@ mod tests {
         let c = counters(&a);
         assert_eq!(c.len(), 2, "{version}: CPU and GC counters");
         assert!(c[0].total > 0.0);
+        let b = block_counters(&a);
+        assert_eq!(b.len(), 8, "{version}: every task counter: {b:?}");
+        let busy = b.iter().find(|c| c.key == MetricKey::BusyMsPerS).unwrap();
+        assert_eq!(busy.scale, 1.0 / 4.0, "mean over the 4 subtasks of 2 vertices");
     }
 
     #[test]

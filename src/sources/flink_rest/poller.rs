@@ -95,18 +95,47 @@ impl RestPoller {
 
         let per_tm = if detail && fresh { self.per_taskmanager(&taskmanagers, &active, at).await? } else { Vec::new() };
 
+        // Exception history: the active jobs', or the last job's when none runs (a job that
+        // FAILED with an OutOfMemoryError must still be seen).
+        let mut exceptions = Vec::new();
+        if fresh {
+            let mut jids: Vec<&str> = active.iter().map(|(d, _)| d.jid.as_str()).collect();
+            if jids.is_empty()
+                && let Some(j) = job_status.as_ref()
+            {
+                jids.push(&j.id);
+            }
+            for jid in jids {
+                let body = self.get(&format!("/jobs/{jid}/exceptions?maxExceptions=50")).await?;
+                exceptions.extend(api::parse_exceptions(&body, jid)?.into_iter().filter(|e| self.owns(e)));
+            }
+        }
+        // Counters restart with the job: a restart starts a new epoch for every rate.
+        let epoch = assemble::epoch(&taskmanagers) ^ answers.restarts.map(f64::to_bits).unwrap_or(0);
         Ok(Batch {
             at,
             fresh,
             gauges: assemble::gauges(&answers),
             counters: assemble::counters(&answers),
-            epoch: assemble::epoch(&taskmanagers),
+            block_counters: assemble::block_counters(&answers),
+            exceptions,
+            epoch,
             taskmanagers,
             job: job_status,
             per_tm,
             flink_version: self.flink_version.clone(),
             refresh_interval: self.refresh_interval.unwrap_or(DEFAULT_REFRESH),
         })
+    }
+
+    /// In split mode a failure belongs to the group whose TaskManager pattern matches the
+    /// exception's TaskManager; in pair mode every failure of the cluster is the group's.
+    fn owns(&self, e: &crate::model::ExceptionEntry) -> bool {
+        match (&self.pattern, &e.taskmanager_id) {
+            (None, _) => true,
+            (Some(p), Some(tm)) => p.is_match(tm),
+            (Some(_), None) => false,
+        }
     }
 
     /// Version and fetcher interval, read once per poller (retried until they answer).
@@ -263,9 +292,8 @@ impl RestPoller {
             .map(|s| format!("&subtasks={}", s.iter().map(i64::to_string).collect::<Vec<_>>().join(",")))
             .unwrap_or_default();
         let base = format!("/jobs/{jid}/vertices/{vid}/subtasks/metrics");
-        let metrics = api::parse_agg(
-            &self.get(&format!("{base}?get={}&agg=sum,max{filter}", queries::TASK_METRICS.join(","))).await?,
-        )?;
+        let names: Vec<&str> = queries::TASK_METRICS.iter().chain(queries::TASK_COUNTERS).copied().collect();
+        let metrics = api::parse_agg(&self.get(&format!("{base}?get={}&agg=sum,max{filter}", names.join(","))).await?)?;
 
         let ids = self.latency_ids(&base, vid).await?;
         let mut latency = Vec::new();

@@ -43,6 +43,28 @@ pub const TASK_METRICS: &[&str] = &[
     TASK_IDLE,
 ];
 
+/// Task-scope counters: the statistics take their rates over non-overlapping blocks
+/// (Flink's meters above are smoothed and autocorrelated).
+pub const TASK_COUNTER_RECORDS_IN: &str = "numRecordsIn";
+pub const TASK_COUNTER_RECORDS_OUT: &str = "numRecordsOut";
+pub const TASK_COUNTER_BYTES_IN: &str = "numBytesIn";
+pub const TASK_COUNTER_BYTES_OUT: &str = "numBytesOut";
+pub const TASK_COUNTER_REMOTE_BYTES_IN: &str = "numBytesInRemote";
+pub const TASK_COUNTER_BACKPRESSURED: &str = "accumulateBackPressuredTimeMs";
+pub const TASK_COUNTER_BUSY: &str = "accumulateBusyTimeMs";
+pub const TASK_COUNTER_IDLE: &str = "accumulateIdleTimeMs";
+
+pub const TASK_COUNTERS: &[&str] = &[
+    TASK_COUNTER_RECORDS_IN,
+    TASK_COUNTER_RECORDS_OUT,
+    TASK_COUNTER_BYTES_IN,
+    TASK_COUNTER_BYTES_OUT,
+    TASK_COUNTER_REMOTE_BYTES_IN,
+    TASK_COUNTER_BACKPRESSURED,
+    TASK_COUNTER_BUSY,
+    TASK_COUNTER_IDLE,
+];
+
 /// Job-scope metrics (plain values).
 pub const JOB_METRICS: &str = "numRestarts,numberOfCompletedCheckpoints,numberOfFailedCheckpoints";
 

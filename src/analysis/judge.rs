@@ -1,0 +1,190 @@
+//! Per-metric judgement of the variant against the baseline over the comparison window,
+//! on block samples (see `model::blocks`).
+
+use std::collections::BTreeMap;
+
+use super::stats::{self, HodgesLehmann, Summary};
+use crate::model::{Group, MetricKey, Store};
+
+/// Which way is bad for a metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    HigherIsWorse,
+    LowerIsWorse,
+}
+
+pub fn direction(key: MetricKey) -> Direction {
+    use MetricKey::*;
+    match key {
+        RecordsInPerS
+        | RecordsOutPerS
+        | BytesInPerS
+        | BytesOutPerS
+        | RemoteBytesInPerS
+        | NettyAvailableSegments
+        | IdleMsPerS
+        | CheckpointsCompleted
+        | TaskManagers => Direction::LowerIsWorse,
+        _ => Direction::HigherIsWorse,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    Better,
+    Worse,
+    NoChange,
+    /// Fewer than `min-samples` block samples in a group.
+    LowN,
+    NoData,
+}
+
+impl Class {
+    pub fn label(self) -> &'static str {
+        match self {
+            Class::Better => "better",
+            Class::Worse => "worse",
+            Class::NoChange => "no significant change",
+            Class::LowN => "LOW-N",
+            Class::NoData => "NO-DATA",
+        }
+    }
+}
+
+/// Which test decides significance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TestKind {
+    MannWhitney,
+    Welch,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct JudgeSettings {
+    pub alpha: f64,
+    pub min_samples: usize,
+    pub test: TestKind,
+}
+
+impl Default for JudgeSettings {
+    fn default() -> Self {
+        JudgeSettings { alpha: 0.05, min_samples: 30, test: TestKind::MannWhitney }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judgement {
+    pub baseline: Option<Summary>,
+    pub variant: Option<Summary>,
+    /// Change of the block means, in percent of the baseline's.
+    pub change_pct: Option<f64>,
+    pub welch_p: Option<f64>,
+    pub mann_whitney_p: Option<f64>,
+    pub hodges_lehmann: Option<HodgesLehmann>,
+    pub cohens_d: Option<f64>,
+    /// The p-value of the configured test.
+    pub p: Option<f64>,
+    pub significant: bool,
+    pub class: Class,
+}
+
+/// Judges one metric from its block samples.
+pub fn judge_samples(key: MetricKey, baseline: &[f64], variant: &[f64], s: &JudgeSettings) -> Judgement {
+    let (b, v) = (stats::summary(baseline), stats::summary(variant));
+    let welch_p = stats::welch(baseline, variant).map(|w| w.p);
+    let mann_whitney_p = stats::mann_whitney(baseline, variant).map(|m| m.p);
+    let p = match s.test {
+        TestKind::MannWhitney => mann_whitney_p,
+        TestKind::Welch => welch_p,
+    };
+    let change_pct = super::change_pct(b.map(|x| x.mean), v.map(|x| x.mean));
+    let (nb, nv) = (b.map_or(0, |x| x.n), v.map_or(0, |x| x.n));
+    let significant = p.is_some_and(|p| p < s.alpha) && nb >= s.min_samples && nv >= s.min_samples;
+    let class = if nb == 0 || nv == 0 {
+        Class::NoData
+    } else if nb < s.min_samples || nv < s.min_samples {
+        Class::LowN
+    } else if !significant {
+        Class::NoChange
+    } else {
+        let diff = v.map_or(0.0, |x| x.mean) - b.map_or(0.0, |x| x.mean);
+        let worse = match direction(key) {
+            Direction::HigherIsWorse => diff > 0.0,
+            Direction::LowerIsWorse => diff < 0.0,
+        };
+        if worse { Class::Worse } else { Class::Better }
+    };
+    Judgement {
+        baseline: b,
+        variant: v,
+        change_pct,
+        welch_p,
+        mann_whitney_p,
+        hodges_lehmann: stats::hodges_lehmann(baseline, variant, s.alpha),
+        cohens_d: stats::cohens_d(baseline, variant),
+        p,
+        significant,
+        class,
+    }
+}
+
+/// Judges every metric that has block samples, over the window ending at `now`.
+pub fn judge_all(store: &Store, now: f64, window_s: f64, s: &JudgeSettings) -> BTreeMap<MetricKey, Judgement> {
+    let from = now - window_s;
+    MetricKey::ALL
+        .iter()
+        .filter(|k| k.has_blocks())
+        .map(|&k| {
+            let b = store.group(Group::Baseline).block_values_since(k, from);
+            let v = store.group(Group::Variant).block_values_since(k, from);
+            (k, judge_samples(k, &b, &v, s))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(min: usize) -> JudgeSettings {
+        JudgeSettings { min_samples: min, ..JudgeSettings::default() }
+    }
+
+    #[test]
+    fn classification_table() {
+        let base: Vec<f64> = (0..40).map(|i| 100.0 + (i % 5) as f64).collect();
+        let lower: Vec<f64> = base.iter().map(|x| x - 20.0).collect();
+        let higher: Vec<f64> = base.iter().map(|x| x + 20.0).collect();
+        let s = settings(30);
+        use MetricKey::*;
+        let cases = [
+            (RecordsInPerS, &lower, Class::Worse),
+            (RecordsInPerS, &higher, Class::Better),
+            (LatencyP99Ms, &higher, Class::Worse),
+            (LatencyP99Ms, &lower, Class::Better),
+            (CpuCores, &base, Class::NoChange),
+        ];
+        for (key, variant, want) in cases {
+            assert_eq!(judge_samples(key, &base, variant, &s).class, want, "{key:?}");
+        }
+        assert_eq!(judge_samples(RecordsInPerS, &base[..10], &lower[..10], &s).class, Class::LowN);
+        assert_eq!(judge_samples(RecordsInPerS, &[], &lower, &s).class, Class::NoData);
+        let nan = vec![f64::NAN; 40];
+        assert_eq!(judge_samples(RecordsInPerS, &base, &nan, &s).class, Class::NoData, "NaN is no data, never 0");
+    }
+
+    #[test]
+    fn the_configured_test_decides() {
+        let base: Vec<f64> = (0..40).map(|i| 100.0 + (i % 7) as f64).collect();
+        let variant: Vec<f64> = base.iter().map(|x| x + 1.0).collect();
+        let mw = judge_samples(MetricKey::CpuCores, &base, &variant, &settings(30));
+        let welch = judge_samples(
+            MetricKey::CpuCores,
+            &base,
+            &variant,
+            &JudgeSettings { test: TestKind::Welch, ..settings(30) },
+        );
+        assert_eq!(mw.p, mw.mann_whitney_p);
+        assert_eq!(welch.p, welch.welch_p);
+    }
+}
