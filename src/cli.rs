@@ -23,7 +23,8 @@ config file; secrets come from files or environment variables, never from the co
 LOGS go to a file, never to the screen: --log-file, else $XDG_STATE_HOME/flinkscope/flinkscope.log
 (~/.local/state/flinkscope/flinkscope.log). RUST_LOG sets the level (default info).
 
-EXIT CODES: 0 ok, 2 usage or config error, 3 runtime error (e.g. no terminal).";
+EXIT CODES: 0 ok, 2 usage or config error, 3 runtime error (e.g. no terminal).
+`check` exits 0 PASS, 1 FAIL, 3 INCONCLUSIVE or MARGINAL.";
 
 #[derive(Debug, Parser)]
 #[command(name = "flinkscope", version, about = ABOUT, after_help = AFTER_HELP)]
@@ -42,6 +43,23 @@ pub enum Command {
         #[arg(long, default_value = "20s", value_parser = parse_duration)]
         duration: Duration,
     },
+    /// Judge the canary without a screen: watch for DURATION (ending early on a hard failure),
+    /// then print the verdict, every alert and a per-metric table. Exit 0 PASS, 1 FAIL,
+    /// 3 INCONCLUSIVE or MARGINAL, 2 usage/config error.
+    Check {
+        /// How long to watch (a hard alert ends it early).
+        #[arg(long, default_value = "10m", value_parser = parse_duration)]
+        duration: Duration,
+        /// text (a table) or json (the snapshot document with alerts and a verdict).
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args, Default)]
@@ -76,6 +94,15 @@ pub struct WatchArgs {
     /// Colour theme: default, light, or a path to a theme TOML file. NO_COLOR turns colours off.
     #[arg(long, global = true, value_name = "NAME|FILE")]
     pub theme: Option<String>,
+    /// Verdict weights for a workload type: default, throughput, latency, memory, cpu, bursty.
+    #[arg(long, global = true, value_enum)]
+    pub profile: Option<crate::analysis::verdict::Profile>,
+    /// Block samples each group needs before a metric is judged (default 30).
+    #[arg(long, global = true, value_name = "N")]
+    pub min_samples: Option<usize>,
+    /// Length of one statistics sample (default 10s; at least one Flink metrics refresh).
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    pub block: Option<Duration>,
     /// Ignore HTTP_PROXY/HTTPS_PROXY/ALL_PROXY for every source.
     #[arg(long, global = true)]
     pub no_proxy: bool,
@@ -115,6 +142,16 @@ impl WatchArgs {
         }
         if self.no_proxy {
             s.http.no_proxy = true;
+        }
+        if let Some(p) = self.profile {
+            s.analysis.profile = p;
+            s.analysis.weights = None;
+        }
+        if let Some(n) = self.min_samples {
+            s.analysis.judge.min_samples = n.max(2);
+        }
+        if let Some(b) = self.block {
+            s.analysis.block = config::Dur(b);
         }
         if self.flink.is_none()
             && (self.baseline_tm.is_some() || self.variant_tm.is_some())

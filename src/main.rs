@@ -57,6 +57,11 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some(Command::Check { duration, format }) => {
+            let (out, code) = runtime.block_on(flinkscope::check::run(&config, duration, format));
+            println!("{out}");
+            ExitCode::from(code)
+        }
         None => {
             let theme = match ui::Theme::load(&config.settings.theme) {
                 Ok(t) => t.respecting_no_color(),

@@ -42,6 +42,11 @@ pub async fn dashboard(config: Config, theme: Theme) -> std::io::Result<()> {
         for c in commands {
             match c {
                 Command::Quit => {}
+                Command::Bell => {
+                    use std::io::Write;
+                    let mut out = std::io::stdout();
+                    let _ = out.write_all(b"\x07").and_then(|_| out.flush());
+                }
                 Command::SetDetail(on) => {
                     let _ = spawned.detail.send(on);
                 }

@@ -16,6 +16,9 @@ use crate::sources::{SourceKind, task};
 #[derive(Debug, Serialize)]
 pub struct Snapshot {
     pub version: u32,
+    /// Only in `check --format json`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<serde_json::Value>,
     pub taken_at: String,
     pub window_s: f64,
     pub groups: BTreeMap<&'static str, GroupSnapshot>,
@@ -47,6 +50,23 @@ pub struct MetricSnapshot {
 #[derive(Debug, Serialize)]
 pub struct ChangeSnapshot {
     pub change_pct: Option<f64>,
+    /// Judgement on block samples (for metrics the statistics compare).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub judgement: Option<JudgementSnapshot>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JudgementSnapshot {
+    pub class: &'static str,
+    /// Block samples per group: [baseline, variant].
+    pub samples: [usize; 2],
+    pub block_change_pct: Option<f64>,
+    pub p: Option<f64>,
+    pub welch_p: Option<f64>,
+    pub mann_whitney_p: Option<f64>,
+    pub hodges_lehmann_shift: Option<f64>,
+    pub ci: Option<[f64; 2]>,
+    pub cohens_d: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -58,6 +78,12 @@ pub struct SourceSnapshot {
 
 /// Polls every source for `duration` and returns the document.
 pub async fn take(config: &Config, duration: Duration) -> Snapshot {
+    let app = watch(config, duration, false).await;
+    build(&app, config)
+}
+
+/// Watches headless for `duration`, or until a hard alert fires when `stop_on_hard`.
+pub async fn watch(config: &Config, duration: Duration, stop_on_hard: bool) -> App {
     let started = Instant::now();
     let (tx, mut rx) = mpsc::channel(256);
     let spawned = task::spawn_all(config, tx);
@@ -68,12 +94,15 @@ pub async fn take(config: &Config, duration: Duration) -> Snapshot {
             ev = rx.recv() => match ev { Some(ev) => { app.update(ev); } None => break },
             _ = tokio::time::sleep_until(deadline) => break,
         }
+        if stop_on_hard && app.alerts.hard_fired {
+            break;
+        }
     }
     for h in spawned.handles {
         h.abort();
     }
     app.update(crate::event::Event::Tick);
-    build(&app, config)
+    app
 }
 
 /// The document from the app's state (pure; tested without a network).
@@ -114,8 +143,24 @@ pub fn build(app: &App, config: &Config) -> Snapshot {
             },
         );
     }
-    let comparison =
-        view.comparisons.iter().map(|(k, c)| (k.as_str(), ChangeSnapshot { change_pct: c.change_pct })).collect();
+    let comparison = view
+        .comparisons
+        .iter()
+        .map(|(k, c)| {
+            let judgement = view.judgements.get(k).map(|j| JudgementSnapshot {
+                class: j.class.label(),
+                samples: [j.baseline.map_or(0, |s| s.n), j.variant.map_or(0, |s| s.n)],
+                block_change_pct: j.change_pct,
+                p: j.p,
+                welch_p: j.welch_p,
+                mann_whitney_p: j.mann_whitney_p,
+                hodges_lehmann_shift: j.hodges_lehmann.map(|h| h.shift),
+                ci: j.hodges_lehmann.and_then(|h| h.ci).map(|(a, b)| [a, b]),
+                cohens_d: j.cohens_d,
+            });
+            (k.as_str(), ChangeSnapshot { change_pct: c.change_pct, judgement })
+        })
+        .collect();
     let sources = app
         .health
         .values()
@@ -137,7 +182,8 @@ pub fn build(app: &App, config: &Config) -> Snapshot {
         groups,
         comparison,
         sources,
-        alerts: Vec::new(),
+        alerts: app.alerts.all().into_iter().map(|a| a.to_json()).collect(),
+        verdict: None,
     }
 }
 

@@ -126,8 +126,12 @@ fn no_proxy_ignores_the_proxy_variables() {
             .unwrap();
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
         let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        doc["sources"].as_array().unwrap().iter().map(|s| s["state"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+        let states: Vec<String> =
+            doc["sources"].as_array().unwrap().iter().map(|s| s["state"].as_str().unwrap().to_string()).collect();
+        (states, doc["sources"].to_string())
     };
-    assert_eq!(run(&[]), ["failed", "failed"], "the dead proxy is used without --no-proxy");
-    assert_eq!(run(&["--no-proxy"]), ["live", "live"]);
+    let (states, detail) = run(&[]);
+    assert_eq!(states, ["failed", "failed"], "the dead proxy is used without --no-proxy: {detail}");
+    let (states, detail) = run(&["--no-proxy"]);
+    assert_eq!(states, ["live", "live"], "{detail}");
 }

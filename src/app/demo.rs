@@ -69,12 +69,12 @@ pub fn batch(g: Group, at: Instant, i: u64) -> Batch {
         fresh: true,
         gauges,
         counters: vec![
-            Counter { key: CpuCores, total: x * (0.07 + 0.02 * v) * 2e9, scale: 1e-9 / 2.0 },
-            Counter { key: GcMsPerS, total: x * 2.0, scale: 0.5 },
+            Counter { key: CpuCores, total: x * (0.07 + 0.02 * v) * 2e9, scale: 1e-9 / 2.0, coverage: 0 },
+            Counter { key: GcMsPerS, total: x * 2.0, scale: 0.5, coverage: 0 },
         ],
         block_counters: vec![
-            Counter { key: RecordsInPerS, total: x * (4000.0 - 300.0 * v) + 50.0 * wave, scale: 1.0 },
-            Counter { key: BusyMsPerS, total: x * (30.0 + 100.0 * v) * 4.0, scale: 0.25 },
+            Counter { key: RecordsInPerS, total: x * (4000.0 - 300.0 * v) + 50.0 * wave, scale: 1.0, coverage: 0 },
+            Counter { key: BusyMsPerS, total: x * (30.0 + 100.0 * v) * 4.0, scale: 0.25, coverage: 0 },
         ],
         exceptions: vec![],
         epoch: 1,

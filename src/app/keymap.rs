@@ -19,6 +19,7 @@ pub enum Action {
     Open,
     Back,
     SortNext,
+    FocusAlerts,
 }
 
 pub struct Binding {
@@ -82,6 +83,7 @@ pub const BINDINGS: &[Binding] = &[
         help: "open the focused panel full screen with a per-TaskManager table",
     },
     Binding { keys: &[KeyCode::Esc], label: "Esc", action: Action::Back, help: "back to the dashboard / close help" },
+    Binding { keys: &[KeyCode::Char('a')], label: "a", action: Action::FocusAlerts, help: "focus the alerts panel" },
     Binding {
         keys: &[KeyCode::Char('s')],
         label: "s",

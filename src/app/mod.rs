@@ -9,8 +9,13 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 
+use crate::analysis::alerts::AlertBook;
+use crate::analysis::judge::{self, Judgement};
+use crate::analysis::rules::{self, RuleId};
+use crate::analysis::verdict::{self, Verdict};
 use crate::analysis::{self, Comparison};
 use crate::config::Config;
+use crate::config::Settings;
 use crate::event::Event;
 use crate::model::{Group, MetricKey, Panel, Store};
 use crate::sources::{SourceId, SourceKind};
@@ -21,13 +26,15 @@ pub use keymap::Action;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Quit,
+    /// A hard alert fired and the bell is on.
+    Bell,
     /// The drill-down opened or closed: sources fetch per-TaskManager rows only while open.
     SetDetail(bool),
 }
 
-/// The five chart panels, in focus order; the grid is 2 columns (Backpressure spans both).
-pub const PANELS: [Panel; 5] =
-    [Panel::Throughput, Panel::Latency, Panel::Buffers, Panel::CpuMemory, Panel::Backpressure];
+/// The panels in focus order: a grid of 2 columns and 3 rows.
+pub const PANELS: [Panel; 6] =
+    [Panel::Throughput, Panel::Latency, Panel::Buffers, Panel::CpuMemory, Panel::Backpressure, Panel::Alerts];
 
 pub const SPANS: [Duration; 7] = [
     Duration::from_secs(60),
@@ -51,12 +58,21 @@ pub struct GroupLabel {
 pub struct View {
     pub store: Store,
     pub comparisons: BTreeMap<MetricKey, Comparison>,
+    /// Per-metric judgement over block samples (refreshed with the variant's metrics).
+    pub judgements: BTreeMap<MetricKey, Judgement>,
+    pub verdict: Verdict,
     /// "Now" on the store's time axis.
     pub now: f64,
 }
 
 pub struct App {
     pub live: View,
+    /// Alerts are never frozen by a pause.
+    pub alerts: AlertBook,
+    pub settings: Settings,
+    /// One cluster split by TaskManager regex (failures are attributed by TaskManager).
+    pub split: bool,
+    pub evaluations: u64,
     pub frozen: Option<View>,
     pub health: BTreeMap<SourceId, SourceHealth>,
     pub labels: [GroupLabel; 2],
@@ -81,7 +97,7 @@ impl App {
             .chain([s.interval.0])
             .min()
             .unwrap_or(s.interval.0);
-        let store = Store::with_epoch(started, s.retention.0, min_interval);
+        let store = Store::with_block(started, s.retention.0, min_interval, s.analysis.block.0);
         let mut health = BTreeMap::new();
         for g in Group::BOTH {
             let id = SourceId { group: g, kind: SourceKind::FlinkRest };
@@ -92,8 +108,15 @@ impl App {
             taskmanagers: g.taskmanagers.as_ref().map(|p| p.0.as_str().to_string()),
         };
         let comparisons = analysis::compare_all(&store, 0.0, s.window.0.as_secs_f64());
+        let judgements = judge::judge_all(&store, 0.0, s.window.0.as_secs_f64(), &s.analysis.judge);
+        let alerts = AlertBook::default();
+        let verdict = verdict::verdict(&judgements, &alerts, &s.rules, &s.analysis.verdict(), false);
         App {
-            live: View { store, comparisons, now: 0.0 },
+            live: View { store, comparisons, judgements, verdict, now: 0.0 },
+            alerts,
+            settings: s.clone(),
+            split: config.baseline.flink == config.variant.flink,
+            evaluations: 0,
             frozen: None,
             health,
             labels: [label(&config.baseline), label(&config.variant)],
@@ -138,10 +161,7 @@ impl App {
                 self.refresh_view();
                 None
             }
-            Event::Sample(id, result) => {
-                self.on_sample(id, result.map(|b| *b), Instant::now());
-                None
-            }
+            Event::Sample(id, result) => self.on_sample(id, result.map(|b| *b), Instant::now()),
             Event::Quit => {
                 self.quit = true;
                 Some(Command::Quit)
@@ -155,12 +175,15 @@ impl App {
         id: SourceId,
         result: Result<crate::model::Batch, crate::sources::SourceError>,
         now: Instant,
-    ) {
+    ) -> Option<Command> {
         self.now = self.now.max(now);
         let health = self.health.entry(id).or_insert_with(|| SourceHealth::new(id.name(), self.started));
+        let mut evaluate = false;
         match result {
             Ok(batch) => {
                 health.ok(batch.fresh, batch.at, batch.refresh_interval);
+                // The rules judge the variant: they run on each refresh of its metrics.
+                evaluate = batch.fresh && id.group == Group::Variant;
                 self.live.store.ingest(id.group, batch);
             }
             Err(e) => {
@@ -169,6 +192,44 @@ impl App {
             }
         }
         self.refresh_view();
+        if evaluate { self.evaluate(self.wall_clock()) } else { None }
+    }
+
+    /// Wall-clock time of `self.now` (alerts carry wall-clock times).
+    fn wall_clock(&self) -> std::time::SystemTime {
+        let behind = Instant::now().saturating_duration_since(self.now);
+        std::time::SystemTime::now() - behind
+    }
+
+    /// Judges every metric, evaluates every rule, updates alerts and the verdict.
+    pub fn evaluate(&mut self, wall: std::time::SystemTime) -> Option<Command> {
+        let s = &self.settings;
+        let window = self.window.as_secs_f64();
+        let now = self.live.now;
+        let store = &self.live.store;
+        self.live.judgements = judge::judge_all(store, now, window, &s.analysis.judge);
+        let base = rules::group_health(store, Group::Baseline, now, window, self.split);
+        let var = rules::group_health(store, Group::Variant, now, window, self.split);
+        let results: Vec<(RuleId, Option<rules::Breach>)> = RuleId::ALL
+            .iter()
+            .map(|r| {
+                (*r, s.rules.rules.get(r).and_then(|c| rules::evaluate(*r, c, &base, &var, &self.live.judgements)))
+            })
+            .collect();
+        let fired = self.alerts.update(&results, &s.rules, wall);
+        self.live.verdict = verdict::verdict(
+            &self.live.judgements,
+            &self.alerts,
+            &s.rules,
+            &s.analysis.verdict(),
+            var.failures > base.failures,
+        );
+        self.evaluations += 1;
+        for a in &fired {
+            tracing::warn!(rule = a.rule.as_str(), severity = ?a.severity, message = %a.message, "alert fired");
+        }
+        let hard = fired.iter().any(|a| a.severity == rules::Severity::Hard);
+        (hard && s.analysis.bell).then_some(Command::Bell)
     }
 
     fn refresh_view(&mut self) {
@@ -211,10 +272,10 @@ impl App {
             Action::NarrowSpan => self.span = next_span(self.span, false),
             Action::FocusNext => self.focus = (self.focus + 1) % PANELS.len(),
             Action::FocusPrev => self.focus = (self.focus + PANELS.len() - 1) % PANELS.len(),
-            Action::FocusLeft | Action::FocusRight if self.focus < 4 => self.focus ^= 1,
-            Action::FocusLeft | Action::FocusRight => {}
-            Action::FocusUp => self.focus = if self.focus == 4 { 2 } else { self.focus.saturating_sub(2) },
-            Action::FocusDown => self.focus = (self.focus + 2).min(4),
+            Action::FocusLeft | Action::FocusRight => self.focus ^= 1,
+            Action::FocusUp => self.focus = self.focus.saturating_sub(2),
+            Action::FocusDown => self.focus = if self.focus + 2 < PANELS.len() { self.focus + 2 } else { self.focus },
+            Action::FocusAlerts => self.focus = PANELS.len() - 1,
             Action::Open if !self.fullscreen => {
                 self.fullscreen = true;
                 self.sort_column = 0;

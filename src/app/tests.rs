@@ -52,13 +52,16 @@ fn focus_moves_over_the_grid() {
     let steps = [
         (KeyCode::Right, 1),
         (KeyCode::Down, 3),
-        (KeyCode::Down, 4),
-        (KeyCode::Up, 2),
-        (KeyCode::Left, 3),
-        (KeyCode::Up, 1),
-        (KeyCode::BackTab, 0),
+        (KeyCode::Down, 5),
+        (KeyCode::Down, 5),
+        (KeyCode::Up, 3),
+        (KeyCode::Left, 2),
+        (KeyCode::Up, 0),
+        (KeyCode::BackTab, 5),
         (KeyCode::BackTab, 4),
-        (KeyCode::Tab, 0),
+        (KeyCode::Tab, 5),
+        (KeyCode::Char('k'), 3),
+        (KeyCode::Char('a'), 5),
     ];
     for (key, want) in steps {
         app.update(press(key));

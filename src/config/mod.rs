@@ -5,6 +5,7 @@
 //! `config.example.toml` documents every key and parses to `Config::default()` plus the
 //! lab's two groups (a test checks this).
 
+mod judgement;
 mod values;
 
 use std::path::{Path, PathBuf};
@@ -12,6 +13,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+pub use judgement::AnalysisSettings;
 pub use values::{ByteSize, Dur, RestUrl, TmPattern, parse_bytes, parse_duration};
 
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +42,8 @@ pub struct Settings {
     /// Where logs go; never to the screen.
     pub log_file: Option<PathBuf>,
     pub http: HttpSettings,
+    pub analysis: AnalysisSettings,
+    pub rules: crate::analysis::rules::RulesConfig,
 }
 
 impl Default for Settings {
@@ -52,6 +56,8 @@ impl Default for Settings {
             theme: "default".into(),
             log_file: None,
             http: HttpSettings::default(),
+            analysis: AnalysisSettings::default(),
+            rules: crate::analysis::rules::RulesConfig::default(),
         }
     }
 }
@@ -139,14 +145,24 @@ struct FileConfig {
     theme: Option<String>,
     log_file: Option<PathBuf>,
     http: Option<HttpSettings>,
+    analysis: Option<judgement::AnalysisFile>,
+    alerts: Option<judgement::AlertsFile>,
     baseline: Option<GroupConfig>,
     variant: Option<GroupConfig>,
 }
 
 impl FileConfig {
-    fn settings(&self) -> Settings {
+    fn settings(&self) -> Result<Settings, String> {
         let d = Settings::default();
-        Settings {
+        let mut analysis = d.analysis.clone();
+        if let Some(a) = &self.analysis {
+            a.apply(&mut analysis)?;
+        }
+        let mut rules = d.rules.clone();
+        if let Some(a) = &self.alerts {
+            a.apply(&mut rules)?;
+        }
+        Ok(Settings {
             interval: self.interval.unwrap_or(d.interval),
             window: self.window.unwrap_or(d.window),
             retention: self.retention.unwrap_or(d.retention),
@@ -154,7 +170,9 @@ impl FileConfig {
             theme: self.theme.clone().unwrap_or(d.theme),
             log_file: self.log_file.clone(),
             http: self.http.clone().unwrap_or(d.http),
-        }
+            analysis,
+            rules,
+        })
     }
 }
 
@@ -180,8 +198,12 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded, ConfigError> {
     let file: FileConfig =
         toml::from_str(text).map_err(|e| ConfigError::Parse { path: path.to_path_buf(), message: e.to_string() })?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let mut loaded =
-        Loaded { settings: file.settings(), baseline: file.baseline, variant: file.variant, path: Some(path.into()) };
+    let mut loaded = Loaded {
+        settings: file.settings().map_err(|message| ConfigError::Parse { path: path.to_path_buf(), message })?,
+        baseline: file.baseline,
+        variant: file.variant,
+        path: Some(path.into()),
+    };
     if let Some(p) = loaded.settings.log_file.as_mut() {
         *p = resolve(&dir, p);
     }

@@ -12,6 +12,10 @@ pub struct Counter {
     pub key: MetricKey,
     pub total: f64,
     pub scale: f64,
+    /// How many TaskManagers or subtasks the total adds up. Flink fills its metric store
+    /// piecemeal, so a total may briefly miss a part: rates are only formed between
+    /// totals of the same coverage.
+    pub coverage: u64,
 }
 
 /// The job a group runs, as the source understood it.

@@ -20,6 +20,7 @@ impl CounterBlocks {
         match self.start {
             Some((t0, c0, e0)) if e0 == epoch && total >= c0 && total.is_finite() => {
                 if t - t0 >= block_s {
+                    tracing::trace!(t0, t, c0, total, rate = (total - c0) / (t - t0), "block");
                     self.start = Some((t, total, epoch));
                     Some((total - c0) / (t - t0))
                 } else {
@@ -45,18 +46,25 @@ pub struct GaugeBlocks {
 }
 
 impl GaugeBlocks {
+    /// A block covers `block_s` seconds from its first reading; the first reading past it
+    /// closes the block (its mean is returned) and opens the next.
     pub fn feed(&mut self, t: f64, value: f64, block_s: f64) -> Option<f64> {
         if !value.is_finite() {
             return None;
         }
-        let (t0, sum, n) = self.open.unwrap_or((t, 0.0, 0));
-        let (sum, n) = (sum + value, n + 1);
-        if t - t0 >= block_s || (n > 1 && block_s <= 0.0) {
-            self.open = None;
-            Some(sum / n as f64)
-        } else {
-            self.open = Some((t0, sum, n));
-            None
+        match self.open {
+            Some((t0, sum, n)) if t - t0 >= block_s => {
+                self.open = Some((t, value, 1));
+                Some(sum / n as f64)
+            }
+            Some((t0, sum, n)) => {
+                self.open = Some((t0, sum + value, n + 1));
+                None
+            }
+            None => {
+                self.open = Some((t, value, 1));
+                None
+            }
         }
     }
 
@@ -96,7 +104,7 @@ mod tests {
                 .iter()
                 .map(|(t, v)| g.feed(*t, *v, 10.0))
                 .collect();
-        assert_eq!(out, vec![None, None, None, Some(2.5), None, None, Some(6.0)]);
+        assert_eq!(out, vec![None, None, None, Some(2.0), None, Some(4.5), None]);
         assert_eq!(g.feed(30.0, f64::NAN, 10.0), None);
     }
 }

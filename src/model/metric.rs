@@ -33,6 +33,8 @@ pub enum Panel {
     CpuMemory,
     Backpressure,
     Health,
+    /// Not a metric panel: the alerts list.
+    Alerts,
 }
 
 macro_rules! metric_keys {

@@ -118,13 +118,13 @@ impl Store {
         }
         let block_s = self.block.max(batch.refresh_interval).as_secs_f64();
         for c in &batch.block_counters {
-            let rate = g.counter_blocks.entry(c.key).or_default().feed(t, c.total, batch.epoch, block_s);
+            let rate = g.counter_blocks.entry(c.key).or_default().feed(t, c.total, batch.epoch ^ c.coverage, block_s);
             if let (Some(r), Some(s)) = (rate, g.blocks.get_mut(&c.key)) {
                 s.push(t, Some(r * c.scale));
             }
         }
         for c in &batch.counters {
-            let rate = g.counter_blocks.entry(c.key).or_default().feed(t, c.total, batch.epoch, block_s);
+            let rate = g.counter_blocks.entry(c.key).or_default().feed(t, c.total, batch.epoch ^ c.coverage, block_s);
             if let (Some(r), Some(s)) = (rate, g.blocks.get_mut(&c.key)) {
                 s.push(t, Some(r * c.scale));
             }
@@ -143,7 +143,8 @@ impl Store {
             }
         }
         for c in batch.counters {
-            let rate = g.rates.entry(c.key).or_default().update(t, c.total, batch.epoch).map(|r| r * c.scale);
+            let rate =
+                g.rates.entry(c.key).or_default().update(t, c.total, batch.epoch ^ c.coverage).map(|r| r * c.scale);
             // The first reading after a reset has no rate yet: that is a gap, not a zero.
             g.series.get_mut(&c.key).expect("every key has a series").push(t, rate);
         }
@@ -191,7 +192,7 @@ mod tests {
             at,
             fresh,
             gauges: vec![(MetricKey::RecordsInPerS, Some(100.0)), (MetricKey::LatencyP99Ms, None)],
-            counters: vec![Counter { key: MetricKey::CpuCores, total: cpu_ns, scale: 1e-9 }],
+            counters: vec![Counter { key: MetricKey::CpuCores, total: cpu_ns, scale: 1e-9, coverage: 0 }],
             block_counters: vec![],
             exceptions: vec![],
             epoch: 7,

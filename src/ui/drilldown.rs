@@ -27,7 +27,7 @@ pub fn columns(panel: Panel) -> Vec<MetricKey> {
         ],
         Panel::CpuMemory => vec![CpuCores, HeapUsedBytes, DirectUsedBytes],
         Panel::Backpressure => vec![BackpressuredMsPerS, BusyMsPerS, IdleMsPerS],
-        Panel::Latency | Panel::Health => vec![],
+        Panel::Latency | Panel::Health | Panel::Alerts => vec![],
     }
 }
 

@@ -8,6 +8,8 @@ use ratatui::widgets::Paragraph;
 
 use super::Theme;
 use super::format;
+use crate::analysis::rules::Severity;
+use crate::analysis::verdict::Outcome;
 use crate::app::{App, HealthState};
 use crate::model::{Group, MetricKey};
 
@@ -16,6 +18,32 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Span::styled("flinkscope", theme.fg(theme.title).add_modifier(Modifier::BOLD)),
         Span::raw(format!("  window {}  span {}", format::duration(app.window), format::duration(app.span))),
     ];
+    let v = &app.view().verdict;
+    let colour = match v.outcome {
+        Outcome::Pass => theme.good,
+        Outcome::Marginal => theme.warn,
+        Outcome::Fail => theme.bad,
+        Outcome::Inconclusive => theme.dim,
+    };
+    let score = v.score.map(|s| format!(" {s:.0}")).unwrap_or_default();
+    title.push(Span::raw("  "));
+    title.push(Span::styled(format!("[{}{score}]", v.outcome.as_str()), theme.fg(colour).add_modifier(Modifier::BOLD)));
+    if !v.low_n.is_empty() {
+        title.push(Span::styled(format!(" LOW-N {}", v.low_n.len()), theme.fg(theme.warn)));
+    }
+    if !v.no_data.is_empty() {
+        title.push(Span::styled(format!(" NO-DATA {}", v.no_data.len()), theme.fg(theme.dim)));
+    }
+    let (hard, soft) = app.alerts.active.values().fold((0, 0), |(h, s), a| match a.severity {
+        Severity::Hard => (h + 1, s),
+        Severity::Soft => (h, s + 1),
+    });
+    if hard > 0 {
+        title.push(Span::styled(format!("  {hard} HARD"), theme.fg(theme.bad).add_modifier(Modifier::BOLD)));
+    }
+    if soft > 0 {
+        title.push(Span::styled(format!("  {soft} soft"), theme.fg(theme.warn)));
+    }
     if app.paused() {
         title.push(Span::styled("  PAUSED (p resumes)", theme.fg(theme.warn).add_modifier(Modifier::BOLD)));
     }

@@ -11,8 +11,8 @@
 //! │ chart: baseline vs variant     │                             │
 //! ├─ Buffers ──────────────────────┼─ CPU & memory ──────────────┤
 //! │                                │                             │
-//! ├─ Backpressure (full width: table left, chart right) ─────────┤
-//! │                                                              │
+//! ├─ Backpressure ─────────────────┼─ Alerts ────────────────────┤
+//! │                                │ active first, then history  │
 //! ├──────────────────────────────────────────────────────────────┤
 //! │ footer: keys                                                 │
 //! └──────────────────────────────────────────────────────────────┘
@@ -20,6 +20,7 @@
 //! Enter replaces the grid by the focused panel with every metric and a per-TaskManager
 //! table; `?` draws the help over everything.
 
+mod alerts;
 mod drilldown;
 mod footer;
 pub mod format;
@@ -33,6 +34,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::Paragraph;
 
 use crate::app::{App, PANELS};
+use crate::model::Panel;
 pub use theme::Theme;
 
 /// Below this size only a notice is drawn.
@@ -50,7 +52,9 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     let [head, body, foot] =
         Layout::vertical([Constraint::Length(3), Constraint::Min(1), Constraint::Length(1)]).areas(area);
     header::render(frame, head, app, theme);
-    if app.fullscreen {
+    if app.fullscreen && app.focused_panel() == Panel::Alerts {
+        alerts::render(frame, body, app, true, true, theme);
+    } else if app.fullscreen {
         drilldown::render(frame, body, app, theme);
     } else {
         render_grid(frame, body, app, theme);
@@ -64,11 +68,13 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
 fn render_grid(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let rows = Layout::vertical([Constraint::Ratio(1, 3); 3]).split(body);
     let halves = |r: Rect| Layout::horizontal([Constraint::Percentage(50); 2]).split(r);
-    let top = halves(rows[0]);
-    let mid = halves(rows[1]);
-    let areas = [top[0], top[1], mid[0], mid[1], rows[2]];
+    let areas: Vec<Rect> = rows.iter().flat_map(|r| halves(*r).to_vec()).collect();
     for (i, (panel, area)) in PANELS.iter().zip(areas).enumerate() {
-        panel::render(frame, area, app, *panel, i == app.focus, false, theme);
+        if *panel == Panel::Alerts {
+            alerts::render(frame, area, app, i == app.focus, false, theme);
+        } else {
+            panel::render(frame, area, app, *panel, i == app.focus, false, theme);
+        }
     }
 }
 

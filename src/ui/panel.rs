@@ -10,6 +10,8 @@ use ratatui::widgets::{Axis, Block, Borders, Cell, Chart, Dataset, GraphType, Le
 
 use super::Theme;
 use super::format;
+use crate::analysis::judge::Class;
+use crate::analysis::rules::RuleId;
 use crate::app::{App, HealthState};
 use crate::model::{Group, MetricKey, Panel};
 
@@ -21,6 +23,7 @@ pub fn title(panel: Panel) -> &'static str {
         Panel::CpuMemory => "CPU & memory (per TaskManager)",
         Panel::Backpressure => "Backpressure (mean per subtask)",
         Panel::Health => "Health",
+        Panel::Alerts => "Alerts",
     }
 }
 
@@ -65,20 +68,46 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, panel: Panel, focused: b
     } else {
         (inner, None)
     };
-    render_table(frame, table_area, app, &metrics, theme);
+    render_table(frame, table_area, app, &metrics, full, theme);
     if let Some(c) = chart_area {
-        render_chart(frame, c, app, metrics[0], theme);
+        render_chart(frame, c, app, chart_metric(panel), theme);
     }
 }
 
-fn render_table(frame: &mut Frame, area: Rect, app: &App, metrics: &[MetricKey], theme: &Theme) {
+/// The metric a panel's chart draws: the one its soft rule watches, where there is one.
+pub fn chart_metric(panel: Panel) -> MetricKey {
+    match panel {
+        Panel::Latency => MetricKey::LatencyP99Ms,
+        Panel::Backpressure => MetricKey::BackpressuredMsPerS,
+        p => MetricKey::of_panel(p).next().unwrap_or(MetricKey::RecordsInPerS),
+    }
+}
+
+/// The change column: % change, `*` when significant on block samples, coloured by
+/// whether the variant is better or worse.
+fn change_cell(app: &App, key: MetricKey, pct: Option<f64>, theme: &Theme) -> Cell<'static> {
+    let j = app.view().judgements.get(&key);
+    let mark = if j.is_some_and(|j| j.significant) { "*" } else { "" };
+    let style = match j.map(|j| j.class) {
+        Some(Class::Worse) => theme.fg(theme.bad),
+        Some(Class::Better) => theme.fg(theme.good),
+        _ => theme.fg(theme.text),
+    };
+    Cell::from(format!("{}{mark}", format::change(pct))).style(style)
+}
+
+fn render_table(frame: &mut Frame, area: Rect, app: &App, metrics: &[MetricKey], full: bool, theme: &Theme) {
     let view = app.view();
     let wide = area.width >= 60;
-    let header: Vec<Cell> = if wide {
+    let stats = full && area.width >= 100;
+    let mut header: Vec<Cell> = if wide {
         vec!["", "baseline", "variant", "mean b", "mean v", "Δ mean"].into_iter().map(Cell::from).collect()
     } else {
         vec!["", "baseline", "variant", "Δ mean"].into_iter().map(Cell::from).collect()
     };
+    if stats {
+        header.extend(["n b/v", "p", "shift [CI]", "class"].map(Cell::from));
+    }
     let rows = metrics.iter().map(|&k| {
         let c = view.comparisons.get(&k).copied().unwrap_or_default();
         let u = k.unit();
@@ -91,10 +120,29 @@ fn render_table(frame: &mut Frame, area: Rect, app: &App, metrics: &[MetricKey],
             cells.push(Cell::from(format::value(u, c.baseline.mean)).style(theme.group(false)));
             cells.push(Cell::from(format::value(u, c.variant.mean)).style(theme.group(true)));
         }
-        cells.push(Cell::from(format::change(c.change_pct)));
+        cells.push(change_cell(app, k, c.change_pct, theme));
+        if stats {
+            let j = view.judgements.get(&k);
+            let n = j.map(|j| format!("{}/{}", j.baseline.map_or(0, |s| s.n), j.variant.map_or(0, |s| s.n)));
+            let p = j.and_then(|j| j.p).map(|p| format!("{p:.1e}"));
+            let ci = j.and_then(|j| j.hodges_lehmann).map(|h| match h.ci {
+                Some((lo, hi)) => format!(
+                    "{} [{}, {}]",
+                    format::value(u, Some(h.shift)),
+                    format::value(u, Some(lo)),
+                    format::value(u, Some(hi))
+                ),
+                None => format::value(u, Some(h.shift)),
+            });
+            let dash = || format::NO_DATA.to_string();
+            cells.push(Cell::from(n.unwrap_or_else(dash)));
+            cells.push(Cell::from(p.unwrap_or_else(dash)));
+            cells.push(Cell::from(ci.unwrap_or_else(dash)));
+            cells.push(Cell::from(j.map(|j| j.class.label()).unwrap_or("")));
+        }
         Row::new(cells)
     });
-    let widths: Vec<Constraint> = if wide {
+    let mut widths: Vec<Constraint> = if wide {
         vec![
             Constraint::Length(14),
             Constraint::Length(10),
@@ -106,8 +154,26 @@ fn render_table(frame: &mut Frame, area: Rect, app: &App, metrics: &[MetricKey],
     } else {
         vec![Constraint::Length(12), Constraint::Length(8), Constraint::Length(8), Constraint::Length(7)]
     };
+    if stats {
+        widths.extend([Constraint::Length(7), Constraint::Length(8), Constraint::Length(30), Constraint::Length(21)]);
+    }
     let table = Table::new(rows, widths).header(Row::new(header).style(theme.fg(theme.dim))).column_spacing(1);
     frame.render_widget(table, area);
+}
+
+/// Where the variant would breach the soft rule watching `key`, from the baseline's
+/// window mean (throughput below, latency/CPU/memory above, backpressure a multiple).
+fn threshold_line(app: &App, key: MetricKey) -> Option<f64> {
+    let rule = RuleId::ALL
+        .into_iter()
+        .find(|r| r.severity() == crate::analysis::rules::Severity::Soft && r.metric() == key)?;
+    let c = app.settings.rules.rules.get(&rule).filter(|c| c.enabled)?;
+    let base = app.view().comparisons.get(&key)?.baseline.mean?;
+    Some(match rule {
+        RuleId::Throughput => base * (1.0 - c.threshold / 100.0),
+        RuleId::Backpressure => (base * c.threshold).max(base + c.floor),
+        _ => base * (1.0 + c.threshold / 100.0),
+    })
 }
 
 fn render_chart(frame: &mut Frame, area: Rect, app: &App, key: MetricKey, theme: &Theme) {
@@ -116,7 +182,9 @@ fn render_chart(frame: &mut Frame, area: Rect, app: &App, key: MetricKey, theme:
     type Segments = Vec<Vec<(f64, f64)>>;
     let series: Vec<(Group, Segments)> =
         Group::BOTH.iter().map(|&g| (g, view.store.group(g).series(key).segments_since(from))).collect();
-    let max = series.iter().flat_map(|(_, s)| s.iter().flatten().map(|(_, v)| *v)).fold(0.0_f64, f64::max);
+    let threshold = threshold_line(app, key);
+    let max =
+        series.iter().flat_map(|(_, s)| s.iter().flatten().map(|(_, v)| *v)).chain(threshold).fold(0.0_f64, f64::max);
     let top = if max > 0.0 { max * 1.15 } else { 1.0 };
     let mut datasets = Vec::new();
     for (g, segments) in &series {
@@ -136,6 +204,17 @@ fn render_chart(frame: &mut Frame, area: Rect, app: &App, key: MetricKey, theme:
             }
             datasets.push(d);
         }
+    }
+    let line: Vec<(f64, f64)> = threshold.map(|y| vec![(from, y), (view.now, y)]).unwrap_or_default();
+    if !line.is_empty() {
+        datasets.push(
+            Dataset::default()
+                .name("threshold")
+                .marker(Marker::Dot)
+                .graph_type(GraphType::Line)
+                .style(theme.fg(theme.warn))
+                .data(&line),
+        );
     }
     let unit = key.unit();
     let chart = Chart::new(datasets)

@@ -39,13 +39,47 @@ pub async fn serve(behaviour: Behaviour) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let started = Instant::now();
+    let fixtures = std::sync::Arc::new(Fixtures::load());
     tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else { return };
-            tokio::spawn(handle(stream, behaviour, started));
+            tokio::spawn(handle(stream, behaviour, started, fixtures.clone()));
         }
     });
     format!("http://{addr}")
+}
+
+/// The captured answers, read once per server.
+struct Fixtures {
+    files: std::collections::HashMap<&'static str, String>,
+    source_vertex: String,
+}
+
+impl Fixtures {
+    fn load() -> Fixtures {
+        let names = [
+            "config.json",
+            "jobmanager-config.json",
+            "taskmanagers.json",
+            "taskmanagers-metrics-list.json",
+            "taskmanagers-metrics-agg.json",
+            "jobs-overview.json",
+            "job.json",
+            "job-metrics.json",
+            "job-exceptions.json",
+            "vertex-sink.json",
+            "vertex-source-backpressure.json",
+            "vertex-sink-metrics-list.json",
+            "vertex-sink-latency-agg.json",
+            "vertex-source-metrics-agg.json",
+            "vertex-sink-metrics-agg.json",
+        ];
+        let files: std::collections::HashMap<&'static str, String> =
+            names.iter().map(|n| (*n, fixture("2.3.0", n))).collect();
+        let job: serde_json::Value = serde_json::from_str(&files["job.json"]).unwrap();
+        let source_vertex = job["vertices"][0]["id"].as_str().unwrap().to_string();
+        Fixtures { files, source_vertex }
+    }
 }
 
 async fn read_request(stream: &mut TcpStream) -> Option<String> {
@@ -71,11 +105,11 @@ async fn respond(stream: &mut TcpStream, status: &str, content_type: &str, body:
     let _ = stream.write_all(body).await;
 }
 
-async fn handle(mut stream: TcpStream, behaviour: Behaviour, started: Instant) {
+async fn handle(mut stream: TcpStream, behaviour: Behaviour, started: Instant, fixtures: std::sync::Arc<Fixtures>) {
     while let Some(target) = read_request(&mut stream).await {
         match behaviour {
             Behaviour::Flink => {
-                let (status, body) = flink_answer(&target, started);
+                let (status, body) = flink_answer(&target, started, &fixtures);
                 respond(&mut stream, status, "application/json", body.as_bytes()).await;
             }
             Behaviour::NeverAnswers => {
@@ -110,12 +144,11 @@ async fn handle(mut stream: TcpStream, behaviour: Behaviour, started: Instant) {
 }
 
 /// Routes a request to the captured answer it would get from the real cluster.
-fn flink_answer(target: &str, started: Instant) -> (&'static str, String) {
+fn flink_answer(target: &str, started: Instant, fixtures: &Fixtures) -> (&'static str, String) {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let f = |name: &str| fixture("2.3.0", name);
-    let job: serde_json::Value = serde_json::from_str(&f("job.json")).unwrap();
-    let source_vertex = job["vertices"][0]["id"].as_str().unwrap().to_string();
+    let f = |name: &str| fixtures.files[name].clone();
+    let source_vertex = &fixtures.source_vertex;
     let body = match parts.as_slice() {
         ["config"] => f("config.json"),
         ["jobmanager", "config"] => f("jobmanager-config.json"),
@@ -135,6 +168,7 @@ fn flink_answer(target: &str, started: Instant) -> (&'static str, String) {
         ["jobs", "overview"] => f("jobs-overview.json"),
         ["jobs", _] => f("job.json"),
         ["jobs", _, "metrics"] => f("job-metrics.json"),
+        ["jobs", _, "exceptions"] => f("job-exceptions.json"),
         ["jobs", _, "vertices", _] => f("vertex-sink.json"),
         ["jobs", _, "vertices", _, "backpressure"] => f("vertex-source-backpressure.json"),
         ["jobs", _, "vertices", v, "subtasks", "metrics"] if query.is_empty() => {

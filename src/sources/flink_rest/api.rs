@@ -117,11 +117,21 @@ pub struct AggMetric {
     pub max: Option<f64>,
     pub avg: Option<f64>,
     pub sum: Option<f64>,
+    /// How many TaskManagers/subtasks reported the metric (sum / avg; needs `agg=avg`).
+    #[serde(skip)]
+    pub count: Option<f64>,
 }
 
 /// An `agg=` metrics answer. `[]` is a valid "none of these metrics exist (yet)".
 pub fn parse_agg(body: &str) -> Result<Vec<AggMetric>, SourceError> {
-    parse("metrics?agg=", body)
+    let mut aggs: Vec<AggMetric> = parse("metrics?agg=", body)?;
+    for m in &mut aggs {
+        m.count = match (m.sum, m.avg) {
+            (Some(s), Some(a)) if a != 0.0 => Some((s / a).round()),
+            _ => None,
+        };
+    }
+    Ok(aggs)
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -61,6 +61,8 @@ pub fn merge_batches(batches: Vec<Vec<AggMetric>>) -> Vec<AggMetric> {
                     (a, b) => a.or(b),
                 };
                 e.avg = None; // not mergeable without counts; use sum / n
+                e.count = add(e.count, m.count);
+                e.count = add(e.count, m.count);
             }
         }
     }
@@ -157,13 +159,18 @@ pub fn counters(a: &GroupAnswers) -> Vec<Counter> {
         return Vec::new();
     }
     let mut out = Vec::new();
-    if let Some(cpu) = find(&a.tm_metrics, TM_CPU_TIME).and_then(|m| m.sum) {
-        out.push(Counter { key: MetricKey::CpuCores, total: cpu, scale: 1e-9 / n as f64 });
+    if let Some(m) = find(&a.tm_metrics, TM_CPU_TIME)
+        && let Some(cpu) = m.sum
+    {
+        let coverage = m.count.unwrap_or(0.0) as u64;
+        out.push(Counter { key: MetricKey::CpuCores, total: cpu, scale: 1e-9 / n as f64, coverage });
     }
     let gc: Option<f64> =
         a.gc_time_ids.iter().filter_map(|id| find(&a.tm_metrics, id).and_then(|m| m.sum)).reduce(|x, y| x + y);
     if let Some(gc) = gc {
-        out.push(Counter { key: MetricKey::GcMsPerS, total: gc, scale: 1.0 / n as f64 });
+        let coverage =
+            a.gc_time_ids.iter().filter_map(|id| find(&a.tm_metrics, id).and_then(|m| m.count)).sum::<f64>() as u64;
+        out.push(Counter { key: MetricKey::GcMsPerS, total: gc, scale: 1.0 / n as f64, coverage });
     }
     out
 }
@@ -174,11 +181,18 @@ pub fn block_counters(a: &GroupAnswers) -> Vec<Counter> {
     if !a.has_job {
         return Vec::new();
     }
-    let sum_and_n = |id: &str| -> Option<(f64, usize)> {
+    // (total, subtasks, coverage): coverage tells which vertices and how many subtasks
+    // reported, so that a total missing a part is not compared with a whole one.
+    let sum_and_n = |id: &str| -> Option<(f64, usize, u64)> {
         a.vertices
             .iter()
-            .filter_map(|v| find(&v.metrics, id).and_then(|m| m.sum).map(|s| (s, v.subtasks)))
-            .reduce(|(s1, n1), (s2, n2)| (s1 + s2, n1 + n2))
+            .enumerate()
+            .filter_map(|(i, v)| {
+                let m = find(&v.metrics, id)?;
+                let cov = (1u64 << (i % 32)) | ((m.count.unwrap_or(v.subtasks as f64) as u64) << 32);
+                m.sum.map(|s| (s, v.subtasks, cov))
+            })
+            .reduce(|(s1, n1, c1), (s2, n2, c2)| (s1 + s2, n1 + n2, c1.wrapping_add(c2)))
     };
     let mut out = Vec::new();
     for (key, id) in [
@@ -188,8 +202,8 @@ pub fn block_counters(a: &GroupAnswers) -> Vec<Counter> {
         (MetricKey::BytesOutPerS, TASK_COUNTER_BYTES_OUT),
         (MetricKey::RemoteBytesInPerS, TASK_COUNTER_REMOTE_BYTES_IN),
     ] {
-        if let Some((total, _)) = sum_and_n(id) {
-            out.push(Counter { key, total, scale: 1.0 });
+        if let Some((total, _, coverage)) = sum_and_n(id) {
+            out.push(Counter { key, total, scale: 1.0, coverage });
         }
     }
     for (key, id) in [
@@ -197,8 +211,8 @@ pub fn block_counters(a: &GroupAnswers) -> Vec<Counter> {
         (MetricKey::BusyMsPerS, TASK_COUNTER_BUSY),
         (MetricKey::IdleMsPerS, TASK_COUNTER_IDLE),
     ] {
-        if let Some((total, n)) = sum_and_n(id).filter(|(_, n)| *n > 0) {
-            out.push(Counter { key, total, scale: 1.0 / n as f64 });
+        if let Some((total, n, coverage)) = sum_and_n(id).filter(|(_, n, _)| *n > 0) {
+            out.push(Counter { key, total, scale: 1.0 / n as f64, coverage });
         }
     }
     out
@@ -354,8 +368,14 @@ mod tests {
 
     #[test]
     fn sums_and_means_table() {
-        let agg =
-            |id: &str, sum: f64| AggMetric { id: id.into(), min: None, max: Some(sum), avg: None, sum: Some(sum) };
+        let agg = |id: &str, sum: f64| AggMetric {
+            id: id.into(),
+            min: None,
+            max: Some(sum),
+            avg: None,
+            sum: Some(sum),
+            count: None,
+        };
         let a = GroupAnswers {
             taskmanagers: vec!["a".into(), "b".into()],
             tm_metrics: vec![agg(TM_HEAP_USED, 300.0)],
@@ -384,7 +404,14 @@ mod tests {
 
     #[test]
     fn merges_taskmanager_batches() {
-        let m = |sum, max| AggMetric { id: "x".into(), min: None, max: Some(max), avg: Some(1.0), sum: Some(sum) };
+        let m = |sum, max| AggMetric {
+            id: "x".into(),
+            min: None,
+            max: Some(max),
+            avg: Some(1.0),
+            sum: Some(sum),
+            count: None,
+        };
         let merged = merge_batches(vec![vec![m(10.0, 6.0)], vec![m(5.0, 9.0)]]);
         assert_eq!(merged.len(), 1);
         assert_eq!(merged[0].sum, Some(15.0));

@@ -30,6 +30,7 @@ pub struct RestPoller {
     latency_ids: HashMap<String, (Instant, Vec<String>)>,
     last_fingerprint: Option<u64>,
     last_poll_start: Option<Instant>,
+    last_fresh: Option<Instant>,
     tm_cpu: HashMap<String, RateTracker>,
     started: Instant,
 }
@@ -51,6 +52,7 @@ impl RestPoller {
             latency_ids: HashMap::new(),
             last_fingerprint: None,
             last_poll_start: None,
+            last_fresh: None,
             tm_cpu: HashMap::new(),
             started: Instant::now(),
         }
@@ -81,9 +83,21 @@ impl RestPoller {
         // Flink's metric store refreshes every fetcher interval; between refreshes every
         // answer repeats. The TaskManager aggregates (CPU time always moves) tell a refresh,
         // and without one the job and vertex metric queries are skipped: they would repeat.
+        // Flink fills its metric store TaskManager by TaskManager as answers arrive, so one
+        // refresh can show up over two polls: a change sooner than half a fetcher interval
+        // after the last refresh is the tail of that refresh, not a new one (counting it
+        // would make counter rates over a too-short time).
         let fingerprint = fingerprint(&answers.tm_metrics);
-        let fresh = self.last_fingerprint != Some(fingerprint) && !answers.tm_metrics.is_empty();
+        let changed = self.last_fingerprint != Some(fingerprint) && !answers.tm_metrics.is_empty();
         self.last_fingerprint = Some(fingerprint);
+        let refresh = self.refresh_interval.unwrap_or(DEFAULT_REFRESH);
+        let fresh = changed && self.last_fresh.is_none_or(|t| start.saturating_duration_since(t) >= refresh / 2);
+        // The first answer's values are as old as the JobManager's last fetch, which nobody
+        // knows: its gauges count, but counters only give rates from the next refresh on.
+        let timed = self.last_fresh.is_some();
+        if fresh {
+            self.last_fresh = Some(start);
+        }
 
         let jobs = api::parse_jobs_overview(&self.get("/jobs/overview").await?)?;
         let (active, job_status) = self.read_jobs(&jobs, &taskmanagers, &mut answers, fresh).await?;
@@ -116,8 +130,8 @@ impl RestPoller {
             at,
             fresh,
             gauges: assemble::gauges(&answers),
-            counters: assemble::counters(&answers),
-            block_counters: assemble::block_counters(&answers),
+            counters: if timed { assemble::counters(&answers) } else { Vec::new() },
+            block_counters: if timed { assemble::block_counters(&answers) } else { Vec::new() },
             exceptions,
             epoch,
             taskmanagers,
@@ -174,7 +188,8 @@ impl RestPoller {
         let mut batches = Vec::new();
         for ids in queries::batches(tms, MAX_TM_IDS, MAX_GET_CHARS) {
             for g in &get {
-                let body = self.get(&format!("/taskmanagers/metrics?get={g}&agg=sum,max&taskmanagers={ids}")).await?;
+                let body =
+                    self.get(&format!("/taskmanagers/metrics?get={g}&agg=sum,avg,max&taskmanagers={ids}")).await?;
                 batches.push(api::parse_agg(&body)?);
             }
         }
@@ -293,7 +308,8 @@ impl RestPoller {
             .unwrap_or_default();
         let base = format!("/jobs/{jid}/vertices/{vid}/subtasks/metrics");
         let names: Vec<&str> = queries::TASK_METRICS.iter().chain(queries::TASK_COUNTERS).copied().collect();
-        let metrics = api::parse_agg(&self.get(&format!("{base}?get={}&agg=sum,max{filter}", names.join(","))).await?)?;
+        let metrics =
+            api::parse_agg(&self.get(&format!("{base}?get={}&agg=sum,avg,max{filter}", names.join(","))).await?)?;
 
         let ids = self.latency_ids(&base, vid).await?;
         let mut latency = Vec::new();

@@ -1,0 +1,97 @@
+//! `flinkscope check`: the headless gate. Watches, ends early on a hard failure, prints the
+//! verdict, every alert and a per-metric table (or the snapshot document with a verdict).
+
+use std::fmt::Write;
+use std::time::Duration;
+
+use crate::analysis::verdict::Outcome;
+use crate::app::App;
+use crate::cli::Format;
+use crate::config::Config;
+use crate::snapshot;
+use crate::ui::format;
+
+/// Runs the check; returns what to print and the exit code.
+pub async fn run(config: &Config, duration: Duration, fmt: Format) -> (String, u8) {
+    let app = snapshot::watch(config, duration, true).await;
+    let code = exit_code(app.view().verdict.outcome);
+    let out = match fmt {
+        Format::Json => {
+            let mut doc = snapshot::build(&app, config);
+            doc.verdict = Some(app.view().verdict.to_json());
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        }
+        Format::Text => text(&app),
+    };
+    (out, code)
+}
+
+pub fn exit_code(o: Outcome) -> u8 {
+    match o {
+        Outcome::Pass => 0,
+        Outcome::Fail => 1,
+        Outcome::Inconclusive | Outcome::Marginal => 3,
+    }
+}
+
+pub fn text(app: &App) -> String {
+    let v = &app.view().verdict;
+    let mut out = String::new();
+    let score = v.score.map(|s| format!(" (score {s:.0})")).unwrap_or_default();
+    let _ = writeln!(out, "verdict: {}{score} after {}", v.outcome.as_str(), format::duration(app.observed()));
+    for r in &v.reasons {
+        let _ = writeln!(out, "  - {r}");
+    }
+    let alerts = app.alerts.all();
+    let _ = writeln!(out, "\nalerts: {}", if alerts.is_empty() { "none" } else { "" });
+    for a in alerts {
+        let state = match a.resolved {
+            None => "active".to_string(),
+            Some(t) => format!("resolved {}", crate::analysis::alerts::rfc3339(t)),
+        };
+        let _ = writeln!(
+            out,
+            "  {:<4} {:<21} {} (observed {:.3}, baseline {:.3}, threshold {}) since {} {state}",
+            format!("{:?}", a.severity).to_uppercase(),
+            a.rule.as_str(),
+            a.message,
+            a.observed,
+            a.baseline,
+            a.threshold,
+            crate::analysis::alerts::rfc3339(a.since),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n{:<26} {:>9} {:>12} {:>12} {:>8} {:>9} {:>24}  class",
+        "metric", "n (b/v)", "baseline", "variant", "change", "p", "shift [95% CI]"
+    );
+    for (k, j) in &app.view().judgements {
+        let unit = k.unit();
+        let n = format!("{}/{}", j.baseline.map_or(0, |s| s.n), j.variant.map_or(0, |s| s.n));
+        let ci = match j.hodges_lehmann {
+            Some(h) => match h.ci {
+                Some((lo, hi)) => format!("{} [{}, {}]", short(h.shift), short(lo), short(hi)),
+                None => short(h.shift),
+            },
+            None => format::NO_DATA.into(),
+        };
+        let _ = writeln!(
+            out,
+            "{:<26} {:>9} {:>12} {:>12} {:>8} {:>9} {:>24}  {}",
+            k.as_str(),
+            n,
+            format::value(unit, j.baseline.map(|s| s.mean)),
+            format::value(unit, j.variant.map(|s| s.mean)),
+            format::change(j.change_pct),
+            j.p.map(|p| format!("{p:.2e}")).unwrap_or_else(|| format::NO_DATA.into()),
+            ci,
+            j.class.label()
+        );
+    }
+    out
+}
+
+fn short(x: f64) -> String {
+    if x.abs() >= 1000.0 { format!("{x:.0}") } else { format!("{x:.3}") }
+}

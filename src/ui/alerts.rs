@@ -1,0 +1,77 @@
+//! The alerts panel: active alerts first (severity colour, rule, observed against the
+//! threshold, how long), then the history with timestamps.
+
+use std::time::SystemTime;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::Theme;
+use super::format;
+use crate::analysis::alerts::Alert;
+use crate::analysis::rules::Severity;
+use crate::app::App;
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, focused: bool, full: bool, theme: &Theme) {
+    let active = app.alerts.active.len();
+    let title = format!(" Alerts · {active} active · {} resolved ", app.alerts.history.len());
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(focused))
+        .title(Span::styled(title, theme.fg(theme.title).add_modifier(Modifier::BOLD)));
+    let now = SystemTime::now();
+    let mut lines: Vec<Line> = Vec::new();
+    for a in app.alerts.all() {
+        lines.push(line(a, now, full, theme));
+    }
+    if lines.is_empty() {
+        let evals = app.evaluations;
+        lines.push(Line::from(Span::styled(
+            format!("no alerts ({evals} evaluations; rules run on each refresh of the variant's metrics)"),
+            theme.fg(theme.dim),
+        )));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: true }), area);
+}
+
+fn line<'a>(a: &Alert, now: SystemTime, full: bool, theme: &Theme) -> Line<'a> {
+    let colour = match a.severity {
+        Severity::Hard => theme.bad,
+        Severity::Soft => theme.warn,
+    };
+    let sev = match a.severity {
+        Severity::Hard => "HARD",
+        Severity::Soft => "soft",
+    };
+    let mut spans = Vec::new();
+    match a.resolved {
+        None => {
+            let age = now.duration_since(a.since).unwrap_or_default();
+            spans.push(Span::styled(format!("● {sev} "), theme.fg(colour).add_modifier(Modifier::BOLD)));
+            spans.push(Span::styled(format!("{} ", a.rule.as_str()), theme.fg(colour)));
+            spans.push(Span::raw(a.message.clone()));
+            spans.push(Span::styled(format!(" · {}", format::duration(age)), theme.fg(theme.dim)));
+        }
+        Some(r) => {
+            spans.push(Span::styled(format!("✓ {sev} {} ", a.rule.as_str()), theme.fg(theme.dim)));
+            spans.push(Span::styled(format!("{} → {} ", clock(a.since), clock(r)), theme.fg(theme.dim)));
+            spans.push(Span::styled(a.message.clone(), theme.fg(theme.dim)));
+        }
+    }
+    if full {
+        spans.push(Span::styled(
+            format!("  (observed {:.3}, baseline {:.3}, threshold {})", a.observed, a.baseline, a.threshold),
+            theme.fg(theme.dim),
+        ));
+    }
+    Line::from(spans)
+}
+
+/// HH:MM:SS UTC of a wall-clock time.
+fn clock(t: SystemTime) -> String {
+    let dt = time::OffsetDateTime::from(t);
+    format!("{:02}:{:02}:{:02}", dt.hour(), dt.minute(), dt.second())
+}
