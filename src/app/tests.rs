@@ -120,3 +120,52 @@ fn a_failed_poll_marks_the_source_and_leaves_the_other_group_alone() {
     assert_eq!(v.current, None, "the latest variant point is a gap");
     assert!(v.mean.is_some(), "earlier samples still count");
 }
+
+/// Drives the app with refreshes of both groups; `variant_tms(i)` sets the variant's
+/// TaskManager count at refresh `i`. Returns the app after `n` refreshes.
+fn run_refreshes(n: u64, variant_tms: impl Fn(u64) -> usize) -> App {
+    let t0 = Instant::now();
+    let mut app = App::new(&demo::config(), t0);
+    for i in 0..n {
+        let at = t0 + Duration::from_secs(2 * i);
+        for g in Group::BOTH {
+            let mut b = demo::batch(g, at, 2 * i);
+            if g == Group::Variant {
+                b.taskmanagers.truncate(variant_tms(i));
+            }
+            app.on_sample(SourceId { group: g, kind: SourceKind::FlinkRest }, Ok(b), at);
+        }
+    }
+    app
+}
+
+#[test]
+fn a_taskmanager_that_leaves_fires_a_hard_alert_after_three_evaluations() {
+    use crate::analysis::rules::{RuleId, Severity};
+    // Lost at refresh 5; evaluations 5 and 6 breach, the third (7) fires.
+    let app = run_refreshes(7, |i| if i >= 5 { 1 } else { 2 });
+    assert!(app.alerts.active.is_empty(), "two breaching evaluations fire nothing");
+    let app = run_refreshes(8, |i| if i >= 5 { 1 } else { 2 });
+    let alert = &app.alerts.active[&RuleId::TaskmanagerFailures];
+    assert_eq!(alert.severity, Severity::Hard);
+    assert!(alert.message.contains("lost 1 of 2"), "{}", alert.message);
+    assert_eq!(app.view().verdict.outcome, crate::analysis::verdict::Outcome::Fail);
+}
+
+#[test]
+fn a_taskmanager_that_comes_back_resolves_the_alert_and_keeps_it_in_history() {
+    use crate::analysis::rules::RuleId;
+    let app = run_refreshes(12, |i| if (5..9).contains(&i) { 1 } else { 2 });
+    assert!(app.alerts.active.is_empty());
+    let resolved: Vec<_> = app.alerts.history.iter().filter(|a| a.rule == RuleId::TaskmanagerFailures).collect();
+    assert_eq!(resolved.len(), 1);
+    assert!(resolved[0].resolved.is_some());
+    assert!(app.alerts.hard_fired, "the run stays failed");
+}
+
+#[test]
+fn a_single_missing_taskmanager_poll_fires_nothing() {
+    let app = run_refreshes(20, |i| if i == 10 || i == 13 { 1 } else { 2 });
+    assert!(app.alerts.active.is_empty() && app.alerts.history.is_empty());
+    assert!(!app.alerts.hard_fired);
+}

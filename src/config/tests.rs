@@ -40,6 +40,33 @@ fn the_example_with_every_optional_section_uncommented_parses() {
     assert!(b.taskmanagers.is_some() && b.interval.is_some());
     assert_eq!(b.tls.ca_file.as_deref(), Some(Path::new("/etc/flinkscope/certs/ca.pem")), "relative to the file");
     assert_eq!(loaded.settings.log_file.as_deref(), Some(Path::new("/etc/flinkscope/flinkscope.log")));
+    assert!(loaded.settings.analysis.weights.is_some());
+}
+
+#[test]
+fn analysis_and_alerts_sections() {
+    let text = "[analysis]\nmin-samples = 8\ntest = \"welch\"\nprofile = \"latency\"\nblock = \"2s\"\n[alerts.throughput]\nthreshold = 20\nfor = \"30s\"\n[alerts.cpu]\nenabled = false\n";
+    let s = parse_str(text).unwrap().settings;
+    assert_eq!(s.analysis.judge.min_samples, 8);
+    assert_eq!(s.analysis.judge.test, crate::analysis::judge::TestKind::Welch);
+    assert_eq!(s.analysis.verdict().weights, crate::analysis::verdict::Profile::Latency.weights());
+    use crate::analysis::rules::{Hold, RuleId};
+    let t = s.rules.rules[&RuleId::Throughput];
+    assert_eq!(t.threshold, 20.0);
+    assert_eq!(t.floor, 1.0, "keys not given keep their default");
+    assert_eq!(t.hold, Hold::Duration(Dur(std::time::Duration::from_secs(30))));
+    assert!(!s.rules.rules[&RuleId::Cpu].enabled);
+    for (bad, key) in [
+        ("[analysis]\nalpha = 2\n", "alpha"),
+        ("[alerts.thruput]\nthreshold = 1\n", "thruput"),
+        ("[alerts.cpu]\nthreshhold = 1\n", "threshhold"),
+        ("[alerts.cpu]\nthreshold = -1\n", "threshold"),
+        ("[analysis]\nprofile = \"fast\"\n", "profile"),
+        ("[analysis]\npass-score = 40\n", "marginal-score"),
+    ] {
+        let msg = parse_str(bad).unwrap_err().to_string();
+        assert!(msg.contains(key), "{bad}: {msg}");
+    }
 }
 
 #[test]

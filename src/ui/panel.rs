@@ -58,7 +58,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, panel: Panel, focused: b
     }
     let metrics = if full { MetricKey::of_panel(panel).collect() } else { overview_metrics(panel) };
     let table_height = (metrics.len() as u16 + 1).min(inner.height);
-    let side_by_side = inner.width >= 100;
+    // Full screen puts the statistics columns across the whole width, the chart below.
+    let side_by_side = inner.width >= 100 && !full;
     let (table_area, chart_area) = if side_by_side {
         let [t, c] = Layout::horizontal([Constraint::Length(66), Constraint::Min(10)]).areas(inner);
         (t, Some(c))

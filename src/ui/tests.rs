@@ -110,3 +110,76 @@ fn monochrome_keeps_groups_apart_without_colour() {
     assert_eq!(coloured, 0, "NO_COLOR draws no colour");
     assert!(text(&t).contains("▲ variant"));
 }
+
+/// A demo app with one active hard alert and one resolved soft alert, at fixed times.
+fn app_with_alerts() -> App {
+    use crate::analysis::rules::{Breach, RuleId};
+    use std::time::{Duration, SystemTime};
+    let mut app = demo::app(Instant::now(), 120, false);
+    let t = SystemTime::now() - Duration::from_secs(95);
+    let b = |m: &str| Some(Breach { observed: 50.0, baseline: 0.0, threshold: 20.0, message: m.into() });
+    let rules = app.settings.rules.clone();
+    for i in 0..3 {
+        let at = t + Duration::from_secs(i);
+        app.alerts.update(&[(RuleId::Throughput, b("rec in/s -18.0% (p = 1.2e-4, significant)"))], &rules, at);
+    }
+    app.alerts.update(&[(RuleId::Throughput, None)], &rules, t + Duration::from_secs(40));
+    for i in 0..3 {
+        let at = t + Duration::from_secs(50 + i);
+        app.alerts.update(
+            &[(RuleId::TaskmanagerFailures, b("variant lost 1 of 2 TaskManagers (50%), baseline 0%"))],
+            &rules,
+            at,
+        );
+    }
+    app.live.verdict = crate::analysis::verdict::verdict(
+        &app.live.judgements,
+        &app.alerts,
+        &rules,
+        &app.settings.analysis.verdict(),
+        false,
+    );
+    app
+}
+
+#[test]
+fn alerts_panel_and_verdict_badge() {
+    let app = app_with_alerts();
+    let t = draw(&app, 120, 40);
+    let s = text(&t);
+    assert!(s.contains("[FAIL"), "{s}");
+    assert!(s.contains("1 HARD"), "{s}");
+    let hard = s.find("● HARD taskmanager-failures").expect("active hard alert");
+    let soft = s.find("✓ soft throughput").expect("resolved soft alert in the history");
+    assert!(hard < soft, "active first");
+    // The alerts panel (right half of the bottom row), with clock times masked.
+    let clock = regex::Regex::new(r"\d\d:\d\d:\d\d").unwrap();
+    let age = regex::Regex::new(r"· \d+m?\d*s").unwrap();
+    let panel: Vec<String> = s
+        .lines()
+        .skip(27)
+        .take(12)
+        .map(|l| l.chars().skip(60).collect::<String>())
+        .map(|l| age.replace_all(&clock.replace_all(&l, "HH:MM:SS"), "· AGE").into_owned())
+        .collect();
+    insta::assert_snapshot!(panel.join("\n"));
+}
+
+#[test]
+fn alerts_full_screen_shows_the_evidence() {
+    let mut app = app_with_alerts();
+    app.act(Action::FocusAlerts);
+    app.act(Action::Open);
+    let s = text(&draw(&app, 120, 40));
+    assert!(s.contains("observed 50.000") && s.contains("threshold 20)"), "{s}");
+}
+
+#[test]
+fn full_screen_table_has_the_statistics() {
+    let mut app = demo::app(Instant::now(), 400, false);
+    app.act(Action::Open); // Throughput
+    let s = text(&draw(&app, 160, 50));
+    for col in ["n b/v", "shift [CI]", "class"] {
+        assert!(s.contains(col), "{col} missing:\n{s}");
+    }
+}
