@@ -5,6 +5,12 @@
 #   scripts/lab.sh up [--flink 1.20.5|2.3.0] [--mixed] [--pair]   start (installs Flink if missing)
 #   scripts/lab.sh down                                            stop what `up` started, by PID
 #   scripts/lab.sh status                                          what runs, where
+#   scripts/lab.sh kill-tm ID [CLUSTER]     kill -9 one TaskManager (a crash; CLUSTER defaults from the id)
+#   scripts/lab.sh start-tm ID [CLUSTER]    start that TaskManager again, with its settings
+#   scripts/lab.sh restart-tm ID [CLUSTER]  stop it gracefully (SIGTERM) and start it again
+#   scripts/lab.sh slow-variant MICROS      resubmit the variant's job with a consumer that parks MICROS per record
+#   scripts/lab.sh normal-variant           resubmit the variant's job at full speed
+# `up --variant-conf FILE` appends FILE (flat config.yaml keys) to the variant TaskManagers' settings.
 #
 # Pair mode (default): baseline REST :8081 (TaskManagers tm-base-1, tm-base-2),
 #                      variant  REST :8082 (TaskManagers tm-var-1,  tm-var-2).
@@ -113,6 +119,10 @@ YAML
   fi
   if [ -n "$tm_id" ]; then
     echo "taskmanager.resource-id: $tm_id" >>"$dir/conf/config.yaml"
+  fi
+  if [ "$settings" = "variant" ] && [ -n "${variant_conf:-}" ]; then
+    echo "# from --variant-conf $variant_conf" >>"$dir/conf/config.yaml"
+    cat "$variant_conf" >>"$dir/conf/config.yaml"
   fi
   if [ "$settings" = "variant" ]; then
     # The variant's network tuning. Only keys that take effect on this Flink version:
@@ -224,6 +234,10 @@ cmd_up() {
       --flink) v=$2; shift 2 ;;
       --mixed) mixed=1; shift ;;
       --pair) pair=1; shift ;;
+      --variant-conf)
+        variant_conf=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+        [ -f "$variant_conf" ] || die "no such file: $2"
+        shift 2 ;;
       *) die "unknown option $1 (usage: lab.sh up [--flink 1.20.5|2.3.0] [--mixed] [--pair])" ;;
     esac
   done
@@ -318,10 +332,89 @@ cmd_down() {
   log "lab is down (${#pids[@]} JVMs stopped)"
 }
 
+cluster_of() { # cluster_of TM_ID [CLUSTER]
+  if [ -n "${2:-}" ]; then echo "$2"; return; fi
+  case $1 in tm-base-*) echo baseline ;; tm-var-*) echo variant ;; *) die "say which cluster $1 is in" ;; esac
+}
+
+tm_pid() { # tm_pid DIR: the pid if that TaskManager's JVM still runs
+  local f=$1/pid.lab pid
+  [ -f "$f" ] || return 1
+  pid=$(cat "$f")
+  kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$1" && echo "$pid"
+}
+
+cmd_kill_tm() {
+  local id=$1 c dir pid
+  c=$(cluster_of "$@")
+  dir=$run/$c/$id
+  pid=$(tm_pid "$dir") || die "TaskManager $id of $c is not running"
+  kill -KILL "$pid"
+  log "killed TaskManager $id of $c (pid $pid) with SIGKILL"
+}
+
+cmd_start_tm() {
+  local id=$1 c dir v
+  c=$(cluster_of "$@")
+  dir=$run/$c/$id
+  [ -d "$dir/conf" ] || die "no TaskManager $id in cluster $c"
+  if tm_pid "$dir" >/dev/null; then die "TaskManager $id of $c already runs"; fi
+  v=$(cat "$run/$c/flink.version")
+  rm -f "$dir"/pid/*.pid
+  start_daemon "$dir" "$v" taskmanager
+  log "started TaskManager $id of $c again"
+}
+
+cmd_restart_tm() {
+  local id=$1 c dir pid deadline
+  c=$(cluster_of "$@")
+  dir=$run/$c/$id
+  if pid=$(tm_pid "$dir"); then
+    kill -TERM "$pid"
+    deadline=$((SECONDS + 15))
+    while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" || true
+  fi
+  cmd_start_tm "$@"
+}
+
+resubmit_variant() { # resubmit_variant PARK_MICROS
+  local cdir=$run/variant v home rest jid
+  [ -f "$cdir/rest.port" ] || die "the variant cluster is not running"
+  v=$(cat "$cdir/flink.version")
+  rest=$(cat "$cdir/rest.port")
+  home=$(flink_home "$v")
+  build_job "$v"
+  for jid in $(python3 -c 'import json,sys,urllib.request; print(" ".join(j["jid"] for j in json.load(urllib.request.urlopen(sys.argv[1]))["jobs"] if j["state"] not in ("FINISHED","CANCELED","FAILED")))' "http://127.0.0.1:$rest/jobs/overview"); do
+    FLINK_CONF_DIR=$cdir/jobmanager/conf "$home/bin/flink" cancel -m "127.0.0.1:$rest" "$jid" >"$cdir/cancel.out" 2>&1 ||
+      die "cancelling $jid failed: $(tail -5 "$cdir/cancel.out")"
+  done
+  # The slots come free when the cancelled tasks are gone.
+  wait_for "$wait_s" "free slots on the variant" slots_free "$rest"
+  FLINK_CONF_DIR=$cdir/jobmanager/conf "$home/bin/flink" run -d -m "127.0.0.1:$rest" \
+    "$lab/job-$v/shuffle-job.jar" "flinkscope-lab-variant" "$rate" "$1" >"$cdir/submit.out" 2>&1 ||
+    die "job submission to variant failed: $(tail -20 "$cdir/submit.out")"
+  wait_for "$wait_s" "records to flow on variant" records_flow "$rest"
+  log "variant job runs again (consumer parks ${1} us per record)"
+}
+
+slots_free() {
+  python3 - "$1" <<'PY'
+import json, sys, urllib.request
+tms = json.load(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/taskmanagers", timeout=3))["taskmanagers"]
+sys.exit(0 if tms and all(t["freeSlots"] == t["slotsNumber"] for t in tms) else 1)
+PY
+}
+
 case ${1:-} in
   up) shift; cmd_up "$@" ;;
+  kill-tm) shift; [ $# -ge 1 ] || die "usage: lab.sh kill-tm ID [CLUSTER]"; cmd_kill_tm "$@" ;;
+  start-tm) shift; [ $# -ge 1 ] || die "usage: lab.sh start-tm ID [CLUSTER]"; cmd_start_tm "$@" ;;
+  restart-tm) shift; [ $# -ge 1 ] || die "usage: lab.sh restart-tm ID [CLUSTER]"; cmd_restart_tm "$@" ;;
+  slow-variant) shift; [ $# -eq 1 ] || die "usage: lab.sh slow-variant MICROS"; resubmit_variant "$1" ;;
+  normal-variant) resubmit_variant 0 ;;
   down) cmd_down ;;
   status) cmd_status ;;
   install) install_flink "${2:-2.3.0}"; build_job "${2:-2.3.0}" ;;
-  *) echo "usage: $0 up [--flink 1.20.5|2.3.0] [--mixed] [--pair] | down | status | install [VERSION]" >&2; exit 2 ;;
+  *) echo "usage: $0 up [--flink 1.20.5|2.3.0] [--mixed] [--pair] [--variant-conf FILE] | down | status | install [VERSION] | kill-tm ID | start-tm ID | restart-tm ID | slow-variant MICROS | normal-variant" >&2; exit 2 ;;
 esac

@@ -16,7 +16,7 @@ say() { printf '\n=== %s ===\n' "$*"; }
 cleanup() { scripts/lab.sh down >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
-# Lab tests are the targets `lab` and `e2e_tmux`; everything else runs without Flink.
+# Lab tests are the targets `lab`, `e2e_tmux` and `lab_judgement`; everything else runs without Flink.
 lab_targets=(--test lab --test e2e_tmux)
 
 say "build"
@@ -44,6 +44,10 @@ scripts/lab.sh down >/dev/null 2>&1 || true
 scripts/lab.sh up --flink 2.3.0 --pair --mixed
 FLINKSCOPE_LAB_FLINK=2.3.0 cargo test --locked "${lab_targets[@]}" 2>&1 | tee "$log_dir/lab-2.3.0.log"
 require_ran "$log_dir/lab-2.3.0.log" "Flink 2.3.0 lab"
+
+say "judgement scenarios on the 2.3.0 lab (one at a time: they change the lab)"
+FLINKSCOPE_LAB_FLINK=2.3.0 cargo test --locked --test lab_judgement -- --test-threads=1 2>&1 | tee "$log_dir/lab-judgement.log"
+require_ran "$log_dir/lab-judgement.log" "judgement scenario"
 
 say "lab on Flink 1.20.5 (smoke: pair mode)"
 scripts/lab.sh down

@@ -45,6 +45,10 @@ impl SourceHealth {
         }
     }
 
+    pub fn has_refreshed(&self) -> bool {
+        self.last_fresh.is_some()
+    }
+
     pub fn failed(&mut self, at: Instant, reason: String) {
         self.error = Some((at, reason));
     }

@@ -181,6 +181,9 @@ impl App {
         let mut evaluate = false;
         match result {
             Ok(batch) => {
+                if batch.fresh && !health.has_refreshed() {
+                    tracing::info!(source = %id.name(), "first metrics refresh");
+                }
                 health.ok(batch.fresh, batch.at, batch.refresh_interval);
                 // The rules judge the variant: they run on each refresh of its metrics.
                 evaluate = batch.fresh && id.group == Group::Variant;
