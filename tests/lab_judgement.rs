@@ -2,7 +2,7 @@
 //! change the lab: run with --test-threads=1 after the other lab tests (scripts/test.sh
 //! does). Each scenario puts the lab back as it found it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -54,7 +54,7 @@ fn require_lab() {
     });
 }
 
-fn check(args: &[&str], log: &PathBuf) -> Child {
+fn check(args: &[&str], log: &Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_flinkscope"))
         .arg("check")
         .args(["--format", "json", "--block", "2s"])
