@@ -103,6 +103,15 @@ pub struct WatchArgs {
     /// Length of one statistics sample (default 10s; at least one Flink metrics refresh).
     #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
     pub block: Option<Duration>,
+    /// Hide the rollback action: for watchers who must not act.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Show and log the rollback steps without running them.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+    /// Arm the automatic rollback: a hard alert starts a countdown (`c` cancels it).
+    #[arg(long, global = true)]
+    pub arm_auto_rollback: bool,
     /// Ignore HTTP_PROXY/HTTPS_PROXY/ALL_PROXY for every source.
     #[arg(long, global = true)]
     pub no_proxy: bool,
@@ -142,6 +151,18 @@ impl WatchArgs {
         }
         if self.no_proxy {
             s.http.no_proxy = true;
+        }
+        s.read_only |= self.read_only;
+        s.dry_run |= self.dry_run;
+        if self.arm_auto_rollback {
+            match s.rollback.as_mut() {
+                Some(r) => r.auto = true,
+                None => {
+                    return Err(ConfigError::Invalid(
+                        "--arm-auto-rollback needs a [rollback] section with steps".into(),
+                    ));
+                }
+            }
         }
         if let Some(p) = self.profile {
             s.analysis.profile = p;

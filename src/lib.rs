@@ -4,6 +4,7 @@
 //! Data flows one way: `sources` (async pollers) → `event` channel → `app` (state, keys)
 //! → `model` (ring buffers) → `analysis` (pure comparisons) → `ui` (pure rendering).
 
+pub mod actions;
 pub mod analysis;
 pub mod app;
 pub mod check;

@@ -22,7 +22,7 @@ pub async fn dashboard(config: Config, theme: Theme) -> std::io::Result<()> {
     crate::tui::spawn_signals(tx.clone())?;
     let (mut terminal, _guard) = crate::tui::enter()?;
     crate::tui::spawn_input(tx.clone());
-    drop(tx);
+    let tx_actions = tx.clone();
 
     let mut app = App::new(&config, Instant::now());
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -49,6 +49,9 @@ pub async fn dashboard(config: Config, theme: Theme) -> std::io::Result<()> {
                 }
                 Command::SetDetail(on) => {
                     let _ = spawned.detail.send(on);
+                }
+                Command::StartRollback(plan) => {
+                    tokio::spawn(crate::actions::rollback::execute(*plan, tx_actions.clone()));
                 }
             }
         }

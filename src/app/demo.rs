@@ -16,6 +16,34 @@ pub fn config() -> Config {
     }
 }
 
+/// A rollback section with one step per argv (steps named "step 1", ...), files in a
+/// fresh temporary folder.
+pub fn rollback_config(argvs: &[&str]) -> crate::config::rollback::RollbackConfig {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("flinkscope-demo-{}-{n}", std::process::id()));
+    crate::config::rollback::RollbackConfig {
+        audit_log: dir.join("audit.jsonl"),
+        evidence_dir: dir.join("evidence"),
+        lock_file: None,
+        workdir: None,
+        env: vec!["PATH".into()],
+        grace: crate::config::Dur(Duration::from_secs(1)),
+        auto: false,
+        countdown: crate::config::Dur(Duration::from_secs(30)),
+        steps: argvs
+            .iter()
+            .enumerate()
+            .map(|(i, a)| crate::config::rollback::StepConfig {
+                name: format!("step {}", i + 1),
+                argv: a.split_whitespace().map(str::to_string).collect(),
+                timeout: crate::config::Dur(Duration::from_secs(10)),
+                continue_on_error: false,
+            })
+            .collect(),
+    }
+}
+
 /// One synthetic refresh of group `g` at second `i`.
 pub fn batch(g: Group, at: Instant, i: u64) -> Batch {
     let x = i as f64;

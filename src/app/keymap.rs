@@ -20,6 +20,8 @@ pub enum Action {
     Back,
     SortNext,
     FocusAlerts,
+    Rollback,
+    CancelCountdown,
 }
 
 pub struct Binding {
@@ -85,6 +87,18 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: &[KeyCode::Esc], label: "Esc", action: Action::Back, help: "back to the dashboard / close help" },
     Binding { keys: &[KeyCode::Char('a')], label: "a", action: Action::FocusAlerts, help: "focus the alerts panel" },
     Binding {
+        keys: &[KeyCode::Char('R')],
+        label: "R",
+        action: Action::Rollback,
+        help: "roll back (shows the steps; type rollback + Enter to run)",
+    },
+    Binding {
+        keys: &[KeyCode::Char('c')],
+        label: "c",
+        action: Action::CancelCountdown,
+        help: "cancel the automatic rollback countdown",
+    },
+    Binding {
         keys: &[KeyCode::Char('s')],
         label: "s",
         action: Action::SortNext,
@@ -118,6 +132,8 @@ mod tests {
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(action_for(&ctrl_c), Some(Action::Quit));
         let plain_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE);
-        assert_eq!(action_for(&plain_c), None);
+        assert_eq!(action_for(&plain_c), Some(Action::CancelCountdown));
+        let shift_r = KeyEvent::new(KeyCode::Char('R'), KeyModifiers::SHIFT);
+        assert_eq!(action_for(&shift_r), Some(Action::Rollback));
     }
 }

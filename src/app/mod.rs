@@ -3,6 +3,7 @@
 pub mod demo;
 pub mod health;
 pub mod keymap;
+pub mod rollback;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -23,13 +24,29 @@ pub use health::{HealthState, SourceHealth};
 pub use keymap::Action;
 
 /// What the event loop should do after an update.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Command {
     Quit,
     /// A hard alert fired and the bell is on.
     Bell,
+    /// The operator confirmed (or the armed countdown ran out): run these steps.
+    StartRollback(Box<crate::actions::Plan>),
     /// The drill-down opened or closed: sources fetch per-TaskManager rows only while open.
     SetDetail(bool),
+}
+
+// Compared by what matters for tests: the variant, and for a rollback its steps and trigger.
+impl PartialEq for Command {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Command::Quit, Command::Quit) | (Command::Bell, Command::Bell) => true,
+            (Command::SetDetail(a), Command::SetDetail(b)) => a == b,
+            (Command::StartRollback(a), Command::StartRollback(b)) => {
+                a.steps == b.steps && a.trigger == b.trigger && a.dry_run == b.dry_run
+            }
+            _ => false,
+        }
+    }
 }
 
 /// The panels in focus order: a grid of 2 columns and 3 rows.
@@ -73,6 +90,9 @@ pub struct App {
     /// One cluster split by TaskManager regex (failures are attributed by TaskManager).
     pub split: bool,
     pub evaluations: u64,
+    pub rollback: rollback::RollbackUi,
+    /// The groups' endpoints (for the rollback's evidence).
+    pub groups: [crate::config::GroupConfig; 2],
     pub frozen: Option<View>,
     pub health: BTreeMap<SourceId, SourceHealth>,
     pub labels: [GroupLabel; 2],
@@ -117,6 +137,8 @@ impl App {
             settings: s.clone(),
             split: config.baseline.flink == config.variant.flink,
             evaluations: 0,
+            rollback: rollback::RollbackUi::default(),
+            groups: [config.baseline.clone(), config.variant.clone()],
             frozen: None,
             health,
             labels: [label(&config.baseline), label(&config.variant)],
@@ -148,6 +170,10 @@ impl App {
         self.now
     }
 
+    pub fn set_now(&mut self, now: Instant) {
+        self.now = self.now.max(now);
+    }
+
     /// Seconds since start: how long the app has observed.
     pub fn observed(&self) -> Duration {
         self.now.saturating_duration_since(self.started)
@@ -157,8 +183,12 @@ impl App {
         match event {
             Event::Key(key) => self.on_key(key),
             Event::Tick | Event::Resize => {
-                self.now = Instant::now();
+                let c = self.tick_at(Instant::now());
                 self.refresh_view();
+                c
+            }
+            Event::Action(e) => {
+                self.rollback.on_event(e, Instant::now());
                 None
             }
             Event::Sample(id, result) => self.on_sample(id, result.map(|b| *b), Instant::now()),
@@ -232,7 +262,11 @@ impl App {
             tracing::warn!(rule = a.rule.as_str(), severity = ?a.severity, message = %a.message, "alert fired");
         }
         let hard = fired.iter().any(|a| a.severity == rules::Severity::Hard);
-        (hard && s.analysis.bell).then_some(Command::Bell)
+        let bell = hard && s.analysis.bell;
+        if hard {
+            self.arm_countdown();
+        }
+        bell.then_some(Command::Bell)
     }
 
     fn refresh_view(&mut self) {
@@ -250,6 +284,9 @@ impl App {
         // Key repeats and releases never act (some terminals report both).
         if key.kind != KeyEventKind::Press {
             return None;
+        }
+        if self.rollback.dialog.is_some() {
+            return self.dialog_key(key);
         }
         let action = keymap::action_for(&key)?;
         if self.help && !matches!(action, Action::Help | Action::Back | Action::Quit) {
@@ -293,6 +330,13 @@ impl App {
             Action::Back => {}
             Action::SortNext if self.fullscreen => self.sort_column += 1,
             Action::SortNext => {}
+            Action::Rollback => self.open_rollback(),
+            Action::CancelCountdown if self.rollback.countdown.is_some() => {
+                self.rollback.countdown = None;
+                self.rollback.notice = Some("automatic rollback cancelled".into());
+                tracing::warn!("automatic rollback countdown cancelled");
+            }
+            Action::CancelCountdown => {}
         }
         None
     }

@@ -169,3 +169,147 @@ fn a_single_missing_taskmanager_poll_fires_nothing() {
     assert!(app.alerts.active.is_empty() && app.alerts.history.is_empty());
     assert!(!app.alerts.hard_fired);
 }
+
+fn with_rollback(argvs: &[&str]) -> App {
+    let mut app = demo::app(Instant::now(), 30, false);
+    app.settings.rollback = Some(demo::rollback_config(argvs));
+    app
+}
+
+fn type_word(app: &mut App, word: &str) -> Vec<Command> {
+    word.chars().filter_map(|c| app.update(press(KeyCode::Char(c)))).collect()
+}
+
+#[test]
+fn rollback_runs_once_after_the_typed_confirmation() {
+    let mut app = with_rollback(&["echo {variant.job_id}", "echo {variant.taskmanagers}"]);
+    assert_eq!(app.update(press(KeyCode::Char('R'))), None);
+    let d = app.rollback.dialog.as_ref().expect("R opens the confirmation");
+    let steps = d.preview.as_ref().unwrap();
+    assert_eq!(steps[0].argv, ["echo", "49e9c17b1c0e9c703c716db89c62d948"]);
+    assert_eq!(steps[1].argv, ["echo", "tm-var-1", "tm-var-2"]);
+    // Keys that mean something elsewhere only type into the dialog.
+    assert!(type_word(&mut app, "qa").is_empty());
+    assert!(!app.quit && app.focus == 0, "q and a did nothing but type");
+    assert_eq!(app.update(press(KeyCode::Enter)), None, "a wrong word does not confirm");
+    app.update(press(KeyCode::Backspace));
+    app.update(press(KeyCode::Backspace));
+    type_word(&mut app, "rollbac");
+    assert_eq!(app.update(press(KeyCode::Enter)), None, "an unfinished word does not confirm");
+    type_word(&mut app, "k");
+    // A held Enter (repeat) or its release never confirms.
+    assert_eq!(app.update(with_kind(KeyCode::Enter, KeyEventKind::Repeat)), None);
+    assert_eq!(app.update(with_kind(KeyCode::Enter, KeyEventKind::Release)), None);
+    let Some(Command::StartRollback(plan)) = app.update(press(KeyCode::Enter)) else {
+        panic!("Enter after the word runs it")
+    };
+    assert_eq!(plan.trigger, "manual");
+    assert!(!plan.dry_run);
+    assert!(app.rollback.dialog.is_none());
+    // Single flight: R during the run says so and does nothing.
+    assert_eq!(app.update(press(KeyCode::Char('R'))), None);
+    assert!(app.rollback.dialog.is_none());
+    assert!(app.rollback.notice.as_deref().unwrap().contains("running"));
+    // After it ends, running it again needs a new confirmation.
+    app.update(Event::Action(crate::actions::ActionEvent::Finished {
+        ok: true,
+        message: "done".into(),
+        evidence: None,
+    }));
+    assert!(!matches!(app.update(press(KeyCode::Enter)), Some(Command::StartRollback(_))));
+    app.update(press(KeyCode::Esc));
+    app.update(press(KeyCode::Char('R')));
+    assert_eq!(app.rollback.dialog.as_ref().unwrap().typed, "", "a fresh confirmation");
+}
+
+#[test]
+fn esc_cancels_the_rollback() {
+    let mut app = with_rollback(&["true"]);
+    app.update(press(KeyCode::Char('R')));
+    type_word(&mut app, "rollback");
+    assert_eq!(app.update(press(KeyCode::Esc)), None);
+    assert!(app.rollback.dialog.is_none() && app.rollback.run.is_none());
+    assert_eq!(app.update(press(KeyCode::Enter)), Some(Command::SetDetail(true)), "Enter is the dashboard's again");
+}
+
+#[test]
+fn read_only_hides_the_rollback() {
+    let mut app = with_rollback(&["true"]);
+    app.settings.read_only = true;
+    assert_eq!(app.update(press(KeyCode::Char('R'))), None);
+    assert!(app.rollback.dialog.is_none());
+    assert!(app.rollback.notice.as_deref().unwrap().contains("read-only"));
+    assert_eq!(app.start_rollback("manual"), None, "nothing can start it");
+}
+
+#[test]
+fn dry_run_is_in_the_plan() {
+    let mut app = with_rollback(&["true"]);
+    app.settings.dry_run = true;
+    app.update(press(KeyCode::Char('R')));
+    type_word(&mut app, "rollback");
+    let Some(Command::StartRollback(plan)) = app.update(press(KeyCode::Enter)) else { panic!() };
+    assert!(plan.dry_run);
+}
+
+#[test]
+fn an_unsafe_placeholder_value_stops_the_rollback_before_anything_runs() {
+    let mut app = with_rollback(&["kubectl {variant.taskmanagers}"]);
+    let id = SourceId { group: Group::Variant, kind: SourceKind::FlinkRest };
+    let at = app.now() + Duration::from_secs(1);
+    let mut b = demo::batch(Group::Variant, at, 40);
+    b.taskmanagers = vec!["tm-1; rm -rf /".into()];
+    app.on_sample(id, Ok(b), at);
+    app.update(press(KeyCode::Char('R')));
+    let err = app.rollback.dialog.as_ref().unwrap().preview.clone().unwrap_err();
+    assert!(err.contains("refused"), "{err}");
+    type_word(&mut app, "rollback");
+    assert_eq!(app.update(press(KeyCode::Enter)), None);
+    assert!(app.rollback.run.is_none());
+}
+
+#[test]
+fn the_armed_countdown_runs_once_and_c_cancels_it() {
+    use crate::analysis::rules::{Breach, RuleId};
+    let fire = |app: &mut App| {
+        let b = Some(Breach { observed: 1.0, baseline: 0.0, threshold: 0.0, message: "OOM".into() });
+        let rules = app.settings.rules.clone();
+        app.alerts.update(&[(RuleId::OutOfMemory, b)], &rules, std::time::SystemTime::now());
+        assert!(app.alerts.hard_fired);
+        app.arm_countdown();
+    };
+    // Armed, not cancelled: runs once when the countdown ends.
+    let mut app = with_rollback(&["true"]);
+    app.settings.rollback.as_mut().unwrap().auto = true;
+    let t = app.now();
+    fire(&mut app);
+    assert_eq!(app.countdown_left(), Some(Duration::from_secs(30)));
+    assert_eq!(app.tick_at(t + Duration::from_secs(29)), None);
+    let Some(Command::StartRollback(plan)) = app.tick_at(t + Duration::from_secs(30)) else {
+        panic!("the countdown ran out")
+    };
+    assert_eq!(plan.trigger, "auto");
+    app.update(Event::Action(crate::actions::ActionEvent::Finished {
+        ok: true,
+        message: "done".into(),
+        evidence: None,
+    }));
+    fire(&mut app);
+    assert_eq!(app.countdown_left(), None, "never more than once per session");
+    assert_eq!(app.tick_at(t + Duration::from_secs(120)), None);
+
+    // Cancelled with c.
+    let mut app = with_rollback(&["true"]);
+    app.settings.rollback.as_mut().unwrap().auto = true;
+    let t = app.now();
+    fire(&mut app);
+    app.update(press(KeyCode::Char('c')));
+    assert_eq!(app.countdown_left(), None);
+    assert_eq!(app.tick_at(t + Duration::from_secs(60)), None);
+    assert!(app.rollback.run.is_none());
+
+    // Not armed: a hard alert starts nothing.
+    let mut app = with_rollback(&["true"]);
+    fire(&mut app);
+    assert_eq!(app.countdown_left(), None);
+}

@@ -6,6 +6,7 @@
 //! lab's two groups (a test checks this).
 
 mod judgement;
+pub mod rollback;
 mod values;
 
 use std::path::{Path, PathBuf};
@@ -44,6 +45,11 @@ pub struct Settings {
     pub http: HttpSettings,
     pub analysis: AnalysisSettings,
     pub rules: crate::analysis::rules::RulesConfig,
+    pub rollback: Option<rollback::RollbackConfig>,
+    /// Hide the rollback action (watchers who must not act).
+    pub read_only: bool,
+    /// Show and log the rollback steps without running them.
+    pub dry_run: bool,
 }
 
 impl Default for Settings {
@@ -58,6 +64,9 @@ impl Default for Settings {
             http: HttpSettings::default(),
             analysis: AnalysisSettings::default(),
             rules: crate::analysis::rules::RulesConfig::default(),
+            rollback: None,
+            read_only: false,
+            dry_run: false,
         }
     }
 }
@@ -147,6 +156,7 @@ struct FileConfig {
     http: Option<HttpSettings>,
     analysis: Option<judgement::AnalysisFile>,
     alerts: Option<judgement::AlertsFile>,
+    rollback: Option<rollback::RollbackConfig>,
     baseline: Option<GroupConfig>,
     variant: Option<GroupConfig>,
 }
@@ -172,6 +182,9 @@ impl FileConfig {
             http: self.http.clone().unwrap_or(d.http),
             analysis,
             rules,
+            rollback: self.rollback.clone(),
+            read_only: false,
+            dry_run: false,
         })
     }
 }
@@ -206,6 +219,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded, ConfigError> {
     };
     if let Some(p) = loaded.settings.log_file.as_mut() {
         *p = resolve(&dir, p);
+    }
+    if let Some(r) = loaded.settings.rollback.as_mut() {
+        r.resolve(&dir);
     }
     for g in [loaded.baseline.as_mut(), loaded.variant.as_mut()].into_iter().flatten() {
         for p in [
@@ -266,6 +282,9 @@ impl Loaded {
                 "baseline and variant both watch {} without a TaskManager regex for each: give [baseline] and [variant] a `taskmanagers` pattern (or --baseline-tm/--variant-tm)",
                 baseline.flink
             )));
+        }
+        if let Some(r) = &self.settings.rollback {
+            r.validate().map_err(ConfigError::Invalid)?;
         }
         if self.settings.window.0 > self.settings.retention.0 {
             return Err(ConfigError::Invalid(format!(

@@ -25,7 +25,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         items.push(("Tab/←→↑↓".into(), "focus".into()));
         items.push((keymap::label(Action::Open).into(), "open".into()));
     }
+    if app.rollback_hidden_reason().is_none() {
+        items.push((keymap::label(Action::Rollback).into(), "rollback".into()));
+    }
     let mut spans = Vec::new();
+    if let Some(n) = &app.rollback.notice {
+        spans.push(Span::styled(format!("{n}  "), theme.fg(theme.warn)));
+    }
     for (key, what) in items {
         spans.push(Span::styled(format!(" {key} "), theme.fg(theme.focus)));
         spans.push(Span::styled(format!("{what} "), theme.fg(theme.dim)));

@@ -44,6 +44,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if soft > 0 {
         title.push(Span::styled(format!("  {soft} soft"), theme.fg(theme.warn)));
     }
+    if let Some(left) = app.countdown_left() {
+        title.push(Span::styled(
+            format!("  AUTO-ROLLBACK in {}s (c cancels)", left.as_secs()),
+            theme.fg(theme.bad).add_modifier(Modifier::BOLD | Modifier::SLOW_BLINK),
+        ));
+    }
     if app.paused() {
         title.push(Span::styled("  PAUSED (p resumes)", theme.fg(theme.warn).add_modifier(Modifier::BOLD)));
     }

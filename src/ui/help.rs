@@ -6,12 +6,19 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::Theme;
-use crate::app::keymap::BINDINGS;
+use crate::app::App;
+use crate::app::keymap::{Action, BINDINGS};
 
-pub fn render(frame: &mut Frame, area: Rect, theme: &Theme) {
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut lines: Vec<Line> = BINDINGS
         .iter()
-        .map(|b| Line::from(vec![Span::styled(format!(" {:<7}", b.label), theme.fg(theme.focus)), Span::raw(b.help)]))
+        .map(|b| match (b.action, app.rollback_hidden_reason()) {
+            (Action::Rollback | Action::CancelCountdown, Some(why)) => Line::from(vec![
+                Span::styled(format!(" {:<7}", b.label), theme.fg(theme.dim)),
+                Span::styled(format!("hidden: {why}"), theme.fg(theme.dim)),
+            ]),
+            _ => Line::from(vec![Span::styled(format!(" {:<7}", b.label), theme.fg(theme.focus)), Span::raw(b.help)]),
+        })
         .collect();
     lines.push(Line::default());
     lines.push(Line::from(Span::styled(

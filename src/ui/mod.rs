@@ -27,6 +27,7 @@ pub mod format;
 mod header;
 mod help;
 mod panel;
+mod rollback;
 pub mod theme;
 
 use ratatui::Frame;
@@ -53,15 +54,17 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         Layout::vertical([Constraint::Length(3), Constraint::Min(1), Constraint::Length(1)]).areas(area);
     header::render(frame, head, app, theme);
     if app.fullscreen && app.focused_panel() == Panel::Alerts {
-        alerts::render(frame, body, app, true, true, theme);
+        alerts_or_rollback(frame, body, app, true, true, theme);
     } else if app.fullscreen {
         drilldown::render(frame, body, app, theme);
     } else {
         render_grid(frame, body, app, theme);
     }
     footer::render(frame, foot, app, theme);
-    if app.help {
-        help::render(frame, area, theme);
+    if app.rollback.dialog.is_some() {
+        rollback::dialog(frame, area, app, theme);
+    } else if app.help {
+        help::render(frame, area, app, theme);
     }
 }
 
@@ -71,10 +74,22 @@ fn render_grid(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let areas: Vec<Rect> = rows.iter().flat_map(|r| halves(*r).to_vec()).collect();
     for (i, (panel, area)) in PANELS.iter().zip(areas).enumerate() {
         if *panel == Panel::Alerts {
-            alerts::render(frame, area, app, i == app.focus, false, theme);
+            alerts_or_rollback(frame, area, app, i == app.focus, false, theme);
         } else {
             panel::render(frame, area, app, *panel, i == app.focus, false, theme);
         }
+    }
+}
+
+/// The alerts cell also shows the rollback's progress once one ran.
+fn alerts_or_rollback(frame: &mut Frame, area: Rect, app: &App, focused: bool, full: bool, theme: &Theme) {
+    match &app.rollback.run {
+        Some(run) => {
+            let [a, r] = Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(area);
+            alerts::render(frame, a, app, focused, full, theme);
+            rollback::panel(frame, r, app, run, theme);
+        }
+        None => alerts::render(frame, area, app, focused, full, theme),
     }
 }
 

@@ -70,11 +70,16 @@ fn drill_down_120x40() {
 #[test]
 fn help_overlay_lists_every_binding() {
     let mut app = demo::app(Instant::now(), 20, false);
+    app.settings.rollback = Some(demo::rollback_config(&["true"]));
     app.act(Action::Help);
     let s = text(&draw(&app, 100, 30));
     for b in crate::app::keymap::BINDINGS {
         assert!(s.contains(b.help), "{} missing:\n{s}", b.help);
     }
+    // Read-only: the help says why the rollback is not there.
+    app.settings.read_only = true;
+    let s = text(&draw(&app, 100, 30));
+    assert!(s.contains("hidden: read-only mode"), "{s}");
 }
 
 #[test]

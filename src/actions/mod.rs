@@ -1,0 +1,10 @@
+//! Actions: the rollback runner. It runs the operator's external commands and reports back
+//! to the event loop as events; it never touches app state.
+
+pub mod audit;
+pub mod evidence;
+pub mod placeholders;
+pub mod rollback;
+pub mod runner;
+
+pub use rollback::{ActionEvent, Plan};

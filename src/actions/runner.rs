@@ -1,0 +1,188 @@
+//! Runs one rollback step: argv without a shell, its own process group, stdin from
+//! /dev/null, a cleared environment, bounded output capture, and a timeout that sends
+//! SIGTERM to the whole group, then SIGKILL after a grace period.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+/// Lines of output kept per step, and the longest line kept (longer ones are cut).
+pub const TAIL_LINES: usize = 40;
+pub const MAX_LINE: usize = 400;
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PreparedStep {
+    pub index: usize,
+    pub name: String,
+    /// After placeholder expansion.
+    pub argv: Vec<String>,
+    #[serde(skip)]
+    pub timeout: Duration,
+    pub continue_on_error: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepState {
+    Pending,
+    Running,
+    Ok,
+    Failed,
+    TimedOut,
+    /// Dry run, or not reached after a failure.
+    Skipped,
+}
+
+impl StepState {
+    pub fn label(self) -> &'static str {
+        match self {
+            StepState::Pending => "pending",
+            StepState::Running => "running",
+            StepState::Ok => "ok",
+            StepState::Failed => "failed",
+            StepState::TimedOut => "timed out",
+            StepState::Skipped => "skipped",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StepResult {
+    pub state: StepState,
+    pub exit_code: Option<i32>,
+    pub signal: Option<i32>,
+    pub duration_ms: u64,
+    /// The last lines of stdout and stderr, cleaned of control characters.
+    pub tail: Vec<String>,
+    /// Why the step could not even start.
+    pub error: Option<String>,
+}
+
+/// The shared tail of a running step's output: the UI polls it.
+pub type Tail = Arc<Mutex<VecDeque<String>>>;
+
+pub struct StepEnv<'a> {
+    pub env: &'a BTreeMap<String, String>,
+    pub workdir: Option<&'a PathBuf>,
+    pub grace: Duration,
+}
+
+pub async fn run(step: &PreparedStep, ctx: &StepEnv<'_>, tail: Tail) -> StepResult {
+    let started = Instant::now();
+    let fail = |error: String, tail: &Tail| StepResult {
+        state: StepState::Failed,
+        exit_code: None,
+        signal: None,
+        duration_ms: started.elapsed().as_millis() as u64,
+        tail: tail.lock().map(|t| t.iter().cloned().collect()).unwrap_or_default(),
+        error: Some(error),
+    };
+    let Some((program, args)) = step.argv.split_first() else {
+        return fail("empty argv".into(), &tail);
+    };
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.args(args)
+        .env_clear()
+        .envs(ctx.env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    if let Some(dir) = ctx.workdir {
+        cmd.current_dir(dir);
+    }
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => return fail(format!("cannot start {program:?}: {e}"), &tail),
+    };
+    let pgid = child.id().map(|p| p as i32);
+    let readers = [
+        child.stdout.take().map(|o| tokio::spawn(collect(o, tail.clone()))),
+        child.stderr.take().map(|e| tokio::spawn(collect(e, tail.clone()))),
+    ];
+    let (status, timed_out) = match tokio::time::timeout(step.timeout, child.wait()).await {
+        Ok(s) => (s.ok(), false),
+        Err(_) => {
+            signal_group(pgid, libc::SIGTERM);
+            let s = match tokio::time::timeout(ctx.grace, child.wait()).await {
+                Ok(s) => s.ok(),
+                Err(_) => {
+                    signal_group(pgid, libc::SIGKILL);
+                    child.wait().await.ok()
+                }
+            };
+            (s, true)
+        }
+    };
+    // Whatever else the step left in its group goes too: a step ends with its group.
+    signal_group(pgid, libc::SIGKILL);
+    for r in readers.into_iter().flatten() {
+        // A process that left the group could hold the pipes open: do not wait for it forever.
+        let _ = tokio::time::timeout(Duration::from_secs(2), r).await;
+    }
+    let exit_code = status.and_then(|s| s.code());
+    let signal = status.and_then(|s| s.signal());
+    let state = if timed_out {
+        StepState::TimedOut
+    } else if exit_code == Some(0) {
+        StepState::Ok
+    } else {
+        StepState::Failed
+    };
+    StepResult {
+        state,
+        exit_code,
+        signal,
+        duration_ms: started.elapsed().as_millis() as u64,
+        tail: tail.lock().map(|t| t.iter().cloned().collect()).unwrap_or_default(),
+        error: None,
+    }
+}
+
+fn signal_group(pgid: Option<i32>, sig: i32) {
+    if let Some(p) = pgid.filter(|p| *p > 1) {
+        // SAFETY: killpg only sends a signal to the group we created for this step.
+        unsafe {
+            libc::killpg(p, sig);
+        }
+    }
+}
+
+/// Reads a pipe into the tail: lines cleaned and cut to MAX_LINE, at most TAIL_LINES kept,
+/// so a step that floods its output uses bounded memory.
+async fn collect(mut pipe: impl AsyncRead + Unpin, tail: Tail) {
+    let mut buf = vec![0u8; 8192];
+    let mut line: Vec<u8> = Vec::new();
+    let push = |line: &mut Vec<u8>, tail: &Tail| {
+        let text = crate::sanitize::clean(&String::from_utf8_lossy(line));
+        line.clear();
+        if let Ok(mut t) = tail.lock() {
+            if t.len() == TAIL_LINES {
+                t.pop_front();
+            }
+            t.push_back(text);
+        }
+    };
+    loop {
+        let n = match pipe.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        for &b in &buf[..n] {
+            if b == b'\n' {
+                push(&mut line, &tail);
+            } else if line.len() < MAX_LINE {
+                line.push(b);
+            }
+        }
+    }
+    if !line.is_empty() {
+        push(&mut line, &tail);
+    }
+}

@@ -1,0 +1,282 @@
+//! The rollback as the app sees it: the confirmation dialog, the run's progress, the
+//! automatic countdown. Deciding only: `actions` runs the commands.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::actions::placeholders::{self, GroupTargets, Targets};
+use crate::actions::runner::{PreparedStep, StepResult, StepState, Tail};
+use crate::actions::{ActionEvent, Plan};
+use crate::model::Group;
+
+/// The word the operator types to confirm.
+pub const CONFIRM_WORD: &str = "rollback";
+
+#[derive(Debug, Clone)]
+pub struct Dialog {
+    pub typed: String,
+    /// The steps with placeholders expanded, or why they cannot run now.
+    pub preview: Result<Vec<PreparedStep>, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StepView {
+    pub step: PreparedStep,
+    pub state: StepState,
+    pub started: Option<Instant>,
+    pub ended: Option<Instant>,
+    pub tail: Option<Tail>,
+    pub result: Option<StepResult>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RunView {
+    pub steps: Vec<StepView>,
+    pub started: Instant,
+    pub dry_run: bool,
+    pub trigger: &'static str,
+    /// (ok, message) once over.
+    pub finished: Option<(bool, String)>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RollbackUi {
+    pub dialog: Option<Dialog>,
+    pub run: Option<RunView>,
+    /// When the armed automatic rollback will start.
+    pub countdown: Option<Instant>,
+    pub auto_used: bool,
+    /// A one-line notice for the footer (why `R` did nothing, ...).
+    pub notice: Option<String>,
+}
+
+impl RollbackUi {
+    pub fn running(&self) -> bool {
+        self.run.as_ref().is_some_and(|r| r.finished.is_none())
+    }
+
+    pub fn on_event(&mut self, e: ActionEvent, now: Instant) {
+        let Some(run) = self.run.as_mut() else { return };
+        match e {
+            ActionEvent::StepStarted { index, tail } => {
+                if let Some(s) = run.steps.get_mut(index) {
+                    s.state = StepState::Running;
+                    s.started = Some(now);
+                    s.tail = Some(tail);
+                }
+            }
+            ActionEvent::StepFinished { index, result } => {
+                if let Some(s) = run.steps.get_mut(index) {
+                    s.state = result.state;
+                    s.ended = Some(now);
+                    s.result = Some(result);
+                }
+            }
+            ActionEvent::Finished { ok, message, .. } => {
+                for s in &mut run.steps {
+                    if s.state == StepState::Pending {
+                        s.state = StepState::Skipped;
+                    }
+                }
+                run.finished = Some((ok, message));
+            }
+        }
+    }
+}
+
+impl super::App {
+    pub fn rollback_hidden_reason(&self) -> Option<&'static str> {
+        if self.settings.read_only {
+            Some("read-only mode (--read-only): this flinkscope only watches")
+        } else if self.settings.rollback.is_none() {
+            Some("no [rollback] section in the config file")
+        } else {
+            None
+        }
+    }
+
+    /// What the placeholders stand for now.
+    pub fn targets(&self) -> Targets {
+        let store = &self.view().store;
+        let group = |g: Group| {
+            let d = store.group(g);
+            GroupTargets {
+                flink: self.labels[g.index()].url.clone(),
+                job_id: d.job.as_ref().map(|j| j.id.clone()).filter(|j| !j.is_empty()),
+                taskmanagers: d.taskmanagers.clone(),
+                flink_version: d.flink_version.clone(),
+            }
+        };
+        Targets { baseline: group(Group::Baseline), variant: group(Group::Variant) }
+    }
+
+    fn prepare_steps(&self) -> Result<Vec<PreparedStep>, String> {
+        let r = self.settings.rollback.as_ref().ok_or("no [rollback] section")?;
+        let targets = self.targets();
+        r.steps
+            .iter()
+            .enumerate()
+            .map(|(index, s)| {
+                let argv = placeholders::expand(&s.argv, &targets).map_err(|e| format!("step {:?}: {e}", s.name))?;
+                Ok(PreparedStep {
+                    index,
+                    name: s.name.clone(),
+                    argv,
+                    timeout: s.timeout.0,
+                    continue_on_error: s.continue_on_error,
+                })
+            })
+            .collect()
+    }
+
+    /// `R`: opens the confirmation, or says why not.
+    pub(super) fn open_rollback(&mut self) {
+        if let Some(why) = self.rollback_hidden_reason() {
+            self.rollback.notice = Some(format!("rollback unavailable: {why}"));
+        } else if self.rollback.running() {
+            self.rollback.notice = Some("a rollback is running: wait for it to end".into());
+        } else {
+            self.rollback.dialog = Some(Dialog { typed: String::new(), preview: self.prepare_steps() });
+        }
+    }
+
+    /// Every key goes to the open dialog; only the typed word and Enter start anything.
+    pub(super) fn dialog_key(&mut self, key: crossterm::event::KeyEvent) -> Option<super::Command> {
+        use crossterm::event::KeyCode;
+        let dialog = self.rollback.dialog.as_mut()?;
+        match key.code {
+            KeyCode::Esc => {
+                self.rollback.dialog = None;
+                self.rollback.notice = Some("rollback cancelled".into());
+            }
+            KeyCode::Backspace => {
+                dialog.typed.pop();
+            }
+            KeyCode::Char(c) if dialog.typed.chars().count() < 32 => dialog.typed.push(c),
+            KeyCode::Enter if dialog.typed == CONFIRM_WORD && dialog.preview.is_ok() => {
+                return self.start_rollback("manual");
+            }
+            _ => {}
+        }
+        None
+    }
+
+    /// Builds the plan and marks the run started (single flight).
+    pub fn start_rollback(&mut self, trigger: &'static str) -> Option<super::Command> {
+        let r = self.settings.rollback.clone()?;
+        if self.rollback.running() || self.settings.read_only {
+            return None;
+        }
+        self.rollback.dialog = None;
+        self.rollback.countdown = None;
+        let steps = match self.prepare_steps() {
+            Ok(s) => s,
+            Err(e) => {
+                self.rollback.notice = Some(format!("rollback not started: {e}"));
+                return None;
+            }
+        };
+        let targets = self.targets();
+        let mut env = placeholders::env(&targets);
+        for name in &r.env {
+            if let Ok(v) = std::env::var(name) {
+                env.entry(name.clone()).or_insert(v);
+            }
+        }
+        let plan = Plan {
+            steps: steps.clone(),
+            env,
+            workdir: r.workdir.clone(),
+            grace: r.grace.0,
+            dry_run: self.settings.dry_run,
+            audit_log: r.audit_log.clone(),
+            evidence_dir: r.evidence_dir.clone(),
+            lock_file: r.lock_path(),
+            targets,
+            context: self.context(),
+            groups: self.groups.clone(),
+            http: self.settings.http.clone(),
+            trigger,
+        };
+        self.rollback.run = Some(RunView {
+            steps: steps
+                .into_iter()
+                .map(|step| StepView {
+                    step,
+                    state: StepState::Pending,
+                    started: None,
+                    ended: None,
+                    tail: None,
+                    result: None,
+                })
+                .collect(),
+            started: self.now(),
+            dry_run: self.settings.dry_run,
+            trigger,
+            finished: None,
+        });
+        self.rollback.notice = None;
+        tracing::warn!(trigger, dry_run = self.settings.dry_run, "rollback confirmed");
+        Some(super::Command::StartRollback(Box::new(plan)))
+    }
+
+    /// The verdict, alerts and per-metric comparison, for the audit log and the evidence.
+    fn context(&self) -> serde_json::Value {
+        let view = self.view();
+        let comparison: serde_json::Map<String, serde_json::Value> = view
+            .comparisons
+            .iter()
+            .map(|(k, c)| {
+                let j = view.judgements.get(k);
+                (
+                    k.as_str().to_string(),
+                    json!({
+                        "baseline": c.baseline.mean,
+                        "variant": c.variant.mean,
+                        "change_pct": c.change_pct,
+                        "class": j.map(|j| j.class.label()),
+                        "p": j.and_then(|j| j.p),
+                    }),
+                )
+            })
+            .collect();
+        json!({
+            "verdict": view.verdict.to_json(),
+            "alerts": self.alerts.all().into_iter().map(|a| a.to_json()).collect::<Vec<_>>(),
+            "active_alerts": self.alerts.active.values().map(|a| a.to_json()).collect::<Vec<_>>(),
+            "comparison": comparison,
+        })
+    }
+
+    /// A hard alert fired: start the countdown when the automatic rollback is armed.
+    pub fn arm_countdown(&mut self) {
+        let Some(r) = &self.settings.rollback else { return };
+        if r.auto
+            && !self.rollback.auto_used
+            && !self.rollback.running()
+            && self.rollback.countdown.is_none()
+            && !self.settings.read_only
+        {
+            self.rollback.countdown = Some(self.now() + r.countdown.0);
+            tracing::warn!(seconds = r.countdown.0.as_secs(), "automatic rollback countdown started");
+        }
+    }
+
+    /// Called on every tick: the countdown may run out.
+    pub fn tick_at(&mut self, now: Instant) -> Option<super::Command> {
+        self.set_now(now);
+        match self.rollback.countdown {
+            Some(deadline) if now >= deadline => {
+                self.rollback.countdown = None;
+                self.rollback.auto_used = true;
+                self.start_rollback("auto")
+            }
+            _ => None,
+        }
+    }
+
+    pub fn countdown_left(&self) -> Option<Duration> {
+        self.rollback.countdown.map(|d| d.saturating_duration_since(self.now()))
+    }
+}

@@ -1,0 +1,212 @@
+//! The rollback runner with real child processes (tests/scripts/*.sh): success, failure,
+//! timeout (the whole process group is gone afterwards), SIGTERM ignored (SIGKILL after the
+//! grace period), an output flood (memory stays bounded), the audit log and the evidence.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use flinkscope::actions::rollback::{self, ActionEvent, Plan};
+use flinkscope::actions::runner::{self, MAX_LINE, PreparedStep, StepEnv, StepState, TAIL_LINES};
+use flinkscope::config::{GroupConfig, HttpSettings, RestUrl};
+use flinkscope::event::Event;
+
+fn script(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/scripts").join(name).to_string_lossy().into_owned()
+}
+
+fn step(index: usize, argv: &[&str], timeout_ms: u64) -> PreparedStep {
+    PreparedStep {
+        index,
+        name: format!("step {}", index + 1),
+        argv: argv.iter().map(|s| s.to_string()).collect(),
+        timeout: Duration::from_millis(timeout_ms),
+        continue_on_error: false,
+    }
+}
+
+fn env() -> BTreeMap<String, String> {
+    [
+        ("PATH".to_string(), std::env::var("PATH").unwrap()),
+        ("FLINKSCOPE_VARIANT_JOB_ID".to_string(), "abc123".to_string()),
+    ]
+    .into_iter()
+    .collect()
+}
+
+async fn run(step: &PreparedStep) -> runner::StepResult {
+    let env = env();
+    let ctx = StepEnv { env: &env, workdir: None, grace: Duration::from_millis(500) };
+    runner::run(step, &ctx, Default::default()).await
+}
+
+fn alive(pid: i32) -> bool {
+    // A zombie is gone for our purposes; /proc/<pid>/stat says Z.
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|s| s.split_whitespace().nth(2).is_none_or(|st| st != "Z"))
+}
+
+#[tokio::test]
+async fn success_with_a_clean_environment() {
+    // SAFETY: only this test sets this variable.
+    unsafe { std::env::set_var("FLINKSCOPE_TEST_SECRET", "leaked") };
+    let r = run(&step(0, &[&script("ok.sh"), "a b", "$(id)"], 10_000)).await;
+    assert_eq!(r.state, StepState::Ok);
+    assert_eq!(r.exit_code, Some(0));
+    assert!(r.tail.iter().any(|l| l == "args: a b $(id)"), "argv reaches the program as is: {:?}", r.tail);
+    assert!(r.tail.iter().any(|l| l == "job=abc123 secret=unset"), "only allowed variables pass: {:?}", r.tail);
+    assert!(r.tail.iter().any(|l| l == "to stderr"));
+}
+
+#[tokio::test]
+async fn non_zero_exit_is_a_failure() {
+    let r = run(&step(0, &[&script("fail.sh")], 10_000)).await;
+    assert_eq!((r.state, r.exit_code), (StepState::Failed, Some(3)));
+    assert!(r.tail.iter().any(|l| l.contains("cannot apply")));
+}
+
+#[tokio::test]
+async fn a_missing_program_fails_without_running_anything() {
+    let r = run(&step(0, &["/no/such/program"], 10_000)).await;
+    assert_eq!(r.state, StepState::Failed);
+    assert!(r.error.unwrap().contains("cannot start"));
+}
+
+#[tokio::test]
+async fn timeout_takes_down_the_whole_process_group() {
+    let pidfile = std::env::temp_dir().join(format!("flinkscope-hang-{}.pid", std::process::id()));
+    let r = run(&step(0, &[&script("hang.sh"), pidfile.to_str().unwrap()], 1_000)).await;
+    assert_eq!(r.state, StepState::TimedOut);
+    assert_eq!(r.signal, Some(libc::SIGTERM));
+    let child: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    // The grandchild `sleep 300` was in the step's group: it is gone too.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while alive(child) && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!alive(child), "the step's child {child} survived the timeout");
+}
+
+#[tokio::test]
+async fn sigterm_ignored_means_sigkill_after_the_grace_period() {
+    let r = run(&step(0, &[&script("ignore-term.sh")], 1_000)).await;
+    assert_eq!(r.state, StepState::TimedOut);
+    assert_eq!(r.signal, Some(libc::SIGKILL));
+    assert!(r.duration_ms >= 1_400, "{} ms: waited the grace period", r.duration_ms);
+}
+
+#[tokio::test]
+async fn an_output_flood_keeps_memory_bounded() {
+    let r = run(&step(0, &[&script("flood.sh")], 60_000)).await;
+    assert_eq!(r.state, StepState::Ok);
+    assert_eq!(r.tail.len(), TAIL_LINES);
+    assert!(r.tail.iter().all(|l| l.len() <= MAX_LINE));
+    assert_eq!(r.tail.last().unwrap(), "flood done");
+}
+
+fn plan(dir: &std::path::Path, steps: Vec<PreparedStep>, dry_run: bool) -> Plan {
+    // A dead endpoint: the evidence records that the settings could not be read.
+    let dead = GroupConfig::new(RestUrl::new("http://127.0.0.1:9").unwrap());
+    let http = HttpSettings {
+        connect_timeout: flinkscope::config::Dur(Duration::from_millis(300)),
+        ..HttpSettings::default()
+    };
+    Plan {
+        steps,
+        env: env(),
+        workdir: None,
+        grace: Duration::from_millis(500),
+        dry_run,
+        audit_log: dir.join("audit.jsonl"),
+        evidence_dir: dir.join("evidence"),
+        lock_file: dir.join("rollback.lock"),
+        targets: Default::default(),
+        context: serde_json::json!({"verdict": {"result": "FAIL", "score": 10.0, "reasons": ["hard alert"]}, "alerts": [], "active_alerts": [], "comparison": {}}),
+        groups: [dead.clone(), dead],
+        http,
+        trigger: "manual",
+    }
+}
+
+async fn execute(p: Plan) -> Vec<ActionEvent> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    rollback::execute(p, tx).await;
+    let mut events = Vec::new();
+    while let Ok(Event::Action(e)) = rx.try_recv() {
+        events.push(e);
+    }
+    events
+}
+
+fn audit_lines(dir: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(dir.join("audit.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_run_stops_at_the_first_failure_and_leaves_audit_and_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let steps = vec![
+        step(0, &[&script("ok.sh"), "one"], 10_000),
+        step(1, &[&script("fail.sh")], 10_000),
+        step(2, &[&script("ok.sh"), "never"], 10_000),
+    ];
+    let events = execute(plan(dir.path(), steps, false)).await;
+    let Some(ActionEvent::Finished { ok, evidence, .. }) = events.last() else { panic!("{events:?}") };
+    assert!(!ok);
+    let lines = audit_lines(dir.path());
+    assert_eq!(lines[0]["event"], "rollback-started");
+    for k in ["time", "user", "host", "version", "targets", "verdict", "alerts", "steps"] {
+        assert!(!lines[0][k].is_null(), "started line has {k}");
+    }
+    assert_eq!(lines[0]["steps"].as_array().unwrap().len(), 3, "every step's argv is in the started line");
+    let finished: Vec<_> = lines.iter().filter(|l| l["event"] == "step-finished").collect();
+    assert_eq!(finished.len(), 2, "the third step never ran");
+    assert_eq!(finished[1]["exit_code"], 3);
+    assert!(finished[1]["tail"].as_array().unwrap().iter().any(|l| l.as_str().unwrap().contains("cannot apply")));
+    assert_eq!(lines.last().unwrap()["result"], "failed");
+    let ev: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(evidence.as_ref().unwrap()).unwrap()).unwrap();
+    assert_eq!(ev["verdict"]["result"], "FAIL");
+    assert_eq!(ev["steps"][1]["result"]["state"], "failed");
+    assert!(ev["steps"][2]["result"].is_null());
+    assert!(!ev["settings"]["variant"].is_null(), "settings were attempted: {}", ev["settings"]);
+    let md = std::fs::read_to_string(evidence.as_ref().unwrap().with_extension("md")).unwrap();
+    assert!(md.contains("## Steps") && md.contains("cannot apply"));
+}
+
+#[tokio::test]
+async fn continue_on_error_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut failing = step(0, &[&script("fail.sh")], 10_000);
+    failing.continue_on_error = true;
+    let events = execute(plan(dir.path(), vec![failing, step(1, &[&script("ok.sh")], 10_000)], false)).await;
+    let finished: Vec<_> = events.iter().filter(|e| matches!(e, ActionEvent::StepFinished { .. })).collect();
+    assert_eq!(finished.len(), 2);
+}
+
+#[tokio::test]
+async fn dry_run_runs_nothing_but_logs_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("ran");
+    let events = execute(plan(dir.path(), vec![step(0, &["touch", marker.to_str().unwrap()], 10_000)], true)).await;
+    assert!(!marker.exists(), "dry run executed a step");
+    assert!(matches!(events.last(), Some(ActionEvent::Finished { ok: true, .. })));
+    let lines = audit_lines(dir.path());
+    assert_eq!(lines[0]["dry_run"], true);
+    assert_eq!(lines[1]["state"], "skipped");
+    assert_eq!(lines.last().unwrap()["result"], "dry-run");
+}
+
+#[tokio::test]
+async fn a_second_run_on_the_same_lock_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let _held = flinkscope::actions::audit::lock(&dir.path().join("rollback.lock")).unwrap();
+    let events = execute(plan(dir.path(), vec![step(0, &[&script("ok.sh")], 10_000)], false)).await;
+    let Some(ActionEvent::Finished { ok: false, message, .. }) = events.last() else { panic!("{events:?}") };
+    assert!(message.contains("another rollback"), "{message}");
+    assert!(!dir.path().join("audit.jsonl").exists(), "nothing ran, nothing logged");
+}
