@@ -10,6 +10,8 @@
 #   scripts/lab.sh restart-tm ID [CLUSTER]  stop it gracefully (SIGTERM) and start it again
 #   scripts/lab.sh slow-variant MICROS      resubmit the variant's job with a consumer that parks MICROS per record
 #   scripts/lab.sh normal-variant           resubmit the variant's job at full speed
+#   scripts/lab.sh rollback-variant         the lab's rollback: restart the variant's TaskManagers
+#                                           with the baseline's settings, wait until the job runs again
 # `up --variant-conf FILE` appends FILE (flat config.yaml keys) to the variant TaskManagers' settings.
 #
 # Pair mode (default): baseline REST :8081 (TaskManagers tm-base-1, tm-base-2),
@@ -169,6 +171,8 @@ start_cluster() {
   for spec in $tms; do
     local id=${spec%%:*} settings=${spec##*:}
     write_conf "$cdir/$id" "$v" "$name" tm "$rpc" "$rest" "$((prom + i))" "$id" "$settings" "$slots"
+    # What this TaskManager was started with, so that rollback-variant can rewrite it.
+    echo "$v $name tm $rpc $rest $((prom + i)) $id $settings $slots" >"$cdir/$id/params"
     start_daemon "$cdir/$id" "$v" taskmanager
     i=$((i + 1))
   done
@@ -406,8 +410,41 @@ sys.exit(0 if tms and all(t["freeSlots"] == t["slotsNumber"] for t in tms) else 
 PY
 }
 
+cmd_rollback_variant() {
+  local cdir=$run/variant pids=() dirs=()
+  [ -f "$cdir/rest.port" ] || die "the variant cluster is not running"
+  local rest
+  rest=$(cat "$cdir/rest.port")
+  for dir in "$cdir"/tm-*/; do
+    dir=${dir%/}
+    [ -f "$dir/params" ] || die "no params for $dir (started by an older lab.sh?)"
+    read -r v name role rpc rport prom id _settings slots <"$dir/params"
+    write_conf "$dir" "$v" "$name" "$role" "$rpc" "$rport" "$prom" "$id" baseline "$slots"
+    echo "$v $name $role $rpc $rport $prom $id baseline $slots" >"$dir/params"
+    dirs+=("$dir")
+    if pid=$(tm_pid "$dir"); then pids+=("$pid"); fi
+  done
+  log "restarting ${#dirs[@]} variant TaskManagers with the baseline settings"
+  # Stop them together so that the job fails over once, then start them again.
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  local deadline=$((SECONDS + 20))
+  for pid in "${pids[@]}"; do
+    while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+  done
+  for dir in "${dirs[@]}"; do
+    read -r v _ <"$dir/params"
+    rm -f "$dir"/pid/*.pid
+    start_daemon "$dir" "$v" taskmanager
+  done
+  wait_for "$wait_s" "${#dirs[@]} variant TaskManagers" tms_registered "$rest" "${#dirs[@]}"
+  wait_for "$wait_s" "records to flow on the variant" records_flow "$rest"
+  log "variant runs again with the baseline settings"
+}
+
 case ${1:-} in
   up) shift; cmd_up "$@" ;;
+  rollback-variant) cmd_rollback_variant ;;
   kill-tm) shift; [ $# -ge 1 ] || die "usage: lab.sh kill-tm ID [CLUSTER]"; cmd_kill_tm "$@" ;;
   start-tm) shift; [ $# -ge 1 ] || die "usage: lab.sh start-tm ID [CLUSTER]"; cmd_start_tm "$@" ;;
   restart-tm) shift; [ $# -ge 1 ] || die "usage: lab.sh restart-tm ID [CLUSTER]"; cmd_restart_tm "$@" ;;

@@ -49,6 +49,10 @@ say "judgement scenarios on the 2.3.0 lab (one at a time: they change the lab)"
 FLINKSCOPE_LAB_FLINK=2.3.0 cargo test --locked --test lab_judgement -- --test-threads=1 2>&1 | tee "$log_dir/lab-judgement.log"
 require_ran "$log_dir/lab-judgement.log" "judgement scenario"
 
+say "rollback end to end on the 2.3.0 lab (last: it changes the variant's settings)"
+FLINKSCOPE_LAB_FLINK=2.3.0 cargo test --locked --test e2e_rollback 2>&1 | tee "$log_dir/lab-rollback.log"
+require_ran "$log_dir/lab-rollback.log" "rollback end-to-end"
+
 say "lab on Flink 1.20.5 (smoke: pair mode)"
 scripts/lab.sh down
 scripts/lab.sh up --flink 1.20.5 --pair

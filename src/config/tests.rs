@@ -41,6 +41,36 @@ fn the_example_with_every_optional_section_uncommented_parses() {
     assert_eq!(b.tls.ca_file.as_deref(), Some(Path::new("/etc/flinkscope/certs/ca.pem")), "relative to the file");
     assert_eq!(loaded.settings.log_file.as_deref(), Some(Path::new("/etc/flinkscope/flinkscope.log")));
     assert!(loaded.settings.analysis.weights.is_some());
+    let r = loaded.settings.rollback.as_ref().expect("the [rollback] section parses");
+    assert_eq!(r.steps.len(), 2);
+    assert_eq!(r.audit_log, Path::new("/etc/flinkscope/flinkscope-audit.jsonl"), "relative to the file");
+}
+
+fn with_rollback(steps: &str) -> Result<Config, ConfigError> {
+    let text = format!(
+        "[baseline]\nflink = \"http://a:1\"\n[variant]\nflink = \"http://b:1\"\n[rollback]\naudit-log = \"/tmp/a.jsonl\"\n{steps}"
+    );
+    parse(&text, Path::new("/tmp/flinkscope.toml"))?.finish()
+}
+
+#[test]
+fn rollback_is_checked_at_start() {
+    let ok = with_rollback("[[rollback.steps]]\nname = \"x\"\nargv = [\"true\", \"{variant.job_id}\"]\n").unwrap();
+    let r = ok.settings.rollback.unwrap();
+    assert_eq!(r.steps[0].timeout.0, std::time::Duration::from_secs(300));
+    assert_eq!(r.lock_path(), Path::new("/tmp/a.jsonl.lock"));
+    assert_eq!(r.workdir.as_deref(), Some(Path::new("/tmp")));
+    for (steps, want) in [
+        ("steps = []\n", "no steps"),
+        ("[[rollback.steps]]\nname = \"x\"\nargv = [\"true\", \"{variant.jobid}\"]\n", "unknown placeholder"),
+        ("[[rollback.steps]]\nname = \"x\"\nargv = [\"true\", \"--job={variant.job_id}\"]\n", "whole argv element"),
+        ("[[rollback.steps]]\nname = \"x\"\nargv = [\"no-such-program-xyz\"]\n", "not found"),
+        ("[[rollback.steps]]\nname = \"x\"\nargv = []\n", "argv is empty"),
+        ("[[rollback.steps]]\nname = \"x\"\nargv = [\"true\"]\nshell = true\n", "shell"),
+    ] {
+        let e = with_rollback(steps).unwrap_err().to_string();
+        assert!(e.contains(want), "{steps}: {e}");
+    }
 }
 
 #[test]

@@ -1,0 +1,153 @@
+//! The rollback end to end in tmux against the real lab: `R`, type `rollback`, Enter; the
+//! step (scripts/lab.sh rollback-variant: restart the variant's TaskManagers with the
+//! baseline settings) runs once, the audit log has its lines, the variant's TaskManagers
+//! come back with the baseline's settings, the job restarted once and runs, and the
+//! dashboard shows the variant live. It changes the lab: scripts/test.sh runs it last.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const BASELINE: &str = "http://127.0.0.1:8081";
+const VARIANT: &str = "http://127.0.0.1:8082";
+
+fn get(url: &str) -> Option<Value> {
+    let out = Command::new("curl").args(["-sf", "--max-time", "3", url]).output().ok()?;
+    out.status.success().then(|| serde_json::from_slice(&out.stdout).ok()).flatten()
+}
+
+fn wait_until<T>(what: &str, secs: u64, f: impl Fn() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out after {secs} s waiting for {what}");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// (job id, numRestarts) of the cluster's running job once all its tasks run.
+fn running_job(url: &str, tms: usize) -> Option<(String, f64)> {
+    let t = get(&format!("{url}/taskmanagers"))?;
+    if t["taskmanagers"].as_array()?.len() != tms {
+        return None;
+    }
+    let jobs = get(&format!("{url}/jobs/overview"))?;
+    let job = jobs["jobs"]
+        .as_array()?
+        .iter()
+        .find(|j| j["state"] == "RUNNING" && j["tasks"]["running"] == j["tasks"]["total"])?;
+    let jid = job["jid"].as_str()?.to_string();
+    let m = get(&format!("{url}/jobs/{jid}/metrics?get=numRestarts"))?;
+    let restarts = m.as_array()?.iter().find(|x| x["id"] == "numRestarts")?["value"].as_str()?.parse().ok()?;
+    Some((jid, restarts))
+}
+
+/// Network memory (bytes) of each TaskManager of a cluster, by id.
+fn network_memory(url: &str) -> Vec<(String, u64)> {
+    let t = get(&format!("{url}/taskmanagers")).unwrap();
+    t["taskmanagers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|tm| {
+            (tm["id"].as_str().unwrap().to_string(), tm["memoryConfiguration"]["networkMemory"].as_u64().unwrap())
+        })
+        .collect()
+}
+
+struct Tmux(String);
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux").arg("-L").arg(&self.0).args(args).output().expect("tmux");
+        assert!(out.status.success(), "tmux {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "main"])
+    }
+    fn wait_screen(&self, what: &str, secs: u64, cond: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let s = self.screen();
+            if cond(&s) {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{s}");
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").arg("-L").arg(&self.0).arg("kill-server").output();
+    }
+}
+
+#[test]
+fn lab_rollback_in_tmux_restarts_the_variant_with_baseline_settings() {
+    let (_, restarts_before) =
+        wait_until("the variant's job running on 2 TaskManagers", 120, || running_job(VARIANT, 2));
+    wait_until("the baseline's job", 120, || running_job(BASELINE, 2));
+    let baseline_memory = network_memory(BASELINE)[0].1;
+    assert!(
+        network_memory(VARIANT).iter().all(|(_, m)| *m != baseline_memory),
+        "the variant starts with other settings"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let config = dir.path().join("flinkscope.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[baseline]\nflink = \"{BASELINE}\"\n[variant]\nflink = \"{VARIANT}\"\n[rollback]\naudit-log = \"audit.jsonl\"\nevidence-dir = \"evidence\"\n\
+             [[rollback.steps]]\nname = \"restart the variant's TaskManagers with the baseline settings\"\nargv = [\"{}\", \"rollback-variant\"]\ntimeout = \"4m\"\n",
+            repo.join("scripts/lab.sh").display()
+        ),
+    )
+    .unwrap();
+    let t = Tmux(format!("flinkscope-rollback-{}", std::process::id()));
+    let cmd = format!(
+        "{} --config {} --log-file {}; echo EXIT=$?; sleep 600",
+        env!("CARGO_BIN_EXE_flinkscope"),
+        config.display(),
+        dir.path().join("flinkscope.log").display()
+    );
+    t.run(&["new-session", "-d", "-s", "main", "-x", "120", "-y", "40", "sh", "-c", &cmd]);
+    t.wait_screen("both groups live", 120, |s| s.matches("● live").count() >= 2);
+
+    t.run(&["send-keys", "-t", "main", "R"]);
+    t.wait_screen("the confirmation dialog", 20, |s| s.contains("ROLLBACK") && s.contains("rollback-variant"));
+    t.run(&["send-keys", "-t", "main", "-l", "rollback"]);
+    t.run(&["send-keys", "-t", "main", "Enter"]);
+    let done =
+        t.wait_screen("the rollback to end", 300, |s| s.contains("Rollback · manual · done") || s.contains("FAILED"));
+    assert!(done.contains("Rollback · manual · done"), "{done}");
+
+    // The step ran once; the audit log has the started and the step line.
+    let audit: Vec<Value> = std::fs::read_to_string(dir.path().join("audit.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(audit.iter().filter(|l| l["event"] == "rollback-started").count(), 1);
+    let steps: Vec<&Value> = audit.iter().filter(|l| l["event"] == "step-finished").collect();
+    assert_eq!(steps.len(), 1, "{audit:?}");
+    assert_eq!(steps[0]["state"], "ok");
+    assert_eq!(steps[0]["exit_code"], 0);
+    let evidence: Vec<_> = std::fs::read_dir(dir.path().join("evidence")).unwrap().flatten().collect();
+    assert_eq!(evidence.len(), 2, "a JSON and a Markdown file");
+
+    // The variant's TaskManagers came back with the baseline settings; the job restarted once.
+    let (_, restarts_after) = wait_until("the variant's job running again", 180, || running_job(VARIANT, 2));
+    assert!(network_memory(VARIANT).iter().all(|(_, m)| *m == baseline_memory), "{:?}", network_memory(VARIANT));
+    assert_eq!(restarts_after, restarts_before + 1.0);
+    // The dashboard shows the variant live again.
+    t.wait_screen("the variant live again", 120, |s| s.lines().any(|l| l.contains("variant") && l.contains("● live")));
+}
