@@ -141,8 +141,19 @@ fn lab_rollback_in_tmux_restarts_the_variant_with_baseline_settings() {
     assert_eq!(steps.len(), 1, "{audit:?}");
     assert_eq!(steps[0]["state"], "ok");
     assert_eq!(steps[0]["exit_code"], 0);
-    let evidence: Vec<_> = std::fs::read_dir(dir.path().join("evidence")).unwrap().flatten().collect();
+    let evidence: Vec<PathBuf> =
+        std::fs::read_dir(dir.path().join("evidence")).unwrap().flatten().map(|e| e.path()).collect();
     assert_eq!(evidence.len(), 2, "a JSON and a Markdown file");
+    let json_path = evidence.iter().find(|p| p.extension().is_some_and(|e| e == "json")).unwrap();
+    let ev: Value = serde_json::from_str(&std::fs::read_to_string(json_path).unwrap()).unwrap();
+    let tms = ev["settings"]["variant"]["taskmanagers"].as_array().expect("the variant's settings were read");
+    assert!(!tms.is_empty());
+    for tm in tms {
+        assert!(tm["netty_config"].as_str().is_some_and(|l| l.starts_with("NettyConfig [")), "{tm}");
+        assert!(tm["memoryConfiguration"]["networkMemory"].is_u64(), "{tm}");
+    }
+    assert!(ev["settings"]["baseline"]["jobmanager_config"]["rest.port"].is_string());
+    assert_eq!(ev["result"], "ok");
 
     // The variant's TaskManagers came back with the baseline settings; the job restarted once.
     let (_, restarts_after) = wait_until("the variant's job running again", 180, || running_job(VARIANT, 2));

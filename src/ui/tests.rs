@@ -188,3 +188,47 @@ fn full_screen_table_has_the_statistics() {
         assert!(s.contains(col), "{col} missing:\n{s}");
     }
 }
+
+#[test]
+fn rollback_dialog_and_progress_panel() {
+    use crate::actions::ActionEvent;
+    use crate::actions::runner::{StepResult, StepState};
+    let mut app = demo::app(Instant::now(), 60, false);
+    app.settings.rollback = Some(demo::rollback_config(&["kubectl apply -f backup.yaml", "restart {variant.job_id}"]));
+    app.act(Action::Rollback);
+    let s = text(&draw(&app, 120, 40));
+    assert!(s.contains("ROLLBACK") && s.contains("Type rollback and press Enter"), "{s}");
+    assert!(s.contains("kubectl apply -f backup.yaml"), "exact argv: {s}");
+    assert!(s.contains("restart 49e9c17b1c0e9c703c716db89c62d948"), "placeholders expanded: {s}");
+    app.rollback.dialog.as_mut().unwrap().typed = "rollback".into();
+    assert!(app.start_rollback("manual").is_some());
+    let now = Instant::now();
+    let tail: crate::actions::runner::Tail = Default::default();
+    tail.lock().unwrap().push_back("configmap/flink-config configured".into());
+    app.rollback.on_event(ActionEvent::StepStarted { index: 0, tail }, now);
+    let result = StepResult {
+        state: StepState::Ok,
+        exit_code: Some(0),
+        signal: None,
+        duration_ms: 1200,
+        tail: vec!["applied".into()],
+        error: None,
+    };
+    app.rollback.on_event(ActionEvent::StepFinished { index: 0, result }, now);
+    let tail2: crate::actions::runner::Tail = Default::default();
+    tail2.lock().unwrap().push_back("waiting for the job".into());
+    app.rollback.on_event(ActionEvent::StepStarted { index: 1, tail: tail2 }, now);
+    let s = text(&draw(&app, 120, 40));
+    assert!(s.contains("Rollback · manual · running"), "{s}");
+    assert!(s.contains("ok        1. step 1"), "{s}");
+    assert!(s.contains("running   2. step 2"), "{s}");
+    assert!(s.contains("│ waiting for the job"), "live tail: {s}");
+    app.rollback.on_event(
+        ActionEvent::Finished { ok: false, message: "rollback failed; evidence in x".into(), evidence: None },
+        now,
+    );
+    let s = text(&draw(&app, 120, 40));
+    assert!(s.contains("FAILED") && s.contains("evidence in x"), "{s}");
+    // Never panics small.
+    draw(&app, 40, 10);
+}
