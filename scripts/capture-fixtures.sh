@@ -33,4 +33,9 @@ get "/jobs/$jid/vertices/$src/backpressure" >"$out/vertex-source-backpressure.js
 latency=$(python3 -c 'import json,sys; print(",".join(m["id"] for m in json.load(open(sys.argv[1])) if m["id"].startswith("latency.") and m["id"].endswith(("latency_median","latency_p95","latency_p99"))))' "$out/vertex-sink-metrics-list.json")
 get "/jobs/$jid/vertices/$sink/subtasks/metrics?get=$latency&agg=max" >"$out/vertex-sink-latency-agg.json"
 get "/jobs/$jid/exceptions" >"$out/job-exceptions.json"
+# Flink's PrometheusReporter on the cluster's first TaskManager and its JobManager (the lab
+# gives the baseline cluster ports 9250 for the JobManager, 9251-9252 for TaskManagers).
+prom_jm=${FLINKSCOPE_PROM_JM:-9250}
+curl -sS --max-time 10 "http://127.0.0.1:$((prom_jm + 1))/" >"$out/prometheus-taskmanager.txt"
+curl -sS --max-time 10 "http://127.0.0.1:$prom_jm/" >"$out/prometheus-jobmanager.txt"
 echo "captured Flink $version responses into $out"

@@ -3,6 +3,7 @@
 
 pub mod flink_rest;
 pub mod http;
+pub mod prometheus;
 pub mod task;
 
 use std::time::Duration;

@@ -1,0 +1,3 @@
+//! Prometheus text endpoints (Flink's PrometheusReporter, jmx_exporter, node_exporter).
+
+pub mod parse;

@@ -1,0 +1,332 @@
+//! A zero-copy parser for the Prometheus text exposition format 0.0.4 and OpenMetrics text,
+//! exact with what Flink's PrometheusReporter writes: label sets with a trailing comma,
+//! Java number forms (`8.039E10`, `NaN`, `+Inf`), summaries with `quantile`, CRLF line ends,
+//! timestamps, and escaped label values that contain `=`, `,`, `{`, `}`, `"`, `\` or newlines.
+//!
+//! Names and label values borrow from the input; a label value is unescaped only when it has
+//! escapes. Garbage, an HTML page, or a body without samples is an error, never "0".
+
+use std::borrow::Cow;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sample<'a> {
+    pub name: &'a str,
+    /// The raw text between `{` and `}` (escapes intact); iterate with `labels()`.
+    raw_labels: &'a str,
+    pub value: f64,
+    pub timestamp_ms: Option<i64>,
+}
+
+impl<'a> Sample<'a> {
+    pub fn labels(&self) -> Labels<'a> {
+        Labels { rest: self.raw_labels }
+    }
+
+    /// The value of one label, unescaped.
+    pub fn label(&self, name: &str) -> Option<Cow<'a, str>> {
+        self.labels().find(|(k, _)| *k == name).map(|(_, v)| v)
+    }
+}
+
+/// Iterates `(name, value)` pairs of a label set that the parser already validated.
+#[derive(Debug, Clone)]
+pub struct Labels<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for Labels<'a> {
+    type Item = (&'a str, Cow<'a, str>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let s = self.rest.trim_start_matches([',', ' ']);
+        if s.is_empty() {
+            return None;
+        }
+        let eq = s.find('=')?;
+        let name = s[..eq].trim();
+        let after = &s[eq + 1..];
+        let after = after.trim_start();
+        let body = after.strip_prefix('"')?;
+        let end = closing_quote(body)?;
+        let raw = &body[..end];
+        self.rest = &body[end + 1..];
+        Some((name, unescape(raw)))
+    }
+}
+
+/// Index of the closing `"` of a quoted value whose opening quote was already taken.
+fn closing_quote(s: &str) -> Option<usize> {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+fn unescape(raw: &str) -> Cow<'_, str> {
+    if !raw.contains('\\') {
+        return Cow::Borrowed(raw);
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('\\') => out.push('\\'),
+            Some('"') => out.push('"'),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ParseError {
+    #[error("line {line}: {why}: {text:?}")]
+    Line { line: usize, why: &'static str, text: String },
+    #[error("no samples in the body (an empty or non-Prometheus answer)")]
+    NoSamples,
+    #[error("an HTML page, not Prometheus text")]
+    Html,
+}
+
+fn err(line: usize, why: &'static str, text: &str) -> ParseError {
+    ParseError::Line { line, why, text: crate::sanitize::snippet(text, 80) }
+}
+
+/// The samples of an exposition, one per sample line, without allocating: names and
+/// label sets borrow from `text`.
+pub fn samples(text: &str) -> Samples<'_> {
+    Samples { lines: text.split('\n').enumerate(), html: text.trim_start().starts_with('<') }
+}
+
+pub struct Samples<'a> {
+    lines: std::iter::Enumerate<std::str::Split<'a, char>>,
+    html: bool,
+}
+
+impl<'a> Iterator for Samples<'a> {
+    type Item = Result<Sample<'a>, ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.html {
+            // One error for the whole page, then nothing.
+            self.html = false;
+            self.lines.by_ref().for_each(drop);
+            return Some(Err(ParseError::Html));
+        }
+        for (i, line) in self.lines.by_ref() {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            let trimmed = line.trim_start();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            return Some(parse_line(trimmed).map_err(|why| err(i + 1, why, line)));
+        }
+        None
+    }
+}
+
+/// Parses a whole exposition: every sample, or the first error. No samples is an error.
+pub fn parse(text: &str) -> Result<Vec<Sample<'_>>, ParseError> {
+    let mut out = Vec::with_capacity((text.len() / 128).min(1 << 20));
+    for s in samples(text) {
+        out.push(s?);
+    }
+    if out.is_empty() {
+        return Err(ParseError::NoSamples);
+    }
+    Ok(out)
+}
+
+fn is_name_char(b: u8, first: bool) -> bool {
+    b.is_ascii_alphabetic() || b == b'_' || b == b':' || (!first && b.is_ascii_digit())
+}
+
+fn parse_line(line: &str) -> Result<Sample<'_>, &'static str> {
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() && is_name_char(bytes[i], i == 0) {
+        i += 1;
+    }
+    if i == 0 {
+        return Err("no metric name");
+    }
+    let name = &line[..i];
+    let mut raw_labels = "";
+    let mut rest = &line[i..];
+    if let Some(after) = rest.strip_prefix('{') {
+        let end = label_set_end(after)?;
+        raw_labels = &after[..end];
+        rest = &after[end + 1..];
+    }
+    if !rest.starts_with([' ', '\t']) {
+        return Err("no space before the value");
+    }
+    let mut fields = rest.split_ascii_whitespace();
+    let value = parse_value(fields.next().ok_or("no value")?)?;
+    let timestamp_ms = match fields.next() {
+        None => None,
+        Some(t) => Some(parse_timestamp(t)?),
+    };
+    if fields.next().is_some() {
+        return Err("text after the timestamp");
+    }
+    Ok(Sample { name, raw_labels, value, timestamp_ms })
+}
+
+/// Validates `name="value",...` up to the closing `}` and returns its index.
+fn label_set_end(s: &str) -> Result<usize, &'static str> {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    loop {
+        while i < bytes.len() && (bytes[i] == b' ' || bytes[i] == b',') {
+            i += 1;
+        }
+        if i >= bytes.len() {
+            return Err("unterminated label set");
+        }
+        if bytes[i] == b'}' {
+            return Ok(i);
+        }
+        let start = i;
+        while i < bytes.len() && is_name_char(bytes[i], i == start) {
+            i += 1;
+        }
+        if i == start {
+            return Err("bad label name");
+        }
+        while i < bytes.len() && bytes[i] == b' ' {
+            i += 1;
+        }
+        if i >= bytes.len() || bytes[i] != b'=' {
+            return Err("label without '='");
+        }
+        i += 1;
+        while i < bytes.len() && bytes[i] == b' ' {
+            i += 1;
+        }
+        if i >= bytes.len() || bytes[i] != b'"' {
+            return Err("label value not quoted");
+        }
+        i += 1;
+        let close = closing_quote(&s[i..]).ok_or("unterminated label value")?;
+        i += close + 1;
+        if i < bytes.len() && !matches!(bytes[i], b',' | b'}' | b' ') {
+            return Err("junk after a label value");
+        }
+    }
+}
+
+fn parse_value(s: &str) -> Result<f64, &'static str> {
+    match s {
+        "NaN" | "nan" => Ok(f64::NAN),
+        "+Inf" | "Inf" | "+inf" | "inf" => Ok(f64::INFINITY),
+        "-Inf" | "-inf" => Ok(f64::NEG_INFINITY),
+        _ => {
+            // Rust's parser takes Java's "8.039E10"; refuse words it would also take ("infinity").
+            if !s.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-')) {
+                return Err("not a number");
+            }
+            s.parse::<f64>().map_err(|_| "not a number")
+        }
+    }
+}
+
+fn parse_timestamp(s: &str) -> Result<i64, &'static str> {
+    // 0.0.4: integer ms; OpenMetrics: seconds with a fraction.
+    if let Ok(ms) = s.parse::<i64>() {
+        return Ok(ms);
+    }
+    let secs = parse_value(s).map_err(|_| "bad timestamp")?;
+    if !secs.is_finite() {
+        return Err("bad timestamp");
+    }
+    Ok((secs * 1000.0) as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flink_style_lines() {
+        let text = "# HELP flink_taskmanager_Status_JVM_CPU_Time CPU Time (scope: taskmanager_Status_JVM_CPU)\r\n\
+# TYPE flink_taskmanager_Status_JVM_CPU_Time gauge\r\n\
+flink_taskmanager_Status_JVM_CPU_Time{host=\"127_0_0_1\",tm_id=\"tm_base_1\",} 8.039E10\r\n\
+flink_taskmanager_job_task_operator_latency{job_id=\"j\",quantile=\"0.99\",} NaN\n\
+up +Inf 1700000000000\n\
+om_metric{a=\"1\"} 1.5 1700000000.250\n";
+        let s = parse(text).unwrap();
+        assert_eq!(s.len(), 4);
+        assert_eq!(s[0].name, "flink_taskmanager_Status_JVM_CPU_Time");
+        assert_eq!(s[0].value, 8.039e10);
+        assert_eq!(s[0].label("tm_id").as_deref(), Some("tm_base_1"));
+        assert_eq!(s[0].labels().count(), 2, "the trailing comma is no label");
+        assert!(s[1].value.is_nan());
+        assert_eq!(s[1].label("quantile").as_deref(), Some("0.99"));
+        assert_eq!((s[2].value, s[2].timestamp_ms), (f64::INFINITY, Some(1_700_000_000_000)));
+        assert_eq!(s[3].timestamp_ms, Some(1_700_000_000_250));
+    }
+
+    #[test]
+    fn real_flink_expositions() {
+        for v in ["2.3.0"] {
+            for f in ["prometheus-taskmanager.txt", "prometheus-jobmanager.txt"] {
+                let path = format!("{}/tests/fixtures/flink-{v}/{f}", env!("CARGO_MANIFEST_DIR"));
+                let text = std::fs::read_to_string(&path).unwrap();
+                let s = parse(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+                let lines = text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')).count();
+                assert_eq!(s.len(), lines, "{path}");
+                assert!(s.iter().all(|x| x.name.starts_with("flink_")), "{path}");
+                assert!(s.iter().all(|x| x.label("host").is_some()), "{path}: every Flink sample has a host label");
+            }
+        }
+    }
+
+    #[test]
+    fn escaped_label_values() {
+        let text = r#"m{task_name="a=b,c{d}",q="say \"hi\"",p="C:\\dir",n="line1\nline2",} 1"#;
+        let s = parse(text).unwrap();
+        assert_eq!(s[0].label("task_name").as_deref(), Some("a=b,c{d}"));
+        assert_eq!(s[0].label("q").as_deref(), Some("say \"hi\""));
+        assert_eq!(s[0].label("p").as_deref(), Some("C:\\dir"));
+        assert_eq!(s[0].label("n").as_deref(), Some("line1\nline2"));
+        assert!(matches!(s[0].label("task_name"), Some(Cow::Borrowed(_))), "no escapes, no copy");
+    }
+
+    #[test]
+    fn garbage_is_an_error_never_zero() {
+        assert_eq!(parse("<html><body>502 Bad Gateway</body></html>"), Err(ParseError::Html));
+        assert_eq!(parse(""), Err(ParseError::NoSamples));
+        assert_eq!(parse("# only comments\n# TYPE x gauge\n"), Err(ParseError::NoSamples));
+        for bad in [
+            "metric",
+            "metric{a=\"1\" 1",
+            "metric{a=1} 1",
+            "metric one",
+            "{a=\"1\"} 1",
+            "m 1 2 3",
+            "m infinity",
+            "m{a=\"x\"junk} 1",
+            "\u{0}\u{1}binary",
+        ] {
+            assert!(matches!(parse(bad), Err(ParseError::Line { .. })), "{bad:?} parsed");
+        }
+        let e = parse("ok 1\nbroken line here\n").unwrap_err().to_string();
+        assert!(e.contains("line 2"), "{e}");
+    }
+}
