@@ -1,3 +1,4 @@
 //! Prometheus text endpoints (Flink's PrometheusReporter, jmx_exporter, node_exporter).
 
+pub mod flink;
 pub mod parse;
