@@ -5,7 +5,11 @@
 use std::time::{Duration, Instant};
 
 fn exposition() -> String {
-    let base = std::fs::read_to_string(format!("{}/tests/fixtures/flink-2.3.0/prometheus-taskmanager.txt", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let base = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/flink-2.3.0/prometheus-taskmanager.txt",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
     let mut out = String::new();
     let mut i = 0;
     while out.len() < 6 << 20 {

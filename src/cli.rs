@@ -76,6 +76,12 @@ pub struct WatchArgs {
     /// REST URL of one cluster holding both groups (split mode; needs --baseline-tm and --variant-tm).
     #[arg(long, global = true, value_name = "URL", value_parser = parse_url, conflicts_with_all = ["baseline", "variant"])]
     pub flink: Option<RestUrl>,
+    /// A Prometheus text endpoint of the baseline group (repeat for each TaskManager's reporter).
+    #[arg(long, global = true, value_name = "URL", value_parser = parse_url)]
+    pub baseline_prometheus: Vec<RestUrl>,
+    /// A Prometheus text endpoint of the variant group (repeat for each TaskManager's reporter).
+    #[arg(long, global = true, value_name = "URL", value_parser = parse_url)]
+    pub variant_prometheus: Vec<RestUrl>,
     /// Regex on TaskManager ids that selects the baseline group (e.g. '^tm-base').
     #[arg(long, global = true, value_name = "REGEX", value_parser = parse_pattern)]
     pub baseline_tm: Option<TmPattern>,
@@ -204,6 +210,13 @@ impl WatchArgs {
             }
             if let (Some(p), Some(g)) = (&self.variant_tm, loaded.variant.as_mut()) {
                 g.taskmanagers = Some(p.clone());
+            }
+        }
+        for (urls, g) in
+            [(&self.baseline_prometheus, loaded.baseline.as_mut()), (&self.variant_prometheus, loaded.variant.as_mut())]
+        {
+            if let (false, Some(g)) = (urls.is_empty(), g) {
+                g.prometheus = urls.clone();
             }
         }
         Ok(loaded)

@@ -125,7 +125,12 @@ pub fn build(app: &App, config: &Config) -> Snapshot {
                         last,
                         mean: w.mean,
                         samples: w.samples,
-                        source: SourceKind::FlinkRest.as_str(),
+                        // Which source kind gave the values ("none" without any).
+                        source: data.provider(k).unwrap_or(if last.is_some() {
+                            SourceKind::FlinkRest.as_str()
+                        } else {
+                            "none"
+                        }),
                         delta: w.delta,
                     },
                 )

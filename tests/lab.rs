@@ -130,6 +130,45 @@ fn lab_pair_mode_snapshot() {
 }
 
 #[test]
+fn lab_prometheus_reporters_with_rest() {
+    require_lab(BASELINE);
+    require_lab(VARIANT);
+    let args = [
+        "--baseline",
+        BASELINE,
+        "--variant",
+        VARIANT,
+        "--baseline-prometheus",
+        "http://127.0.0.1:9251/",
+        "--baseline-prometheus",
+        "http://127.0.0.1:9252/",
+        "--baseline-prometheus",
+        "http://127.0.0.1:9250/",
+        "--variant-prometheus",
+        "http://127.0.0.1:9261/",
+        "--variant-prometheus",
+        "http://127.0.0.1:9262/",
+        "--variant-prometheus",
+        "http://127.0.0.1:9260/",
+    ];
+    let doc = snapshot(&args, 20);
+    check_sources_live(&doc);
+    let names: Vec<&str> = doc["sources"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"baseline/prometheus") && names.contains(&"variant/prometheus"), "{names:?}");
+    for g in ["baseline", "variant"] {
+        let m = &doc["groups"][g]["metrics"];
+        for key in ["records_in_per_s", "in_pool_usage", "busy_ms_per_s", "heap_used_bytes", "netty_used_segments"] {
+            assert_eq!(m[key]["source"], "prometheus", "{g}.{key}: {}", m[key]);
+            assert!(m[key]["last"].is_number(), "{g}.{key}");
+        }
+        assert!(m["records_in_per_s"]["last"].as_f64().unwrap() > 0.0);
+        // The reporter answers live: many more samples than REST refreshes in 20 s.
+        assert!(m["records_in_per_s"]["samples"].as_u64().unwrap() >= 12, "{}", m["records_in_per_s"]);
+        assert_eq!(m["backpressure_level"]["source"], "flink-rest");
+    }
+}
+
+#[test]
 fn lab_split_mode_snapshot() {
     require_lab(MIXED);
     let doc = snapshot(&["--flink", MIXED, "--baseline-tm", "^tm-base", "--variant-tm", "^tm-var"], 25);

@@ -100,3 +100,33 @@ async fn dead_port() {
     assert_eq!(v.state, "failed");
     assert!(v.error.as_deref().unwrap().contains("cannot connect"), "{:?}", v.error);
 }
+
+/// REST and a Prometheus reporter for the same group: the live reporter's values win and
+/// the snapshot says so; a broken reporter is its own failure while REST fills in.
+#[tokio::test]
+async fn prometheus_and_rest_together() {
+    let rest_b = serve(Behaviour::Flink).await;
+    let rest_v = serve(Behaviour::Flink).await;
+    let prom_b = serve(Behaviour::PrometheusReporter).await;
+    let prom_v = serve(Behaviour::Html502).await;
+    let mut settings = Settings { interval: Dur(Duration::from_millis(500)), ..Settings::default() };
+    settings.http.request_timeout = Dur(Duration::from_secs(1));
+    let mut baseline = GroupConfig::new(RestUrl::new(&rest_b).unwrap());
+    baseline.prometheus = vec![RestUrl::new(&prom_b).unwrap()];
+    let mut variant = GroupConfig::new(RestUrl::new(&rest_v).unwrap());
+    variant.prometheus = vec![RestUrl::new(&prom_v).unwrap()];
+    let config = Config { settings, baseline, variant };
+    let s = snapshot::take(&config, Duration::from_secs(4)).await;
+    assert_eq!(source(&s, "baseline/prometheus").state, "live");
+    assert_eq!(source(&s, "baseline/flink-rest").state, "live");
+    let v = source(&s, "variant/prometheus");
+    assert_eq!(v.state, "failed");
+    assert!(v.error.as_deref().unwrap().contains("502"), "{:?}", v.error);
+    assert_eq!(source(&s, "variant/flink-rest").state, "live", "REST goes on");
+    let b = &s.groups["baseline"].metrics;
+    assert_eq!(b["records_in_per_s"].source, "prometheus", "the fresher source wins");
+    assert_eq!(b["backpressure_level"].source, "flink-rest", "REST fills what the reporter lacks");
+    let v = &s.groups["variant"].metrics;
+    assert_eq!(v["records_in_per_s"].source, "flink-rest");
+    assert!(v["records_in_per_s"].last.is_some());
+}

@@ -93,6 +93,7 @@ pub fn batch(g: Group, at: Instant, i: u64) -> Batch {
         })
         .collect();
     Batch {
+        provider: "flink-rest",
         at,
         fresh: true,
         gauges,

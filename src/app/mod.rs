@@ -119,9 +119,13 @@ impl App {
             .unwrap_or(s.interval.0);
         let store = Store::with_block(started, s.retention.0, min_interval, s.analysis.block.0);
         let mut health = BTreeMap::new();
-        for g in Group::BOTH {
+        for (g, gc) in [(Group::Baseline, &config.baseline), (Group::Variant, &config.variant)] {
             let id = SourceId { group: g, kind: SourceKind::FlinkRest };
             health.insert(id, SourceHealth::new(id.name(), started));
+            if !gc.prometheus.is_empty() {
+                let id = SourceId { group: g, kind: SourceKind::Prometheus };
+                health.insert(id, SourceHealth::new(id.name(), started));
+            }
         }
         let label = |g: &crate::config::GroupConfig| GroupLabel {
             url: g.flink.0.clone(),
@@ -221,7 +225,7 @@ impl App {
             }
             Err(e) => {
                 health.failed(now, e.to_string());
-                self.live.store.gap(id.group, now);
+                self.live.store.gap_from(id.group, now, Some(id.kind.as_str()));
             }
         }
         self.refresh_view();
@@ -276,8 +280,12 @@ impl App {
     }
 
     pub fn health_of(&self, group: Group) -> HealthState {
-        let id = SourceId { group, kind: SourceKind::FlinkRest };
-        self.health.get(&id).map(|h| h.state(self.now)).unwrap_or(HealthState::Waiting)
+        self.health_of_kind(group, SourceKind::FlinkRest).unwrap_or(HealthState::Waiting)
+    }
+
+    /// `None` when that source is not configured for the group.
+    pub fn health_of_kind(&self, group: Group, kind: SourceKind) -> Option<HealthState> {
+        self.health.get(&SourceId { group, kind }).map(|h| h.state(self.now))
     }
 
     fn on_key(&mut self, key: KeyEvent) -> Option<Command> {

@@ -103,6 +103,10 @@ pub struct GroupConfig {
     pub taskmanagers: Option<TmPattern>,
     #[serde(default)]
     pub interval: Option<Dur>,
+    /// Prometheus text endpoints of the group (Flink's PrometheusReporter on each
+    /// TaskManager, and the JobManager's for restarts and checkpoints).
+    #[serde(default)]
+    pub prometheus: Vec<RestUrl>,
     #[serde(default)]
     pub auth: AuthConfig,
     #[serde(default)]
@@ -115,6 +119,7 @@ impl GroupConfig {
             flink,
             taskmanagers: None,
             interval: None,
+            prometheus: Vec::new(),
             auth: AuthConfig::default(),
             tls: TlsConfig::default(),
         }

@@ -43,6 +43,9 @@ impl TmRow {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Batch {
+    /// Which source kind this is ("flink-rest", "prometheus"): when two sources fill the
+    /// same metric, the store keeps the fresher one's values.
+    pub provider: &'static str,
     /// When the values were current.
     pub at: Instant,
     /// False when Flink's metric fetcher has not refreshed since the last poll: the values

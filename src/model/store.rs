@@ -12,6 +12,16 @@ use super::rate::RateTracker;
 use super::series::Series;
 use super::{Group, MetricKey, Unit};
 
+/// How long a source's values keep another, lower-ranked source from writing a metric.
+const PROVIDER_STALE_S: f64 = 15.0;
+
+fn rank(provider: &str) -> u8 {
+    match provider {
+        "prometheus" => 2,
+        _ => 1,
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct GroupData {
     pub series: BTreeMap<MetricKey, Series>,
@@ -22,6 +32,8 @@ pub struct GroupData {
     counter_blocks: BTreeMap<MetricKey, CounterBlocks>,
     gauge_blocks: BTreeMap<MetricKey, GaugeBlocks>,
     pub exceptions: ExceptionLog,
+    providers: BTreeMap<MetricKey, (&'static str, f64)>,
+    last_rest: Option<f64>,
     /// The most TaskManagers the group has had: what it is expected to have.
     pub expected_taskmanagers: usize,
     pub taskmanagers: Vec<String>,
@@ -45,6 +57,8 @@ impl GroupData {
             counter_blocks: BTreeMap::new(),
             gauge_blocks: BTreeMap::new(),
             exceptions: ExceptionLog::default(),
+            providers: BTreeMap::new(),
+            last_rest: None,
             expected_taskmanagers: 0,
             taskmanagers: Vec::new(),
             job: None,
@@ -56,6 +70,22 @@ impl GroupData {
 
     pub fn series(&self, key: MetricKey) -> &Series {
         &self.series[&key]
+    }
+
+    /// Which source kind last gave this metric a value ("flink-rest", "prometheus").
+    pub fn provider(&self, key: MetricKey) -> Option<&'static str> {
+        self.providers.get(&key).map(|(p, _)| *p)
+    }
+
+    /// A source may write a metric unless a source kind that ranks higher (fresher: the
+    /// Prometheus reporter answers live, REST only every fetcher interval) gave it a
+    /// value in the last PROVIDER_STALE_S seconds.
+    fn accepts(&self, key: MetricKey, provider: &'static str, t: f64) -> bool {
+        match self.providers.get(&key) {
+            None => true,
+            Some((p, _)) if *p == provider => true,
+            Some((p, when)) => rank(provider) >= rank(p) || t - when > PROVIDER_STALE_S,
+        }
     }
 
     /// Block samples of a metric (empty for metrics without statistics).
@@ -104,11 +134,19 @@ impl Store {
     pub fn ingest(&mut self, group: Group, batch: Batch) {
         let t = self.t(batch.at);
         let g = &mut self.groups[group.index()];
-        g.taskmanagers = batch.taskmanagers;
-        g.job = batch.job;
+        // The REST source knows jobs and TaskManager ids best: another source describes
+        // them only while REST is silent.
+        let describes = batch.provider == "flink-rest" || g.last_rest.is_none_or(|r| t - r > PROVIDER_STALE_S);
+        if batch.provider == "flink-rest" {
+            g.last_rest = Some(t);
+        }
+        if describes {
+            g.taskmanagers = batch.taskmanagers;
+            g.job = batch.job;
+            g.refresh_interval = Some(batch.refresh_interval);
+            g.expected_taskmanagers = g.expected_taskmanagers.max(g.taskmanagers.len());
+        }
         g.flink_version = batch.flink_version.or(g.flink_version.take());
-        g.refresh_interval = Some(batch.refresh_interval);
-        g.expected_taskmanagers = g.expected_taskmanagers.max(g.taskmanagers.len());
         g.exceptions.ingest(t, &batch.exceptions);
         if !batch.per_tm.is_empty() {
             g.per_tm = batch.per_tm;
@@ -116,20 +154,24 @@ impl Store {
         if !batch.fresh {
             return;
         }
+        let provider = batch.provider;
         let block_s = self.block.max(batch.refresh_interval).as_secs_f64();
-        for c in &batch.block_counters {
-            let rate = g.counter_blocks.entry(c.key).or_default().feed(t, c.total, batch.epoch ^ c.coverage, block_s);
-            if let (Some(r), Some(s)) = (rate, g.blocks.get_mut(&c.key)) {
-                s.push(t, Some(r * c.scale));
+        for c in batch.block_counters.iter().chain(&batch.counters) {
+            if !g.accepts(c.key, provider, t) {
+                continue;
             }
-        }
-        for c in &batch.counters {
             let rate = g.counter_blocks.entry(c.key).or_default().feed(t, c.total, batch.epoch ^ c.coverage, block_s);
             if let (Some(r), Some(s)) = (rate, g.blocks.get_mut(&c.key)) {
                 s.push(t, Some(r * c.scale));
             }
         }
         for (key, value) in batch.gauges {
+            if !g.accepts(key, provider, t) {
+                continue;
+            }
+            if value.is_some() {
+                g.providers.insert(key, (provider, t));
+            }
             g.series.get_mut(&key).expect("every key has a series").push(t, value);
             if let (Some(v), Some(h)) = (value, g.latency.get_mut(&key)) {
                 h.record(t, v);
@@ -143,8 +185,14 @@ impl Store {
             }
         }
         for c in batch.counters {
+            if !g.accepts(c.key, provider, t) {
+                continue;
+            }
             let rate =
                 g.rates.entry(c.key).or_default().update(t, c.total, batch.epoch ^ c.coverage).map(|r| r * c.scale);
+            if rate.is_some() {
+                g.providers.insert(c.key, (provider, t));
+            }
             // The first reading after a reset has no rate yet: that is a gap, not a zero.
             g.series.get_mut(&c.key).expect("every key has a series").push(t, rate);
         }
@@ -153,10 +201,27 @@ impl Store {
 
     /// A failed poll: a gap in every series of the group, and rates restart.
     pub fn gap(&mut self, group: Group, at: Instant) {
+        self.gap_from(group, at, None);
+    }
+
+    /// A failed poll of one source: a gap in the series that source provides (all of
+    /// them when `provider` is `None`); another live source's series go on.
+    pub fn gap_from(&mut self, group: Group, at: Instant, provider: Option<&'static str>) {
         let t = self.t(at);
         let g = &mut self.groups[group.index()];
-        for s in g.series.values_mut() {
-            s.push(t, None);
+        let others_live: Vec<MetricKey> = match provider {
+            None => Vec::new(),
+            Some(p) => g
+                .providers
+                .iter()
+                .filter(|(_, (who, when))| *who != p && t - when <= PROVIDER_STALE_S)
+                .map(|(k, _)| *k)
+                .collect(),
+        };
+        for (k, s) in g.series.iter_mut() {
+            if !others_live.contains(k) {
+                s.push(t, None);
+            }
         }
         for r in g.rates.values_mut() {
             r.reset();
@@ -189,6 +254,7 @@ mod tests {
 
     fn batch(at: Instant, fresh: bool, cpu_ns: f64) -> Batch {
         Batch {
+            provider: "flink-rest",
             at,
             fresh,
             gauges: vec![(MetricKey::RecordsInPerS, Some(100.0)), (MetricKey::LatencyP99Ms, None)],

@@ -20,12 +20,14 @@ pub struct SourceId {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SourceKind {
     FlinkRest,
+    Prometheus,
 }
 
 impl SourceKind {
     pub fn as_str(self) -> &'static str {
         match self {
             SourceKind::FlinkRest => "flink-rest",
+            SourceKind::Prometheus => "prometheus",
         }
     }
 }

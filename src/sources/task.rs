@@ -9,6 +9,7 @@ use tokio::time::MissedTickBehavior;
 
 use super::flink_rest::RestPoller;
 use super::http::Endpoint;
+use super::prometheus::poller::PromPoller;
 use super::{SourceError, SourceId, SourceKind};
 use crate::config::{Config, GroupConfig, HttpSettings};
 use crate::event::Event;
@@ -30,11 +31,38 @@ pub fn spawn_all(config: &Config, tx: mpsc::Sender<Event>) -> Spawned {
     for (group, g) in [(Group::Baseline, &config.baseline), (Group::Variant, &config.variant)] {
         let interval = g.interval.map(|d| d.0).unwrap_or(config.settings.interval.0);
         let id = SourceId { group, kind: SourceKind::FlinkRest };
-        let setup = build_poller(g, &config.settings.http);
+        let setup = build_poller(g, &config.settings.http).map(Poller::Rest);
         let deadline = config.settings.http.request_timeout.0 * 3;
         handles.push(tokio::spawn(run(id, setup, interval, deadline, tx.clone(), detail_rx.clone())));
+        if !g.prometheus.is_empty() {
+            let id = SourceId { group, kind: SourceKind::Prometheus };
+            let setup = build_prometheus(g, &config.settings.http, interval).map(Poller::Prometheus);
+            handles.push(tokio::spawn(run(id, setup, interval, deadline, tx.clone(), detail_rx.clone())));
+        }
     }
     Spawned { handles, detail }
+}
+
+/// One source's poller.
+pub enum Poller {
+    Rest(RestPoller),
+    Prometheus(PromPoller),
+}
+
+impl Poller {
+    async fn poll(&mut self, detail: bool) -> Result<crate::model::Batch, SourceError> {
+        match self {
+            Poller::Rest(p) => p.poll(detail).await,
+            Poller::Prometheus(p) => p.poll().await,
+        }
+    }
+}
+
+/// The Prometheus endpoints of a group share its auth/TLS settings.
+pub fn build_prometheus(g: &GroupConfig, http: &HttpSettings, interval: Duration) -> Result<PromPoller, SourceError> {
+    let endpoints =
+        g.prometheus.iter().map(|u| Endpoint::new(&u.0, &g.auth, &g.tls, http)).collect::<Result<Vec<_>, _>>()?;
+    Ok(PromPoller::new(endpoints, g.taskmanagers.clone(), interval))
 }
 
 pub fn build_poller(g: &GroupConfig, http: &HttpSettings) -> Result<RestPoller, SourceError> {
@@ -44,7 +72,7 @@ pub fn build_poller(g: &GroupConfig, http: &HttpSettings) -> Result<RestPoller, 
 
 async fn run(
     id: SourceId,
-    setup: Result<RestPoller, SourceError>,
+    setup: Result<Poller, SourceError>,
     interval: Duration,
     deadline: Duration,
     tx: mpsc::Sender<Event>,

@@ -105,6 +105,10 @@ fn group_line(app: &App, g: Group, theme: &Theme, width: u16) -> Line<'static> {
     }
     spans.push(Span::raw("  "));
     spans.push(health_span(&app.health_of(g), theme));
+    if let Some(h) = app.health_of_kind(g, crate::sources::SourceKind::Prometheus) {
+        spans.push(Span::styled(" prom ", theme.fg(theme.dim)));
+        spans.push(health_span(&h, theme));
+    }
     Line::from(spans)
 }
 

@@ -32,6 +32,8 @@ pub enum Behaviour {
     Oversize,
     /// `[]` for everything.
     EmptyArray,
+    /// A Flink PrometheusReporter: the captured TaskManager exposition.
+    PrometheusReporter,
 }
 
 /// Starts a server on 127.0.0.1:0 and returns its base URL.
@@ -73,6 +75,7 @@ impl Fixtures {
             "vertex-sink-latency-agg.json",
             "vertex-source-metrics-agg.json",
             "vertex-sink-metrics-agg.json",
+            "prometheus-taskmanager.txt",
         ];
         let files: std::collections::HashMap<&'static str, String> =
             names.iter().map(|n| (*n, fixture("2.3.0", n))).collect();
@@ -139,6 +142,10 @@ async fn handle(mut stream: TcpStream, behaviour: Behaviour, started: Instant, f
                 respond(&mut stream, "200 OK", "application/json", &body).await
             }
             Behaviour::EmptyArray => respond(&mut stream, "200 OK", "application/json", b"[]").await,
+            Behaviour::PrometheusReporter => {
+                let text = &fixtures.files["prometheus-taskmanager.txt"];
+                respond(&mut stream, "200 OK", "text/plain; version=0.0.4", text.as_bytes()).await
+            }
         }
     }
 }

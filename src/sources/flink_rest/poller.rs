@@ -127,6 +127,7 @@ impl RestPoller {
         // Counters restart with the job: a restart starts a new epoch for every rate.
         let epoch = assemble::epoch(&taskmanagers) ^ answers.restarts.map(f64::to_bits).unwrap_or(0);
         Ok(Batch {
+            provider: "flink-rest",
             at,
             fresh,
             gauges: assemble::gauges(&answers),

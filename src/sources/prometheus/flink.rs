@@ -114,7 +114,8 @@ pub fn answers(scrapes: &[Vec<Sample<'_>>], pattern: Option<&TmPattern>) -> Grou
     let mut vertices = Vec::new();
     let tasks: BTreeSet<&String> = task_acc.keys().chain(latency.keys()).collect();
     for task in tasks {
-        let metrics = task_acc.get(task).map(|m| m.iter().filter_map(|(id, a)| a.agg(id)).collect()).unwrap_or_default();
+        let metrics =
+            task_acc.get(task).map(|m| m.iter().filter_map(|(id, a)| a.agg(id)).collect()).unwrap_or_default();
         let lat = latency
             .get(task)
             .map(|m| m.iter().filter_map(|(suffix, a)| a.agg(&format!("latency.{task}{suffix}"))).collect())

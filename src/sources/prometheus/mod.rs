@@ -2,3 +2,4 @@
 
 pub mod flink;
 pub mod parse;
+pub mod poller;
