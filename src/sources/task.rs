@@ -31,7 +31,7 @@ pub fn spawn_all(config: &Config, tx: mpsc::Sender<Event>) -> Spawned {
     for (group, g) in [(Group::Baseline, &config.baseline), (Group::Variant, &config.variant)] {
         let interval = g.interval.map(|d| d.0).unwrap_or(config.settings.interval.0);
         let id = SourceId { group, kind: SourceKind::FlinkRest };
-        let setup = build_poller(g, &config.settings.http).map(Poller::Rest);
+        let setup = build_poller(g, &config.settings.http).map(|p| Poller::Rest(Box::new(p)));
         let deadline = config.settings.http.request_timeout.0 * 3;
         handles.push(tokio::spawn(run(id, setup, interval, deadline, tx.clone(), detail_rx.clone())));
         if !g.prometheus.is_empty() {
@@ -45,7 +45,7 @@ pub fn spawn_all(config: &Config, tx: mpsc::Sender<Event>) -> Spawned {
 
 /// One source's poller.
 pub enum Poller {
-    Rest(RestPoller),
+    Rest(Box<RestPoller>),
     Prometheus(PromPoller),
 }
 
