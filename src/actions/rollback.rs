@@ -15,6 +15,9 @@ use super::{audit, evidence};
 use crate::config::{GroupConfig, HttpSettings};
 use crate::event::Event;
 
+/// The longest the settings read may delay the first step.
+const SETTINGS_WAIT: Duration = Duration::from_secs(10);
+
 /// Everything a run needs, decided by the app when the operator confirmed.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -84,14 +87,17 @@ pub async fn execute(plan: Plan, tx: mpsc::Sender<Event>) {
         send(&tx, ActionEvent::Finished { ok: false, message, evidence: None }).await;
         return;
     }
-    // Settings are read while the first step runs (they describe what is being rolled back).
+    // The settings being rolled back are read before the first step changes them; a slow
+    // or dead endpoint delays the rollback by at most SETTINGS_WAIT.
     let settings = {
-        let (b, v) = (plan.groups[0].clone(), plan.groups[1].clone());
-        let http = plan.http.clone();
-        tokio::spawn(async move {
-            let (b, v) = tokio::join!(evidence::group_settings(&b, &http), evidence::group_settings(&v, &http));
+        let (b, v) = (&plan.groups[0], &plan.groups[1]);
+        let read = async {
+            let (b, v) = tokio::join!(evidence::group_settings(b, &plan.http), evidence::group_settings(v, &plan.http));
             json!({"baseline": b, "variant": v})
-        })
+        };
+        tokio::time::timeout(SETTINGS_WAIT, read)
+            .await
+            .unwrap_or_else(|_| json!({"error": format!("not read within {SETTINGS_WAIT:?}")}))
     };
 
     let ctx = StepEnv { env: &plan.env, workdir: plan.workdir.as_ref(), grace: plan.grace };
@@ -136,8 +142,6 @@ pub async fn execute(plan: Plan, tx: mpsc::Sender<Event>) {
             }
         }
     }
-    let settings =
-        tokio::time::timeout(Duration::from_secs(30), settings).await.ok().and_then(|r| r.ok()).unwrap_or(json!(null));
     let result = if plan.dry_run {
         "dry-run"
     } else if ok {
