@@ -153,8 +153,13 @@ fn lab_check_killed_variant_taskmanager_fails() {
     assert_eq!(tm_loss["severity"], "hard");
     assert!(tm_loss["message"].as_str().unwrap().contains("lost 1 of 2"), "{tm_loss}");
     assert!(tm_loss["since"].as_str().unwrap().contains('T'));
+    // The job fails over: restarting (the lab waits 20 s before a restart) or restarted.
     let restarts = &doc["groups"]["variant"]["metrics"]["restarts"];
-    assert!(restarts["delta"].as_f64().unwrap_or(0.0) >= 1.0, "the job restarted: {restarts}");
+    let state = doc["groups"]["variant"]["job_state"].as_str().unwrap_or("");
+    assert!(
+        restarts["delta"].as_f64().unwrap_or(0.0) >= 1.0 || state != "RUNNING",
+        "the job restarted: restarts {restarts}, state {state}"
+    );
 }
 
 #[test]
