@@ -159,6 +159,13 @@ fn lab_rollback_in_tmux_restarts_the_variant_with_baseline_settings() {
     let (_, restarts_after) = wait_until("the variant's job running again", 180, || running_job(VARIANT, 2));
     assert!(network_memory(VARIANT).iter().all(|(_, m)| *m == baseline_memory), "{:?}", network_memory(VARIANT));
     assert_eq!(restarts_after, restarts_before + 1.0);
+    // The TaskManagers the step started outlive it (the JobManager would only notice dead
+    // ones after its heartbeat timeout, so ask the lab about the processes).
+    let status = Command::new(repo.join("scripts/lab.sh")).arg("status").output().unwrap();
+    let status = String::from_utf8_lossy(&status.stdout);
+    for tm in ["tm-var-1", "tm-var-2"] {
+        assert!(status.lines().any(|l| l.contains(tm) && l.ends_with("running")), "{tm} is not running:\n{status}");
+    }
     // The dashboard shows the variant live again.
     t.wait_screen("the variant live again", 120, |s| s.lines().any(|l| l.contains("variant") && l.contains("● live")));
 }

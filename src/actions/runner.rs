@@ -120,8 +120,12 @@ pub async fn run(step: &PreparedStep, ctx: &StepEnv<'_>, tail: Tail) -> StepResu
             (s, true)
         }
     };
-    // Whatever else the step left in its group goes too: a step ends with its group.
-    signal_group(pgid, libc::SIGKILL);
+    if timed_out {
+        // A step that timed out ends with its whole group (children it left behind too).
+        // A step that exited on its own keeps what it started: restart scripts launch
+        // daemons (TaskManagers) that must outlive them.
+        signal_group(pgid, libc::SIGKILL);
+    }
     for r in readers.into_iter().flatten() {
         // A process that left the group could hold the pipes open: do not wait for it forever.
         let _ = tokio::time::timeout(Duration::from_secs(2), r).await;
