@@ -111,10 +111,10 @@ parallelism.default: 2
 execution.checkpointing.interval: 10s
 # One failover per incident: with Flink's default exponential backoff a job whose
 # TaskManagers are all restarting (scripts/lab.sh rollback-variant) restarts again and again
-# until they are back; a fixed 20 s delay covers a TaskManager restart on this machine.
+# until they are back; a fixed 45 s delay covers a TaskManager restart even on a loaded machine.
 restart-strategy.type: fixed-delay
 restart-strategy.fixed-delay.attempts: 2147483647
-restart-strategy.fixed-delay.delay: 20 s
+restart-strategy.fixed-delay.delay: 45 s
 metrics.latency.interval: 1000
 metrics.fetcher.update-interval: $fetcher_ms
 metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory

@@ -153,7 +153,7 @@ fn lab_check_killed_variant_taskmanager_fails() {
     assert_eq!(tm_loss["severity"], "hard");
     assert!(tm_loss["message"].as_str().unwrap().contains("lost 1 of 2"), "{tm_loss}");
     assert!(tm_loss["since"].as_str().unwrap().contains('T'));
-    // The job fails over: restarting (the lab waits 20 s before a restart) or restarted.
+    // The job fails over: restarting (the lab waits 45 s before a restart) or restarted.
     let restarts = &doc["groups"]["variant"]["metrics"]["restarts"];
     let state = doc["groups"]["variant"]["job_state"].as_str().unwrap_or("");
     assert!(
