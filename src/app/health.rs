@@ -12,17 +12,6 @@ pub enum HealthState {
     Failed(String),
 }
 
-impl HealthState {
-    pub fn word(&self) -> &'static str {
-        match self {
-            HealthState::Waiting => "waiting",
-            HealthState::Live => "live",
-            HealthState::Stale(_) => "stale",
-            HealthState::Failed(_) => "failed",
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct SourceHealth {
     pub name: String,

@@ -85,10 +85,6 @@ impl Series {
     pub fn is_empty(&self) -> bool {
         self.points.is_empty()
     }
-
-    pub fn capacity(&self) -> usize {
-        self.capacity
-    }
 }
 
 #[cfg(test)]

@@ -104,10 +104,6 @@ pub struct Store {
 
 impl Store {
     /// `min_interval` is the fastest poll interval: with retention it bounds every buffer.
-    pub fn new(retention: Duration, min_interval: Duration) -> Self {
-        Self::with_epoch(Instant::now(), retention, min_interval)
-    }
-
     pub fn with_epoch(epoch: Instant, retention: Duration, min_interval: Duration) -> Self {
         Self::with_block(epoch, retention, min_interval, Duration::from_secs(10))
     }
