@@ -85,8 +85,9 @@ fn poll_tick(seconds: u64) {
         return;
     }
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let group = flinkscope::config::GroupConfig::new(RestUrl::new("http://127.0.0.1:8081").unwrap());
-    let mut poller = build_poller(&group, &HttpSettings::default()).unwrap();
+    let url = RestUrl::new("http://127.0.0.1:8081").unwrap();
+    let group = flinkscope::config::GroupConfig::new(url.clone());
+    let mut poller = build_poller(&url, &group, &HttpSettings::default()).unwrap();
     rt.block_on(poller.poll(false)).unwrap(); // discovery, listings
     // Poll every 250 ms: a few polls see a metrics refresh (full read), the rest repeats
     // (TaskManager aggregates and job state only).

@@ -213,10 +213,11 @@ impl WatchArgs {
             }
         }
         for (urls, g) in
-            [(&self.baseline_prometheus, loaded.baseline.as_mut()), (&self.variant_prometheus, loaded.variant.as_mut())]
+            [(&self.baseline_prometheus, &mut loaded.baseline), (&self.variant_prometheus, &mut loaded.variant)]
         {
-            if let (false, Some(g)) = (urls.is_empty(), g) {
-                g.prometheus = urls.clone();
+            if !urls.is_empty() {
+                // Prometheus endpoints alone are a group (no REST needed).
+                g.get_or_insert_with(GroupConfig::default).prometheus = urls.clone();
             }
         }
         Ok(loaded)
@@ -227,7 +228,7 @@ impl WatchArgs {
 /// only when it points at the same endpoint; credentials never follow a URL elsewhere.
 fn override_url(from_file: Option<GroupConfig>, url: &RestUrl) -> GroupConfig {
     match from_file {
-        Some(g) if &g.flink == url => g,
+        Some(g) if g.flink.as_ref() == Some(url) => g,
         _ => GroupConfig::new(url.clone()),
     }
 }

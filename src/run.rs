@@ -58,6 +58,7 @@ pub async fn dashboard(config: Config, theme: Theme) -> std::io::Result<()> {
         if app.quit {
             break;
         }
+        spawned.publish_taskmanagers(&app.live.store);
         terminal.draw(|f| ui::render(f, &app, &theme))?;
     }
     for h in spawned.handles {

@@ -29,7 +29,7 @@ pub struct Snapshot {
 
 #[derive(Debug, Serialize)]
 pub struct GroupSnapshot {
-    pub flink: String,
+    pub flink: Option<String>,
     pub flink_version: Option<String>,
     pub taskmanagers: Vec<String>,
     pub job_state: Option<String>,
@@ -91,7 +91,13 @@ pub async fn watch(config: &Config, duration: Duration, stop_on_hard: bool) -> A
     let deadline = tokio::time::Instant::from_std(started + duration);
     loop {
         tokio::select! {
-            ev = rx.recv() => match ev { Some(ev) => { app.update(ev); } None => break },
+            ev = rx.recv() => match ev {
+                Some(ev) => {
+                    app.update(ev);
+                    spawned.publish_taskmanagers(&app.live.store);
+                }
+                None => break,
+            },
             _ = tokio::time::sleep_until(deadline) => break,
         }
         if stop_on_hard && app.alerts.hard_fired {
@@ -139,7 +145,7 @@ pub fn build(app: &App, config: &Config) -> Snapshot {
         groups.insert(
             g.as_str(),
             GroupSnapshot {
-                flink: gc.flink.0.clone(),
+                flink: gc.flink.as_ref().map(|u| u.0.clone()),
                 flink_version: data.flink_version.clone(),
                 taskmanagers: data.taskmanagers.clone(),
                 job_state: data.job.as_ref().map(|j| j.state.clone()),

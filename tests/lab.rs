@@ -127,6 +127,28 @@ fn lab_pair_mode_snapshot() {
     for g in ["baseline", "variant"] {
         assert!(doc["groups"][g]["metrics"]["latency_p99_ms"]["last"].is_number(), "{g} latency");
     }
+    check_host(&doc);
+}
+
+/// The lab's TaskManagers run on this host: the host source finds each group's two JVMs
+/// (by REST's data ports, though the mixed cluster has TaskManagers of the same ids) and
+/// reads the shuffle's traffic on loopback.
+fn check_host(doc: &Value) {
+    let names: Vec<&str> = doc["sources"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"baseline/host") && names.contains(&"variant/host"), "{names:?}");
+    for g in ["baseline", "variant"] {
+        let m = &doc["groups"][g]["metrics"];
+        let last = |k: &str| m[k]["last"].as_f64().unwrap_or_else(|| panic!("{g}.{k} has no value: {}", m[k]));
+        for k in ["process_cpu_cores", "process_rss_bytes", "process_threads", "nic_rx_bytes_per_s", "host_cpu_busy"] {
+            assert!(last(k) > 0.0, "{g}.{k} = {}", last(k));
+            assert_eq!(m[k]["source"], "host", "{g}.{k}");
+        }
+        // A TaskManager JVM of 1 GiB process size: RSS between 100 MiB and 1.5 GiB.
+        assert!((100e6..1.6e9).contains(&last("process_rss_bytes")), "{g} RSS {}", last("process_rss_bytes"));
+        assert!(last("process_threads") >= 20.0, "{g} threads");
+        assert!(last("process_tcp_connections") >= 1.0, "{g}: the JVM holds data connections");
+        assert!(m["tcp_retrans_per_s"]["last"].is_number() && m["tcp_timeouts_per_s"]["last"].is_number());
+    }
 }
 
 #[test]
@@ -168,11 +190,68 @@ fn lab_prometheus_reporters_with_rest() {
     }
 }
 
+/// The keys the snapshot format promises (issue 2), which a group watched through its
+/// Prometheus reporters alone must fill too.
+const REQUIRED_KEYS: &[&str] = &[
+    "records_in_per_s",
+    "records_out_per_s",
+    "bytes_in_per_s",
+    "bytes_out_per_s",
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "latency_p99_ms",
+    "in_pool_usage",
+    "out_pool_usage",
+    "netty_used_segments",
+    "netty_available_segments",
+    "cpu_cores",
+    "heap_used_bytes",
+    "backpressured_ms_per_s",
+    "busy_ms_per_s",
+    "idle_ms_per_s",
+    "restarts",
+    "checkpoints_failed",
+    "taskmanagers",
+];
+
+#[test]
+fn lab_prometheus_only_snapshot() {
+    require_lab(BASELINE);
+    require_lab(VARIANT);
+    let mut args = Vec::new();
+    for (flag, ports) in [("--baseline-prometheus", [9250, 9251, 9252]), ("--variant-prometheus", [9260, 9261, 9262])] {
+        for p in ports {
+            args.push(flag.to_string());
+            args.push(format!("http://127.0.0.1:{p}/"));
+        }
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let doc = snapshot(&args, 20);
+    check_sources_live(&doc);
+    let names: Vec<&str> = doc["sources"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert!(!names.iter().any(|n| n.ends_with("flink-rest")), "no REST source runs: {names:?}");
+    assert!(names.contains(&"baseline/prometheus") && names.contains(&"variant/prometheus"), "{names:?}");
+    for (g, prefix) in [("baseline", "tm_base_"), ("variant", "tm_var_")] {
+        let group = &doc["groups"][g];
+        assert!(group["flink"].is_null(), "{g}: no REST URL");
+        let tms: Vec<&str> = group["taskmanagers"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        assert!(tms.len() == 2 && tms.iter().all(|t| t.starts_with(prefix)), "{g}: {tms:?}");
+        let m = &group["metrics"];
+        for key in REQUIRED_KEYS {
+            assert!(m[*key]["last"].is_number(), "{g}.{key} has no value: {}", m[*key]);
+            assert_eq!(m[*key]["source"], "prometheus", "{g}.{key}");
+        }
+        assert!(m["records_in_per_s"]["last"].as_f64().unwrap() > 0.0);
+        assert_eq!(m["taskmanagers"]["last"].as_f64(), Some(2.0));
+    }
+}
+
 #[test]
 fn lab_split_mode_snapshot() {
     require_lab(MIXED);
     let doc = snapshot(&["--flink", MIXED, "--baseline-tm", "^tm-base", "--variant-tm", "^tm-var"], 25);
     check_sources_live(&doc);
+    check_host(&doc);
     check_group(&doc, "baseline", "tm-base-");
     check_group(&doc, "variant", "tm-var-");
 }

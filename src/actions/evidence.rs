@@ -12,11 +12,14 @@ use crate::sources::http::Endpoint;
 /// Reads a group's settings over REST: the JobManager configuration, each TaskManager's
 /// memory configuration, and the `NettyConfig [...]` line of each TaskManager's log.
 pub async fn group_settings(g: &GroupConfig, http: &HttpSettings) -> Value {
-    let endpoint = match Endpoint::new(&g.flink.0, &g.auth, &g.tls, http) {
+    let Some(flink) = &g.flink else {
+        return json!({ "error": "the group has no Flink REST URL: settings cannot be read" });
+    };
+    let endpoint = match Endpoint::new(&flink.0, &g.auth, &g.tls, http) {
         Ok(e) => e,
         Err(e) => return json!({ "error": e.to_string() }),
     };
-    let mut out = json!({ "flink": g.flink.0 });
+    let mut out = json!({ "flink": flink.0 });
     match endpoint
         .get("/jobmanager/config")
         .await

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 /// What the placeholders stand for, per group.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct GroupTargets {
-    pub flink: String,
+    /// The group's Flink REST URL; `None` for a group watched through Prometheus only.
+    pub flink: Option<String>,
     pub job_id: Option<String>,
     pub taskmanagers: Vec<String>,
     pub flink_version: Option<String>,
@@ -76,7 +77,7 @@ pub fn expand(argv: &[String], t: &Targets) -> Result<Vec<String>, PlaceholderEr
         let g = if group == "baseline" { &t.baseline } else { &t.variant };
         let missing = |why: &str| PlaceholderError::Missing { placeholder: arg.clone(), why: why.into() };
         let values: Vec<String> = match field {
-            "flink" => vec![g.flink.clone()],
+            "flink" => vec![g.flink.clone().ok_or_else(|| missing("the group has no Flink REST URL"))?],
             "job_id" => vec![g.job_id.clone().ok_or_else(|| missing("no job runs"))?],
             "flink_version" => vec![g.flink_version.clone().ok_or_else(|| missing("version not read yet"))?],
             "taskmanagers" if g.taskmanagers.is_empty() => return Err(missing("no TaskManagers")),
@@ -100,7 +101,9 @@ pub fn expand(argv: &[String], t: &Targets) -> Result<Vec<String>, PlaceholderEr
 pub fn env(t: &Targets) -> BTreeMap<String, String> {
     let mut e = BTreeMap::new();
     for (name, g) in [("BASELINE", &t.baseline), ("VARIANT", &t.variant)] {
-        e.insert(format!("FLINKSCOPE_{name}_FLINK"), g.flink.clone());
+        if let Some(f) = &g.flink {
+            e.insert(format!("FLINKSCOPE_{name}_FLINK"), f.clone());
+        }
         if let Some(j) = g.job_id.as_ref().filter(|j| is_safe(j)) {
             e.insert(format!("FLINKSCOPE_{name}_JOB_ID"), j.clone());
         }
@@ -116,9 +119,9 @@ mod tests {
 
     fn targets() -> Targets {
         Targets {
-            baseline: GroupTargets { flink: "http://127.0.0.1:8081".into(), ..Default::default() },
+            baseline: GroupTargets { flink: Some("http://127.0.0.1:8081".into()), ..Default::default() },
             variant: GroupTargets {
-                flink: "http://127.0.0.1:8082".into(),
+                flink: Some("http://127.0.0.1:8082".into()),
                 job_id: Some("49e9c17b1c0e9c703c716db89c62d948".into()),
                 taskmanagers: vec!["tm-var-1".into(), "tm-var-2".into()],
                 flink_version: Some("2.3.0".into()),

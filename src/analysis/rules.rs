@@ -178,8 +178,11 @@ pub struct GroupHealth {
     pub failures: f64,
     pub expected_taskmanagers: usize,
     pub taskmanagers: usize,
-    /// New network connection/timeout errors in the last minute.
+    /// New network connection/timeout errors in the last minute (exception history).
     pub network_errors_per_min: f64,
+    /// TCP timeouts (TcpExt TCPTimeouts) in the last minute on the group's hosts, and which
+    /// source counted them ("host": this host's /proc, "prometheus": node_exporter).
+    pub tcp_timeouts_per_min: Option<(f64, &'static str)>,
     pub out_of_memory: usize,
     /// Checkpoints failed and triggered in the window, the first trigger's failure excluded.
     pub checkpoints_failed: f64,
@@ -201,10 +204,20 @@ pub fn group_health(store: &Store, group: Group, now: f64, window_s: f64, split:
         expected_taskmanagers: g.expected_taskmanagers,
         taskmanagers: g.taskmanagers.len(),
         network_errors_per_min: g.exceptions.network_since(now - 60.0) as f64,
+        tcp_timeouts_per_min: tcp_timeouts_per_min(store, group, now),
         out_of_memory: g.exceptions.out_of_memory().filter(|e| e.t >= from).count(),
         checkpoints_failed: failed,
         checkpoints_triggered: triggered,
     }
+}
+
+/// The mean TCP timeout rate over the last minute, as a count per minute.
+fn tcp_timeouts_per_min(store: &Store, group: Group, now: f64) -> Option<(f64, &'static str)> {
+    let g = store.group(group);
+    let key = MetricKey::TcpTimeoutsPerS;
+    let rates: Vec<f64> = g.series(key).values_since(now - 60.0).map(|(_, v)| v).collect();
+    let source = g.provider(key)?;
+    (!rates.is_empty()).then(|| (rates.iter().sum::<f64>() / rates.len() as f64 * 60.0, source))
 }
 
 /// Failed and triggered checkpoints in the window. A failure while no checkpoint has
@@ -273,15 +286,26 @@ pub fn evaluate(
                 ),
             })
         }
-        RuleId::NetworkTimeouts => (var.network_errors_per_min > c.threshold).then(|| Breach {
-            observed: var.network_errors_per_min,
-            baseline: base.network_errors_per_min,
-            threshold: c.threshold,
-            message: format!(
-                "{:.0} network connection/timeout errors in the last minute (exception history)",
-                var.network_errors_per_min
-            ),
-        }),
+        RuleId::NetworkTimeouts => {
+            let total = |h: &GroupHealth| h.network_errors_per_min + h.tcp_timeouts_per_min.map_or(0.0, |(n, _)| n);
+            (total(var) > c.threshold).then(|| Breach {
+                observed: total(var),
+                baseline: total(base),
+                threshold: c.threshold,
+                message: match var.tcp_timeouts_per_min {
+                    Some((tcp, source)) => format!(
+                        "{:.0} network errors in the last minute: {:.0} in the exception history + {tcp:.0} TCP timeouts ({})",
+                        total(var),
+                        var.network_errors_per_min,
+                        if source == "host" { "TcpExt TCPTimeouts, this host's /proc" } else { "TcpExt TCPTimeouts, node_exporter" }
+                    ),
+                    None => format!(
+                        "{:.0} network connection/timeout errors in the last minute (exception history)",
+                        var.network_errors_per_min
+                    ),
+                },
+            })
+        }
         RuleId::OutOfMemory => (var.out_of_memory as f64 > c.threshold).then(|| Breach {
             observed: var.out_of_memory as f64,
             baseline: base.out_of_memory as f64,
@@ -384,6 +408,17 @@ mod tests {
         assert!(eval(RuleId::NetworkTimeouts, &b, &net).is_some());
         assert!(
             eval(RuleId::NetworkTimeouts, &b, &GroupHealth { network_errors_per_min: 100.0, ..health() }).is_none()
+        );
+        // The host's TCP timeouts count too, and the message says where they came from.
+        let wire = GroupHealth { network_errors_per_min: 40.0, tcp_timeouts_per_min: Some((70.0, "host")), ..health() };
+        let breach = eval(RuleId::NetworkTimeouts, &b, &wire).expect("40 + 70 > 100");
+        assert_eq!(breach.observed, 110.0);
+        assert!(breach.message.contains("70 TCP timeouts") && breach.message.contains("/proc"), "{}", breach.message);
+        let node = GroupHealth { tcp_timeouts_per_min: Some((101.0, "prometheus")), ..health() };
+        assert!(eval(RuleId::NetworkTimeouts, &b, &node).unwrap().message.contains("node_exporter"));
+        assert!(
+            eval(RuleId::NetworkTimeouts, &b, &GroupHealth { tcp_timeouts_per_min: Some((100.0, "host")), ..health() })
+                .is_none()
         );
 
         assert!(eval(RuleId::OutOfMemory, &b, &GroupHealth { out_of_memory: 1, ..health() }).is_some());

@@ -108,6 +108,7 @@ pub fn batch(g: Group, at: Instant, i: u64) -> Batch {
         exceptions: vec![],
         epoch: 1,
         taskmanagers: tms,
+        data_ports: Vec::new(),
         job: Some(JobStatus {
             id: "49e9c17b1c0e9c703c716db89c62d948".into(),
             name: format!("flinkscope-lab-{}", g.as_str()),
@@ -136,4 +137,54 @@ pub fn app(started: Instant, seconds: u64, variant_failing: bool) -> App {
         }
     }
     app
+}
+
+/// Adds this host's figures (both groups' TaskManagers running here), formed by the host
+/// source's own assignment from synthetic readings.
+pub fn add_host(app: &mut App, started: Instant, seconds: u64) {
+    use crate::sources::host::assign::{self, HostSample, Known, Members};
+    use crate::sources::host::counters::{CpuTicks, HostCounters, NicTotals};
+    use crate::sources::host::processes::TmProcess;
+    let members = [
+        Members {
+            pattern: None,
+            known: Known { ids: vec!["tm-base-1".into(), "tm-base-2".into()], data_ports: vec![] },
+        },
+        Members { pattern: None, known: Known { ids: vec!["tm-var-1".into(), "tm-var-2".into()], data_ports: vec![] } },
+    ];
+    for i in 0..=seconds {
+        let x = i as f64;
+        let process = |pid: i32, id: &str, cores: f64| TmProcess {
+            pid,
+            resource_id: Some(id.into()),
+            cpu_ticks: (x * cores * 100.0) as u64,
+            rss_bytes: (380 << 20) + (pid as u64) * (4 << 20),
+            threads: 69 + pid as u64 % 2,
+            open_files: 90,
+            tcp_connections: 4,
+            listen_ports: vec![],
+        };
+        let sample = HostSample {
+            at: started + Duration::from_secs(i),
+            processes: vec![
+                process(11, "tm-base-1", 0.07),
+                process(12, "tm-base-2", 0.08),
+                process(21, "tm-var-1", 0.09),
+                process(22, "tm-var-2", 0.10),
+            ],
+            host: HostCounters {
+                nic: NicTotals { rx_bytes: i * 360_000, tx_bytes: i * 360_000, drops: 0, errors: 0, interfaces: 2 },
+                tcp_retrans_segs: Some(i / 20),
+                tcp_timeouts: Some(0),
+                listen_overflows: Some(0),
+                cpu: CpuTicks { busy: i * 80, softirq: i * 2, total: i * 200, cpus: 2 },
+            },
+            ticks_per_s: 100.0,
+        };
+        for (g, b) in Group::BOTH.into_iter().zip(assign::batches(&sample, &members, Duration::from_secs(1))) {
+            if let Some(b) = b {
+                app.on_sample(SourceId { group: g, kind: SourceKind::Host }, Ok(b), sample.at);
+            }
+        }
+    }
 }

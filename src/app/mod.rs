@@ -53,6 +53,18 @@ impl PartialEq for Command {
 pub const PANELS: [Panel; 6] =
     [Panel::Throughput, Panel::Latency, Panel::Buffers, Panel::CpuMemory, Panel::Backpressure, Panel::Alerts];
 
+/// With host figures (this host's /proc or node_exporter): the Host panel beside
+/// backpressure, the alerts across the bottom.
+pub const PANELS_WITH_HOST: [Panel; 7] = [
+    Panel::Throughput,
+    Panel::Latency,
+    Panel::Buffers,
+    Panel::CpuMemory,
+    Panel::Backpressure,
+    Panel::Host,
+    Panel::Alerts,
+];
+
 pub const SPANS: [Duration; 7] = [
     Duration::from_secs(60),
     Duration::from_secs(120),
@@ -120,15 +132,17 @@ impl App {
         let store = Store::with_block(started, s.retention.0, min_interval, s.analysis.block.0);
         let mut health = BTreeMap::new();
         for (g, gc) in [(Group::Baseline, &config.baseline), (Group::Variant, &config.variant)] {
-            let id = SourceId { group: g, kind: SourceKind::FlinkRest };
-            health.insert(id, SourceHealth::new(id.name(), started));
+            if gc.flink.is_some() {
+                let id = SourceId { group: g, kind: SourceKind::FlinkRest };
+                health.insert(id, SourceHealth::new(id.name(), started));
+            }
             if !gc.prometheus.is_empty() {
                 let id = SourceId { group: g, kind: SourceKind::Prometheus };
                 health.insert(id, SourceHealth::new(id.name(), started));
             }
         }
         let label = |g: &crate::config::GroupConfig| GroupLabel {
-            url: g.flink.0.clone(),
+            url: g.describe(),
             taskmanagers: g.taskmanagers.as_ref().map(|p| p.0.as_str().to_string()),
         };
         let comparisons = analysis::compare_all(&store, 0.0, s.window.0.as_secs_f64());
@@ -139,7 +153,7 @@ impl App {
             live: View { store, comparisons, judgements, verdict, now: 0.0 },
             alerts,
             settings: s.clone(),
-            split: config.baseline.flink == config.variant.flink,
+            split: config.baseline.describe() == config.variant.describe(),
             evaluations: 0,
             rollback: rollback::RollbackUi::default(),
             groups: [config.baseline.clone(), config.variant.clone()],
@@ -167,7 +181,17 @@ impl App {
     }
 
     pub fn focused_panel(&self) -> Panel {
-        PANELS[self.focus]
+        let panels = self.panels();
+        panels[self.focus.min(panels.len() - 1)]
+    }
+
+    /// The dashboard's panels: the Host panel appears once a source gave host figures.
+    pub fn panels(&self) -> &'static [Panel] {
+        let store = &self.live.store;
+        let host = Group::BOTH
+            .into_iter()
+            .any(|g| MetricKey::of_panel(Panel::Host).any(|k| store.group(g).provider(k).is_some()));
+        if host { &PANELS_WITH_HOST } else { &PANELS }
     }
 
     pub fn now(&self) -> Instant {
@@ -220,7 +244,7 @@ impl App {
                 }
                 health.ok(batch.fresh, batch.at, batch.refresh_interval);
                 // The rules judge the variant: they run on each refresh of its metrics.
-                evaluate = batch.fresh && id.group == Group::Variant;
+                evaluate = batch.fresh && id.group == Group::Variant && id.kind != SourceKind::Host;
                 self.live.store.ingest(id.group, batch);
             }
             Err(e) => {
@@ -279,8 +303,11 @@ impl App {
         self.live.comparisons = analysis::compare_all(&self.live.store, now, self.window.as_secs_f64());
     }
 
+    /// The group's main source: REST, or its Prometheus endpoints when it has no REST URL.
     pub fn health_of(&self, group: Group) -> HealthState {
-        self.health_of_kind(group, SourceKind::FlinkRest).unwrap_or(HealthState::Waiting)
+        self.health_of_kind(group, SourceKind::FlinkRest)
+            .or_else(|| self.health_of_kind(group, SourceKind::Prometheus))
+            .unwrap_or(HealthState::Waiting)
     }
 
     /// `None` when that source is not configured for the group.
@@ -318,12 +345,16 @@ impl App {
             }
             Action::WidenSpan => self.span = next_span(self.span, true),
             Action::NarrowSpan => self.span = next_span(self.span, false),
-            Action::FocusNext => self.focus = (self.focus + 1) % PANELS.len(),
-            Action::FocusPrev => self.focus = (self.focus + PANELS.len() - 1) % PANELS.len(),
-            Action::FocusLeft | Action::FocusRight => self.focus ^= 1,
-            Action::FocusUp => self.focus = self.focus.saturating_sub(2),
-            Action::FocusDown => self.focus = if self.focus + 2 < PANELS.len() { self.focus + 2 } else { self.focus },
-            Action::FocusAlerts => self.focus = PANELS.len() - 1,
+            Action::FocusNext => self.focus = (self.focus + 1) % self.panels().len(),
+            Action::FocusPrev => self.focus = (self.focus + self.panels().len() - 1) % self.panels().len(),
+            Action::FocusLeft | Action::FocusRight => {
+                if self.focused_panel() != Panel::Alerts || self.panels().len().is_multiple_of(2) {
+                    self.focus ^= 1
+                }
+            }
+            Action::FocusUp => self.focus = self.focus.min(self.panels().len() - 1).saturating_sub(2),
+            Action::FocusDown => self.focus = (self.focus + 2).min(self.panels().len() - 1),
+            Action::FocusAlerts => self.focus = self.panels().len() - 1,
             Action::Open if !self.fullscreen => {
                 self.fullscreen = true;
                 self.sort_column = 0;

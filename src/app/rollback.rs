@@ -102,7 +102,7 @@ impl super::App {
         let group = |g: Group| {
             let d = store.group(g);
             GroupTargets {
-                flink: self.labels[g.index()].url.clone(),
+                flink: self.groups[g.index()].flink.as_ref().map(|u| u.0.clone()),
                 job_id: d.job.as_ref().map(|j| j.id.clone()).filter(|j| !j.is_empty()),
                 taskmanagers: d.taskmanagers.clone(),
                 flink_version: d.flink_version.clone(),

@@ -50,6 +50,23 @@ pub struct Settings {
     pub read_only: bool,
     /// Show and log the rollback steps without running them.
     pub dry_run: bool,
+    pub host: HostSettings,
+}
+
+/// This host's /proc counters (used when TaskManagers of a group run here).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct HostSettings {
+    /// Look for local TaskManager JVMs and read this host's NIC/TCP/CPU counters.
+    pub enabled: bool,
+    /// Interfaces whose /proc/net/dev counters are summed; empty is all (loopback too).
+    pub interfaces: Vec<String>,
+}
+
+impl Default for HostSettings {
+    fn default() -> Self {
+        HostSettings { enabled: true, interfaces: Vec::new() }
+    }
 }
 
 impl Default for Settings {
@@ -67,6 +84,7 @@ impl Default for Settings {
             rollback: None,
             read_only: false,
             dry_run: false,
+            host: HostSettings::default(),
         }
     }
 }
@@ -95,10 +113,14 @@ impl Default for HttpSettings {
 
 /// One group of TaskManagers: a whole cluster, or the TaskManagers of a cluster whose id
 /// matches `taskmanagers`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct GroupConfig {
-    pub flink: RestUrl,
+    /// The Flink REST endpoint (the JobManager's web port). A group may do without it
+    /// when its Prometheus endpoints say enough; then job state, exceptions, the
+    /// drill-down and rollback placeholders that need REST are unavailable.
+    #[serde(default)]
+    pub flink: Option<RestUrl>,
     #[serde(default)]
     pub taskmanagers: Option<TmPattern>,
     #[serde(default)]
@@ -115,14 +137,21 @@ pub struct GroupConfig {
 
 impl GroupConfig {
     pub fn new(flink: RestUrl) -> Self {
-        GroupConfig {
-            flink,
-            taskmanagers: None,
-            interval: None,
-            prometheus: Vec::new(),
-            auth: AuthConfig::default(),
-            tls: TlsConfig::default(),
+        GroupConfig { flink: Some(flink), ..GroupConfig::default() }
+    }
+
+    /// What the group is shown as: its REST URL, else its first other source.
+    pub fn describe(&self) -> String {
+        match (&self.flink, self.prometheus.first()) {
+            (Some(f), _) => f.0.clone(),
+            (None, Some(p)) if self.prometheus.len() > 1 => format!("{} (+{} more)", p.0, self.prometheus.len() - 1),
+            (None, Some(p)) => p.0.clone(),
+            (None, None) => "no source".into(),
         }
+    }
+
+    fn has_source(&self) -> bool {
+        self.flink.is_some() || !self.prometheus.is_empty()
     }
 }
 
@@ -162,6 +191,7 @@ struct FileConfig {
     analysis: Option<judgement::AnalysisFile>,
     alerts: Option<judgement::AlertsFile>,
     rollback: Option<rollback::RollbackConfig>,
+    host: Option<HostSettings>,
     baseline: Option<GroupConfig>,
     variant: Option<GroupConfig>,
 }
@@ -190,6 +220,7 @@ impl FileConfig {
             rollback: self.rollback.clone(),
             read_only: false,
             dry_run: false,
+            host: self.host.clone().unwrap_or_default(),
         })
     }
 }
@@ -282,10 +313,12 @@ impl Loaded {
         for (name, g) in [("baseline", &baseline), ("variant", &variant)] {
             check_group(name, g)?;
         }
-        if baseline.flink == variant.flink && (baseline.taskmanagers.is_none() || variant.taskmanagers.is_none()) {
+        let shared = baseline.flink.is_some() && baseline.flink == variant.flink
+            || baseline.prometheus.iter().any(|p| variant.prometheus.contains(p));
+        if shared && (baseline.taskmanagers.is_none() || variant.taskmanagers.is_none()) {
             return Err(ConfigError::Invalid(format!(
                 "baseline and variant both watch {} without a TaskManager regex for each: give [baseline] and [variant] a `taskmanagers` pattern (or --baseline-tm/--variant-tm)",
-                baseline.flink
+                baseline.describe()
             )));
         }
         if let Some(r) = &self.settings.rollback {
@@ -303,6 +336,11 @@ impl Loaded {
 }
 
 fn check_group(name: &str, g: &GroupConfig) -> Result<(), ConfigError> {
+    if !g.has_source() {
+        return Err(ConfigError::Invalid(format!(
+            "[{name}] has no source: give it `flink = \"http://jobmanager:8081\"` and/or `prometheus = [\"http://taskmanager:9249/\"]`"
+        )));
+    }
     let a = &g.auth;
     let basic = a.user.is_some() || a.password_file.is_some() || a.password_env.is_some();
     let bearer = a.token_file.is_some() || a.token_env.is_some();
@@ -321,8 +359,10 @@ fn check_group(name: &str, g: &GroupConfig) -> Result<(), ConfigError> {
     if g.tls.cert_file.is_some() != g.tls.key_file.is_some() {
         return Err(ConfigError::Invalid(format!("[{name}.tls]: cert-file and key-file go together")));
     }
-    if (bearer || basic || g.tls.cert_file.is_some()) && g.flink.0.starts_with("http://") && !is_loopback(&g.flink) {
-        tracing::warn!(group = name, "credentials are sent over plain http to {}", g.flink);
+    for url in g.flink.iter().chain(&g.prometheus) {
+        if (bearer || basic || g.tls.cert_file.is_some()) && url.0.starts_with("http://") && !is_loopback(url) {
+            tracing::warn!(group = name, "credentials are sent over plain http to {url}");
+        }
     }
     Ok(())
 }

@@ -160,7 +160,7 @@ fn command_line_overrides_the_file() {
     let config = cli.watch.apply(file.clone()).unwrap().finish().unwrap();
     assert_eq!(config.settings.interval.0, std::time::Duration::from_secs(2));
     assert_eq!(config.baseline.auth.token_env.as_deref(), Some("T"), "same URL keeps its auth");
-    assert_eq!(config.variant.flink.0, "http://c:1");
+    assert_eq!(config.variant.flink.as_ref().unwrap().0, "http://c:1");
 
     let cli = crate::cli::Cli::parse_from(["flinkscope", "--baseline", "http://elsewhere:1"]);
     let config = cli.watch.apply(file).unwrap().finish().unwrap();
@@ -184,4 +184,35 @@ fn command_line_overrides_the_file() {
     assert!(
         crate::cli::Cli::try_parse_from(["flinkscope", "--flink", "http://one:1", "--baseline", "http://x:1"]).is_err()
     );
+}
+
+#[test]
+fn a_group_may_be_prometheus_only_but_not_empty() {
+    let text = "[baseline]\nprometheus = [\"http://a:9249/\"]\n[variant]\nprometheus = [\"http://b:9249/\"]\n";
+    let config = parse_str(text).unwrap().finish().unwrap();
+    assert_eq!(config.baseline.flink, None);
+    assert_eq!(config.variant.describe(), "http://b:9249");
+
+    let err = parse_str("[baseline]\ntaskmanagers = \"^a\"\n[variant]\nflink = \"http://b:1\"\n")
+        .unwrap()
+        .finish()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("[baseline] has no source"), "{err}");
+
+    // One reporter list shared by both groups needs a TaskManager regex for each.
+    let shared = "[baseline]\nprometheus = [\"http://a:9249/\"]\n[variant]\nprometheus = [\"http://a:9249/\"]\n";
+    assert!(parse_str(shared).unwrap().finish().unwrap_err().to_string().contains("TaskManager regex"));
+
+    use clap::Parser;
+    let cli = crate::cli::Cli::parse_from([
+        "flinkscope",
+        "--baseline-prometheus",
+        "http://a:9249/",
+        "--variant-prometheus",
+        "http://b:9249/",
+    ]);
+    let config = cli.watch.apply(Loaded::default()).unwrap().finish().unwrap();
+    assert_eq!(config.baseline.prometheus.len(), 1);
+    assert!(config.baseline.flink.is_none() && config.variant.flink.is_none());
 }

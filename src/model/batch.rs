@@ -63,6 +63,9 @@ pub struct Batch {
     /// formed between batches of the same epoch.
     pub epoch: u64,
     pub taskmanagers: Vec<String>,
+    /// The Netty data ports of those TaskManagers (REST's `dataPort`): with them the host
+    /// source tells a local TaskManager process from another cluster's of the same id.
+    pub data_ports: Vec<u16>,
     pub job: Option<JobStatus>,
     pub per_tm: Vec<TmRow>,
     pub flink_version: Option<String>,

@@ -33,6 +33,9 @@ pub enum Panel {
     CpuMemory,
     Backpressure,
     Health,
+    /// This host's (or node_exporter's) NIC, TCP and CPU counters and the TaskManager
+    /// processes: tells buffer starvation from trouble on the wire.
+    Host,
     /// Not a metric panel: the alerts list.
     Alerts,
 }
@@ -81,6 +84,20 @@ metric_keys! {
     CheckpointsCompleted => "checkpoints_completed", "checkpoints ok", Count, Health;
     CheckpointsFailed => "checkpoints_failed", "checkpoints failed", Count, Health;
     TaskManagers => "taskmanagers", "TaskManagers", Count, Health;
+    NicRxBytesPerS => "nic_rx_bytes_per_s", "NIC rx/s", BytesPerSecond, Host;
+    NicTxBytesPerS => "nic_tx_bytes_per_s", "NIC tx/s", BytesPerSecond, Host;
+    NicDropsPerS => "nic_drops_per_s", "NIC drops/s", PerSecond, Host;
+    NicErrorsPerS => "nic_errors_per_s", "NIC errs/s", PerSecond, Host;
+    TcpRetransPerS => "tcp_retrans_per_s", "retrans/s", PerSecond, Host;
+    TcpTimeoutsPerS => "tcp_timeouts_per_s", "timeouts/s", PerSecond, Host;
+    ListenOverflowsPerS => "tcp_listen_overflows_per_s", "listen ovf/s", PerSecond, Host;
+    HostCpuBusy => "host_cpu_busy", "host CPU", Ratio, Host;
+    HostCpuSoftirq => "host_cpu_softirq", "softirq", Ratio, Host;
+    ProcessCpuCores => "process_cpu_cores", "proc cpu/TM", Cores, Host;
+    ProcessRssBytes => "process_rss_bytes", "RSS/TM", Bytes, Host;
+    ProcessThreads => "process_threads", "threads/TM", Count, Host;
+    ProcessOpenFiles => "process_open_files", "files/TM", Count, Host;
+    ProcessTcpConnections => "process_tcp_connections", "conns/TM", Count, Host;
 }
 
 impl MetricKey {
@@ -95,8 +112,10 @@ impl MetricKey {
     }
 
     /// Metrics the statistics compare (health counts are judged by the alert rules).
+    /// Host counters are not compared: baseline and variant often share a host, and
+    /// they explain a change rather than measure the canary.
     pub fn has_blocks(self) -> bool {
-        self.panel() != Panel::Health && self != MetricKey::BackpressureLevel
+        !matches!(self.panel(), Panel::Health | Panel::Host) && self != MetricKey::BackpressureLevel
     }
 
     pub fn parse(s: &str) -> Option<MetricKey> {
@@ -119,7 +138,8 @@ mod tests {
 
     #[test]
     fn every_chart_panel_has_metrics() {
-        for p in [Panel::Throughput, Panel::Latency, Panel::Buffers, Panel::CpuMemory, Panel::Backpressure] {
+        for p in [Panel::Throughput, Panel::Latency, Panel::Buffers, Panel::CpuMemory, Panel::Backpressure, Panel::Host]
+        {
             assert!(MetricKey::of_panel(p).count() >= 3, "{p:?}");
         }
     }

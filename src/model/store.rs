@@ -37,6 +37,8 @@ pub struct GroupData {
     /// The most TaskManagers the group has had: what it is expected to have.
     pub expected_taskmanagers: usize,
     pub taskmanagers: Vec<String>,
+    /// The Netty data ports REST reported for them (empty without REST).
+    pub data_ports: Vec<u16>,
     pub job: Option<JobStatus>,
     pub per_tm: Vec<TmRow>,
     pub flink_version: Option<String>,
@@ -61,6 +63,7 @@ impl GroupData {
             last_rest: None,
             expected_taskmanagers: 0,
             taskmanagers: Vec::new(),
+            data_ports: Vec::new(),
             job: None,
             per_tm: Vec::new(),
             flink_version: None,
@@ -132,11 +135,16 @@ impl Store {
         let g = &mut self.groups[group.index()];
         // The REST source knows jobs and TaskManager ids best: another source describes
         // them only while REST is silent.
-        let describes = batch.provider == "flink-rest" || g.last_rest.is_none_or(|r| t - r > PROVIDER_STALE_S);
+        // The host source knows processes, not jobs: it never describes.
+        let describes = batch.provider == "flink-rest"
+            || batch.provider != "host" && g.last_rest.is_none_or(|r| t - r > PROVIDER_STALE_S);
         if batch.provider == "flink-rest" {
             g.last_rest = Some(t);
         }
         if describes {
+            if batch.provider == "flink-rest" || g.last_rest.is_none() {
+                g.data_ports = batch.data_ports;
+            }
             g.taskmanagers = batch.taskmanagers;
             g.job = batch.job;
             g.refresh_interval = Some(batch.refresh_interval);
@@ -258,6 +266,7 @@ mod tests {
             block_counters: vec![],
             exceptions: vec![],
             epoch: 7,
+            data_ports: Vec::new(),
             taskmanagers: vec!["tm-1".into()],
             job: None,
             per_tm: vec![],

@@ -2,6 +2,7 @@
 //! channel. They never draw and never touch app state.
 
 pub mod flink_rest;
+pub mod host;
 pub mod http;
 pub mod prometheus;
 pub mod task;
@@ -21,6 +22,8 @@ pub struct SourceId {
 pub enum SourceKind {
     FlinkRest,
     Prometheus,
+    /// This host's /proc: TaskManager processes and NIC/TCP/CPU counters.
+    Host,
 }
 
 impl SourceKind {
@@ -28,6 +31,7 @@ impl SourceKind {
         match self {
             SourceKind::FlinkRest => "flink-rest",
             SourceKind::Prometheus => "prometheus",
+            SourceKind::Host => "host",
         }
     }
 }

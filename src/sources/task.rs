@@ -8,10 +8,12 @@ use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
 use super::flink_rest::RestPoller;
+use super::host::HostPoller;
+use super::host::assign::{self, Known, Members};
 use super::http::Endpoint;
 use super::prometheus::poller::PromPoller;
 use super::{SourceError, SourceId, SourceKind};
-use crate::config::{Config, GroupConfig, HttpSettings};
+use crate::config::{Config, GroupConfig, HttpSettings, RestUrl};
 use crate::event::Event;
 use crate::model::Group;
 
@@ -21,6 +23,26 @@ pub type DetailSwitch = watch::Sender<bool>;
 pub struct Spawned {
     pub handles: Vec<JoinHandle<()>>,
     pub detail: DetailSwitch,
+    /// The TaskManager ids each group's sources reported, for the host source to tell
+    /// whose local processes are whose.
+    pub taskmanagers: watch::Sender<[Known; 2]>,
+}
+
+impl Spawned {
+    /// Publishes the groups' TaskManager ids when they changed.
+    pub fn publish_taskmanagers(&self, store: &crate::model::Store) {
+        let now = Group::BOTH.map(|g| {
+            let d = store.group(g);
+            Known { ids: d.taskmanagers.clone(), data_ports: d.data_ports.clone() }
+        });
+        self.taskmanagers.send_if_modified(|known| {
+            let changed = *known != now;
+            if changed {
+                *known = now;
+            }
+            changed
+        });
+    }
 }
 
 /// Starts one REST poller per group. A source whose setup fails (unreadable CA file,
@@ -30,17 +52,71 @@ pub fn spawn_all(config: &Config, tx: mpsc::Sender<Event>) -> Spawned {
     let mut handles = Vec::new();
     for (group, g) in [(Group::Baseline, &config.baseline), (Group::Variant, &config.variant)] {
         let interval = g.interval.map(|d| d.0).unwrap_or(config.settings.interval.0);
-        let id = SourceId { group, kind: SourceKind::FlinkRest };
-        let setup = build_poller(g, &config.settings.http).map(|p| Poller::Rest(Box::new(p)));
         let deadline = config.settings.http.request_timeout.0 * 3;
-        handles.push(tokio::spawn(run(id, setup, interval, deadline, tx.clone(), detail_rx.clone())));
+        if let Some(flink) = &g.flink {
+            let id = SourceId { group, kind: SourceKind::FlinkRest };
+            let setup = build_poller(flink, g, &config.settings.http).map(|p| Poller::Rest(Box::new(p)));
+            handles.push(tokio::spawn(run(id, setup, interval, deadline, tx.clone(), detail_rx.clone())));
+        }
         if !g.prometheus.is_empty() {
             let id = SourceId { group, kind: SourceKind::Prometheus };
             let setup = build_prometheus(g, &config.settings.http, interval).map(Poller::Prometheus);
             handles.push(tokio::spawn(run(id, setup, interval, deadline, tx.clone(), detail_rx.clone())));
         }
     }
-    Spawned { handles, detail }
+    let (taskmanagers, known) = watch::channel([Known::default(), Known::default()]);
+    if config.settings.host.enabled {
+        let patterns = [config.baseline.taskmanagers.clone(), config.variant.taskmanagers.clone()];
+        let poller = HostPoller::new(config.settings.host.interfaces.clone());
+        handles.push(tokio::spawn(run_host(poller, patterns, known, config.settings.interval.0, tx.clone())));
+    }
+    Spawned { handles, detail, taskmanagers }
+}
+
+/// The host source: one reading per tick, sent to each group that has TaskManagers here.
+async fn run_host(
+    poller: HostPoller,
+    patterns: [Option<crate::config::TmPattern>; 2],
+    known: watch::Receiver<[Known; 2]>,
+    interval: Duration,
+    tx: mpsc::Sender<Event>,
+) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut poller = Some(poller);
+    let mut had_data = [false; 2];
+    loop {
+        ticker.tick().await;
+        let Some(mut p) = poller.take() else { return };
+        let Ok((p, result)) = tokio::task::spawn_blocking(move || {
+            let r = p.poll();
+            (p, r)
+        })
+        .await
+        else {
+            return;
+        };
+        poller = Some(p);
+        let members = {
+            let k = known.borrow();
+            [0, 1].map(|i| Members { pattern: patterns[i].clone(), known: k[i].clone() })
+        };
+        let results: [Option<Result<crate::model::Batch, SourceError>>; 2] = match result {
+            Ok(sample) => assign::batches(&sample, &members, interval).map(|b| b.map(Ok)),
+            Err(e) => {
+                tracing::warn!(error = %e, "reading this host failed");
+                // Only a group that had figures from here has lost them.
+                had_data.map(|had| had.then(|| Err(e.clone())))
+            }
+        };
+        for (g, r) in Group::BOTH.into_iter().zip(results) {
+            let Some(r) = r else { continue };
+            had_data[g.index()] |= r.is_ok();
+            if tx.send(Event::Sample(SourceId { group: g, kind: SourceKind::Host }, r.map(Box::new))).await.is_err() {
+                return;
+            }
+        }
+    }
 }
 
 /// One source's poller.
@@ -65,8 +141,8 @@ pub fn build_prometheus(g: &GroupConfig, http: &HttpSettings, interval: Duration
     Ok(PromPoller::new(endpoints, g.taskmanagers.clone(), interval))
 }
 
-pub fn build_poller(g: &GroupConfig, http: &HttpSettings) -> Result<RestPoller, SourceError> {
-    let endpoint = Endpoint::new(&g.flink.0, &g.auth, &g.tls, http)?;
+pub fn build_poller(flink: &RestUrl, g: &GroupConfig, http: &HttpSettings) -> Result<RestPoller, SourceError> {
+    let endpoint = Endpoint::new(&flink.0, &g.auth, &g.tls, http)?;
     Ok(RestPoller::new(endpoint, g.taskmanagers.clone()))
 }
 

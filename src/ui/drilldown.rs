@@ -27,7 +27,7 @@ pub fn columns(panel: Panel) -> Vec<MetricKey> {
         ],
         Panel::CpuMemory => vec![CpuCores, HeapUsedBytes, DirectUsedBytes],
         Panel::Backpressure => vec![BackpressuredMsPerS, BusyMsPerS, IdleMsPerS],
-        Panel::Latency | Panel::Health | Panel::Alerts => vec![],
+        Panel::Latency | Panel::Health | Panel::Host | Panel::Alerts => vec![],
     }
 }
 

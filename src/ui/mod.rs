@@ -34,7 +34,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::Paragraph;
 
-use crate::app::{App, PANELS};
+use crate::app::App;
 use crate::model::Panel;
 pub use theme::Theme;
 
@@ -69,10 +69,17 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
 }
 
 fn render_grid(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
-    let rows = Layout::vertical([Constraint::Ratio(1, 3); 3]).split(body);
+    let panels = app.panels();
+    // Two panels per row; an odd one out (the alerts beside the Host panel) spans the row.
+    let n_rows = panels.len().div_ceil(2) as u32;
+    let rows = Layout::vertical(vec![Constraint::Ratio(1, n_rows); n_rows as usize]).split(body);
     let halves = |r: Rect| Layout::horizontal([Constraint::Percentage(50); 2]).split(r);
-    let areas: Vec<Rect> = rows.iter().flat_map(|r| halves(*r).to_vec()).collect();
-    for (i, (panel, area)) in PANELS.iter().zip(areas).enumerate() {
+    let mut areas: Vec<Rect> = rows.iter().flat_map(|r| halves(*r).to_vec()).collect();
+    if panels.len() % 2 == 1 {
+        areas.truncate(panels.len() - 1);
+        areas.push(rows[rows.len() - 1]);
+    }
+    for (i, (panel, area)) in panels.iter().zip(areas).enumerate() {
         if *panel == Panel::Alerts {
             alerts_or_rollback(frame, area, app, i == app.focus, false, theme);
         } else {

@@ -23,6 +23,7 @@ pub fn title(panel: Panel) -> &'static str {
         Panel::CpuMemory => "CPU & memory (per TaskManager)",
         Panel::Backpressure => "Backpressure (mean per subtask)",
         Panel::Health => "Health",
+        Panel::Host => "Host: NIC, TCP, TaskManager processes",
         Panel::Alerts => "Alerts",
     }
 }
@@ -33,6 +34,9 @@ fn overview_metrics(panel: Panel) -> Vec<MetricKey> {
     match panel {
         Panel::Throughput => vec![RecordsInPerS, RecordsOutPerS, BytesOutPerS, RemoteBytesInPerS],
         Panel::Buffers => vec![InPoolUsage, OutPoolUsage, FloatingBuffersUsage, NettyUsedSegments],
+        Panel::Host => {
+            vec![NicRxBytesPerS, NicDropsPerS, TcpRetransPerS, TcpTimeoutsPerS, ProcessCpuCores, HostCpuBusy]
+        }
         p => MetricKey::of_panel(p).collect(),
     }
 }

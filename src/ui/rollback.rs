@@ -46,7 +46,7 @@ pub fn dialog(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let t = app.targets();
     lines.push(Line::from(format!(
         "targets: variant {} job {} TaskManagers {}",
-        t.variant.flink,
+        t.variant.flink.as_deref().unwrap_or("(no REST URL)"),
         t.variant.job_id.as_deref().unwrap_or("—"),
         if t.variant.taskmanagers.is_empty() { "—".to_string() } else { t.variant.taskmanagers.join(",") }
     )));

@@ -232,3 +232,24 @@ fn rollback_dialog_and_progress_panel() {
     // Never panics small.
     draw(&app, 40, 10);
 }
+
+#[test]
+fn host_panel_joins_the_grid_once_host_figures_arrive() {
+    let t0 = Instant::now();
+    let mut app = demo::app(t0, 120, false);
+    assert!(!text(&draw(&app, 120, 40)).contains("Host:"), "no host figures: no Host panel");
+    demo::add_host(&mut app, t0, 120);
+    let t = draw(&app, 120, 40);
+    let s = text(&t);
+    for word in ["Host: NIC, TCP", "NIC rx/s", "retrans/s", "proc cpu/TM", "host CPU", "Alerts", "Backpressure"] {
+        assert!(s.contains(word), "{word} missing:\n{s}");
+    }
+    // Tab reaches the Host panel and then the alerts.
+    app.act(Action::FocusAlerts);
+    assert_eq!(app.focused_panel(), crate::model::Panel::Alerts);
+    app.act(Action::FocusUp);
+    assert_eq!(app.focused_panel(), crate::model::Panel::Backpressure);
+    app.act(Action::FocusRight);
+    assert_eq!(app.focused_panel(), crate::model::Panel::Host);
+    insta::assert_snapshot!(t.backend());
+}

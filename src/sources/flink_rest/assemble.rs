@@ -62,7 +62,6 @@ pub fn merge_batches(batches: Vec<Vec<AggMetric>>) -> Vec<AggMetric> {
                 };
                 e.avg = None; // not mergeable without counts; use sum / n
                 e.count = add(e.count, m.count);
-                e.count = add(e.count, m.count);
             }
         }
     }
@@ -404,17 +403,18 @@ mod tests {
 
     #[test]
     fn merges_taskmanager_batches() {
-        let m = |sum, max| AggMetric {
+        let m = |sum, max, count| AggMetric {
             id: "x".into(),
             min: None,
             max: Some(max),
             avg: Some(1.0),
             sum: Some(sum),
-            count: None,
+            count: Some(count),
         };
-        let merged = merge_batches(vec![vec![m(10.0, 6.0)], vec![m(5.0, 9.0)]]);
+        let merged = merge_batches(vec![vec![m(10.0, 6.0, 2.0)], vec![m(5.0, 9.0, 1.0)]]);
         assert_eq!(merged.len(), 1);
         assert_eq!(merged[0].sum, Some(15.0));
+        assert_eq!(merged[0].count, Some(3.0), "each TaskManager counted once");
         assert_eq!(merged[0].max, Some(9.0));
     }
 

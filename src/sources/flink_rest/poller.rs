@@ -75,6 +75,12 @@ impl RestPoller {
             .filter(|id| self.pattern.as_ref().is_none_or(|p| p.is_match(id)))
             .collect();
         taskmanagers.sort();
+        let mut data_ports: Vec<u16> = all_tms
+            .iter()
+            .filter(|t| taskmanagers.contains(&t.id))
+            .filter_map(|t| u16::try_from(t.data_port).ok().filter(|p| *p > 0))
+            .collect();
+        data_ports.sort_unstable();
 
         let mut answers = GroupAnswers { taskmanagers: taskmanagers.clone(), ..Default::default() };
         answers.gc_time_ids = self.gc_ids().await?;
@@ -135,6 +141,7 @@ impl RestPoller {
             block_counters: if timed { assemble::block_counters(&answers) } else { Vec::new() },
             exceptions,
             epoch,
+            data_ports,
             taskmanagers,
             job: job_status,
             per_tm,

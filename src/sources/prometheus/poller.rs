@@ -66,6 +66,7 @@ impl PromPoller {
             exceptions: Vec::new(),
             epoch,
             job: answers.has_job.then(|| JobStatus { id: String::new(), name: String::new(), state: "RUNNING".into() }),
+            data_ports: Vec::new(),
             taskmanagers: answers.taskmanagers,
             per_tm: Vec::new(),
             flink_version: None,

@@ -1,0 +1,154 @@
+//! Pure readers of the host's counter files (/proc/net/dev, /proc/net/snmp,
+//! /proc/net/netstat, /proc/stat), unit-tested on files captured on this machine.
+
+use std::collections::BTreeMap;
+
+use procfs::FromBufRead;
+use procfs::net::InterfaceDeviceStatus;
+
+/// Cumulative host counters at one instant.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HostCounters {
+    pub nic: NicTotals,
+    /// `Tcp: RetransSegs`, `TcpExt: TCPTimeouts`, `TcpExt: ListenOverflows`; `None` where
+    /// the kernel does not report one.
+    pub tcp_retrans_segs: Option<u64>,
+    pub tcp_timeouts: Option<u64>,
+    pub listen_overflows: Option<u64>,
+    pub cpu: CpuTicks,
+}
+
+/// NIC counters summed over the interfaces watched.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct NicTotals {
+    pub rx_bytes: u64,
+    pub tx_bytes: u64,
+    /// Received and sent packets dropped.
+    pub drops: u64,
+    pub errors: u64,
+    pub interfaces: usize,
+}
+
+/// /proc/stat's first line: ticks since boot over all CPUs.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CpuTicks {
+    pub busy: u64,
+    pub softirq: u64,
+    pub total: u64,
+    pub cpus: usize,
+}
+
+/// Sums /proc/net/dev over `interfaces` (all of them when empty; loopback included, as
+/// TaskManagers on one host shuffle over it).
+pub fn nic_totals(dev: &[u8], interfaces: &[String]) -> Result<NicTotals, String> {
+    let status = InterfaceDeviceStatus::from_buf_read(dev).map_err(|e| format!("/proc/net/dev: {e}"))?;
+    let mut t = NicTotals::default();
+    for (name, d) in &status.0 {
+        if !interfaces.is_empty() && !interfaces.iter().any(|i| i == name) {
+            continue;
+        }
+        t.rx_bytes += d.recv_bytes;
+        t.tx_bytes += d.sent_bytes;
+        t.drops += d.recv_drop + d.sent_drop;
+        t.errors += d.recv_errs + d.sent_errs;
+        t.interfaces += 1;
+    }
+    if t.interfaces == 0 {
+        let known: Vec<&str> = status.0.keys().map(String::as_str).collect();
+        return Err(format!("none of the interfaces {interfaces:?} exists here (known: {})", known.join(", ")));
+    }
+    Ok(t)
+}
+
+/// /proc/net/snmp and /proc/net/netstat: pairs of lines, a header of names and a line of
+/// values, both prefixed by the protocol (`Tcp:`, `TcpExt:`). Keys are `Tcp:RetransSegs`.
+pub fn counter_table(text: &str) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    let mut lines = text.lines();
+    while let (Some(names), Some(values)) = (lines.next(), lines.next()) {
+        let (Some((proto, names)), Some((proto2, values))) = (names.split_once(':'), values.split_once(':')) else {
+            break;
+        };
+        if proto != proto2 {
+            break; // out of step: a damaged file, keep what was read
+        }
+        for (n, v) in names.split_whitespace().zip(values.split_whitespace()) {
+            // Some fields (Tcp: MaxConn) are -1: not a counter.
+            if let Ok(v) = v.parse::<u64>() {
+                out.insert(format!("{proto}:{n}"), v);
+            }
+        }
+    }
+    out
+}
+
+/// The `cpu` line of /proc/stat: user nice system idle iowait irq softirq steal ... (ticks).
+pub fn cpu_ticks(stat: &[u8]) -> Result<CpuTicks, String> {
+    let text = std::str::from_utf8(stat).map_err(|e| format!("/proc/stat: {e}"))?;
+    let line = text.lines().find(|l| l.starts_with("cpu ")).ok_or("/proc/stat: no `cpu` line")?;
+    let v: Vec<u64> = line.split_whitespace().skip(1).map(|f| f.parse().unwrap_or(0)).collect();
+    if v.len() < 4 {
+        return Err(format!("/proc/stat: short `cpu` line: {line}"));
+    }
+    let at = |i: usize| v.get(i).copied().unwrap_or(0);
+    // guest and guest_nice (8, 9) are already counted in user and nice.
+    let busy = at(0) + at(1) + at(2) + at(5) + at(6) + at(7);
+    let idle = at(3) + at(4);
+    let cpus =
+        text.lines().filter(|l| l.starts_with("cpu") && l.as_bytes().get(3).is_some_and(u8::is_ascii_digit)).count();
+    Ok(CpuTicks { busy, softirq: at(6), total: busy + idle, cpus: cpus.max(1) })
+}
+
+/// Everything but the processes, from the files' contents.
+pub fn host_counters(
+    dev: &[u8],
+    snmp: &str,
+    netstat: &str,
+    stat: &[u8],
+    interfaces: &[String],
+) -> Result<HostCounters, String> {
+    let tables: BTreeMap<String, u64> = counter_table(snmp).into_iter().chain(counter_table(netstat)).collect();
+    Ok(HostCounters {
+        nic: nic_totals(dev, interfaces)?,
+        tcp_retrans_segs: tables.get("Tcp:RetransSegs").copied(),
+        tcp_timeouts: tables.get("TcpExt:TCPTimeouts").copied(),
+        listen_overflows: tables.get("TcpExt:ListenOverflows").copied(),
+        cpu: cpu_ticks(stat)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!("{}/tests/fixtures/host/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    #[test]
+    fn reads_this_machines_files() {
+        let snmp = String::from_utf8(fixture("snmp")).unwrap();
+        let netstat = String::from_utf8(fixture("netstat")).unwrap();
+        let h = host_counters(&fixture("dev"), &snmp, &netstat, &fixture("stat"), &[]).unwrap();
+        assert!(h.nic.interfaces >= 2, "lo and at least one NIC: {:?}", h.nic);
+        // The lab's shuffle runs over loopback: many bytes each way.
+        let lo = nic_totals(&fixture("dev"), &["lo".into()]).unwrap();
+        assert!(lo.rx_bytes > 1_000_000 && lo.rx_bytes == lo.tx_bytes, "{lo:?}");
+        assert!(h.nic.rx_bytes >= lo.rx_bytes);
+        assert!(h.tcp_retrans_segs.is_some() && h.tcp_timeouts.is_some() && h.listen_overflows.is_some());
+        assert!(h.cpu.total > h.cpu.busy && h.cpu.busy > 0 && h.cpu.cpus >= 1, "{:?}", h.cpu);
+        let t = counter_table(&snmp);
+        assert!(t.contains_key("Tcp:ActiveOpens") && t.contains_key("Udp:InDatagrams"));
+        assert!(!t.contains_key("Tcp:MaxConn"), "-1 is not a counter");
+    }
+
+    #[test]
+    fn damaged_files_are_errors_or_partial_never_a_panic() {
+        assert!(nic_totals(b"garbage", &[]).is_err());
+        assert!(nic_totals(&fixture("dev"), &["nope0".into()]).unwrap_err().contains("known: "));
+        assert!(cpu_ticks(b"").is_err());
+        let t = counter_table("Tcp: A B\nTcp: 1 2\nUdp: X\nTcpExt: 5\n");
+        assert_eq!(t.len(), 2, "stops at the line out of step: {t:?}");
+        assert!(counter_table("").is_empty());
+    }
+}

@@ -1,0 +1,10 @@
+//! This host: the TaskManager JVMs running here (found in /proc) and the host's NIC, TCP
+//! and CPU counters. One poller reads them every tick; each group gets the processes that
+//! belong to it and, when it has any here, the host's counters.
+
+pub mod assign;
+pub mod counters;
+pub mod poller;
+pub mod processes;
+
+pub use poller::HostPoller;
