@@ -13,7 +13,7 @@ use super::host::assign::{self, Known, Members};
 use super::http::Endpoint;
 use super::prometheus::poller::PromPoller;
 use super::{SourceError, SourceId, SourceKind};
-use crate::config::{Config, GroupConfig, HttpSettings, RestUrl};
+use crate::config::{Config, GroupConfig, HttpSettings, RestUrl, Settings};
 use crate::event::Event;
 use crate::model::Group;
 
@@ -60,7 +60,7 @@ pub fn spawn_all(config: &Config, tx: mpsc::Sender<Event>) -> Spawned {
         }
         if !g.prometheus.is_empty() {
             let id = SourceId { group, kind: SourceKind::Prometheus };
-            let setup = build_prometheus(g, &config.settings.http, interval).map(Poller::Prometheus);
+            let setup = build_prometheus(g, &config.settings, interval).map(Poller::Prometheus);
             handles.push(tokio::spawn(run(id, setup, interval, deadline, tx.clone(), detail_rx.clone())));
         }
     }
@@ -135,10 +135,10 @@ impl Poller {
 }
 
 /// The Prometheus endpoints of a group share its auth/TLS settings.
-pub fn build_prometheus(g: &GroupConfig, http: &HttpSettings, interval: Duration) -> Result<PromPoller, SourceError> {
+pub fn build_prometheus(g: &GroupConfig, s: &Settings, interval: Duration) -> Result<PromPoller, SourceError> {
     let endpoints =
-        g.prometheus.iter().map(|u| Endpoint::new(&u.0, &g.auth, &g.tls, http)).collect::<Result<Vec<_>, _>>()?;
-    Ok(PromPoller::new(endpoints, g.taskmanagers.clone(), interval))
+        g.prometheus.iter().map(|u| Endpoint::new(&u.0, &g.auth, &g.tls, &s.http)).collect::<Result<Vec<_>, _>>()?;
+    Ok(PromPoller::new(endpoints, g.taskmanagers.clone(), s.host.interfaces.clone(), interval))
 }
 
 pub fn build_poller(flink: &RestUrl, g: &GroupConfig, http: &HttpSettings) -> Result<RestPoller, SourceError> {

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::{flink, parse};
+use super::{flink, node, parse};
 use crate::config::TmPattern;
 use crate::model::{Batch, JobStatus};
 use crate::sources::SourceError;
@@ -14,13 +14,20 @@ use crate::sources::http::Endpoint;
 pub struct PromPoller {
     endpoints: Vec<Endpoint>,
     pattern: Option<TmPattern>,
+    /// NIC interfaces node_exporter's counters are summed over (empty: all).
+    interfaces: Vec<String>,
     interval: Duration,
     scrapes: u64,
 }
 
 impl PromPoller {
-    pub fn new(endpoints: Vec<Endpoint>, pattern: Option<TmPattern>, interval: Duration) -> Self {
-        PromPoller { endpoints, pattern, interval, scrapes: 0 }
+    pub fn new(
+        endpoints: Vec<Endpoint>,
+        pattern: Option<TmPattern>,
+        interfaces: Vec<String>,
+        interval: Duration,
+    ) -> Self {
+        PromPoller { endpoints, pattern, interfaces, interval, scrapes: 0 }
     }
 
     pub async fn poll(&mut self) -> Result<Batch, SourceError> {
@@ -28,7 +35,8 @@ impl PromPoller {
         // All endpoints at once: a tick costs the slowest scrape, not their sum.
         let mut set = tokio::task::JoinSet::new();
         for (i, e) in self.endpoints.iter().cloned().enumerate() {
-            set.spawn(async move { (i, e.get("/").await) });
+            // The URL as given: node_exporter serves /metrics, Flink's reporter any path.
+            set.spawn(async move { (i, e.get("").await) });
         }
         let mut bodies: Vec<Option<Result<String, SourceError>>> = vec![None; self.endpoints.len()];
         while let Some(joined) = set.join_next().await {
@@ -61,7 +69,13 @@ impl PromPoller {
             at,
             fresh: true,
             gauges: assemble::gauges(&answers),
-            counters: if timed { assemble::counters(&answers) } else { Vec::new() },
+            counters: if timed {
+                let mut c = assemble::counters(&answers);
+                c.extend(node::counters(&scrapes, &self.interfaces));
+                c
+            } else {
+                Vec::new()
+            },
             block_counters: if timed { assemble::block_counters(&answers) } else { Vec::new() },
             exceptions: Vec::new(),
             epoch,
