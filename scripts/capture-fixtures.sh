@@ -38,4 +38,14 @@ get "/jobs/$jid/exceptions" >"$out/job-exceptions.json"
 prom_jm=${FLINKSCOPE_PROM_JM:-9250}
 curl -sS --max-time 10 "http://127.0.0.1:$((prom_jm + 1))/" >"$out/prometheus-taskmanager.txt"
 curl -sS --max-time 10 "http://127.0.0.1:$prom_jm/" >"$out/prometheus-jobmanager.txt"
-echo "captured Flink $version responses into $out"
+# Jolokia (the lab's agent on the first TaskManager, 7781, and the JobManager, 7780): the bulk
+# read flinkscope sends (printed by examples/jolokia_request.rs), and one with an MBean that is
+# not there (404).
+jout=$repo/tests/fixtures/jolokia-$version
+mkdir -p "$jout"
+request=$(cd "$repo" && cargo run -q --example jolokia_request)
+jpost() { curl -sS --max-time 10 -X POST -H 'Content-Type: application/json' --data-binary "$2" "http://127.0.0.1:$1/jolokia"; }
+jpost $((prom_jm - 1469)) "$request" >"$jout/bulk-read-tm-base-1.json"
+jpost $((prom_jm - 1470)) "$request" >"$jout/bulk-read-jobmanager.json"
+jpost $((prom_jm - 1469)) '[{"type":"read","mbean":"java.lang:type=Memory","attribute":"HeapMemoryUsage"},{"type":"read","mbean":"java.lang:type=NoSuchBean"},{"type":"read","mbean":"org.apache.flink.taskmanager.Status.JVM.CPU.Time:*"}]' >"$jout/bulk-read-with-404.json"
+echo "captured Flink $version responses into $out and $jout"

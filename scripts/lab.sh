@@ -74,6 +74,21 @@ build_job() {
   (cd "$out/classes" && jar --create --file "$out/shuffle-job.jar" --main-class ShuffleJob .)
 }
 
+# The Jolokia agent for the TaskManagers: scripts/lab/JolokiaAgent.java with Debian's
+# jolokia-core and json-simple classes inside (one self-contained jar for -javaagent).
+jolokia_jar=$lab/jolokia/jolokia-agent.jar
+build_jolokia_agent() {
+  local out=$lab/jolokia core=/usr/share/java/jolokia-core.jar json=/usr/share/java/json-simple.jar
+  [ -f "$core" ] && [ -f "$json" ] || die "Jolokia needs Debian's libjolokia-core-java (apt-get install libjolokia-core-java)"
+  if [ -f "$jolokia_jar" ] && [ "$jolokia_jar" -nt "$repo/scripts/lab/JolokiaAgent.java" ]; then return; fi
+  log "building the Jolokia agent"
+  rm -rf "$out" && mkdir -p "$out/classes"
+  javac -nowarn -d "$out/classes" -cp "$core:$json" "$repo/scripts/lab/JolokiaAgent.java"
+  (cd "$out/classes" && unzip -qo "$core" -x 'META-INF/*' && unzip -qo "$json" -x 'META-INF/*')
+  printf 'Premain-Class: JolokiaAgent\n' >"$out/manifest.txt"
+  (cd "$out/classes" && jar --create --file "$jolokia_jar" --manifest "$out/manifest.txt" .)
+}
+
 java_opts_all() {
   # Java 17 needs the --add-opens list that ships in Flink's default config.yaml.
   grep -E '^\s+all: ' "$(flink_home "$1")/conf/config.yaml" | head -1 | sed -E 's/^\s+all: //'
@@ -125,6 +140,13 @@ YAML
   else
     echo "taskmanager.load-balance.mode: SLOTS" >>"$dir/conf/config.yaml"
   fi
+  # Jolokia on 127.0.0.1:(reporter port - 1470): JobManagers 7780/7790/7800, TaskManagers
+  # 7781/7782 baseline, 7791/7792 variant, 7801-7804 mixed. Flink's JMX reporter registers
+  # the metrics as MBeans for it.
+  cat >>"$dir/conf/config.yaml" <<YAML
+env.java.opts.$([ "$role" = jm ] && echo jobmanager || echo taskmanager): -javaagent:$jolokia_jar=$((prom - 1470))
+metrics.reporter.jmx.factory.class: org.apache.flink.metrics.jmx.JMXReporterFactory
+YAML
   if [ -n "$tm_id" ]; then
     echo "taskmanager.resource-id: $tm_id" >>"$dir/conf/config.yaml"
   fi
@@ -258,6 +280,7 @@ cmd_up() {
   mkdir -p "$run"
   install_flink "$v"
   build_job "$v"
+  build_jolokia_agent
   local t0=$SECONDS clusters=()
   if [ $pair = 1 ]; then
     start_cluster baseline "$v" 6123 8081 9250 "tm-base-1:baseline tm-base-2:baseline" 1

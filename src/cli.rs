@@ -82,6 +82,12 @@ pub struct WatchArgs {
     /// A Prometheus text endpoint of the variant group (repeat for each TaskManager's reporter).
     #[arg(long, global = true, value_name = "URL", value_parser = parse_url)]
     pub variant_prometheus: Vec<RestUrl>,
+    /// A Jolokia agent of a baseline TaskManager, e.g. http://host:8778/jolokia (repeat for each).
+    #[arg(long, global = true, value_name = "URL", value_parser = parse_url)]
+    pub baseline_jolokia: Vec<RestUrl>,
+    /// A Jolokia agent of a variant TaskManager (repeat for each).
+    #[arg(long, global = true, value_name = "URL", value_parser = parse_url)]
+    pub variant_jolokia: Vec<RestUrl>,
     /// Regex on TaskManager ids that selects the baseline group (e.g. '^tm-base').
     #[arg(long, global = true, value_name = "REGEX", value_parser = parse_pattern)]
     pub baseline_tm: Option<TmPattern>,
@@ -218,6 +224,12 @@ impl WatchArgs {
             if !urls.is_empty() {
                 // Prometheus endpoints alone are a group (no REST needed).
                 g.get_or_insert_with(GroupConfig::default).prometheus = urls.clone();
+            }
+        }
+        for (urls, g) in [(&self.baseline_jolokia, &mut loaded.baseline), (&self.variant_jolokia, &mut loaded.variant)]
+        {
+            if !urls.is_empty() {
+                g.get_or_insert_with(GroupConfig::default).jolokia = urls.clone();
             }
         }
         Ok(loaded)

@@ -74,6 +74,9 @@ pub struct SourceSnapshot {
     pub name: String,
     pub state: &'static str,
     pub error: Option<String>,
+    /// Reads of the last good poll that failed (e.g. a Jolokia MBean answering 404).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Polls every source for `duration` and returns the document.
@@ -181,7 +184,7 @@ pub fn build(app: &App, config: &Config) -> Snapshot {
                 crate::app::HealthState::Failed(r) => Some(r.clone()),
                 _ => None,
             };
-            SourceSnapshot { name: h.name.clone(), state: snapshot_state(&state), error }
+            SourceSnapshot { name: h.name.clone(), state: snapshot_state(&state), error, warnings: h.warnings.clone() }
         })
         .collect();
     Snapshot {

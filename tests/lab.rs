@@ -246,6 +246,38 @@ fn lab_prometheus_only_snapshot() {
     }
 }
 
+/// Jolokia agents on every JVM of the pair clusters (scripts/lab/JolokiaAgent.java with
+/// Debian's jolokia-core; Flink's JMX reporter): the groups watched over JMX alone.
+#[test]
+fn lab_jolokia_only_snapshot() {
+    require_lab(BASELINE);
+    require_lab(VARIANT);
+    let mut args = Vec::new();
+    for (flag, ports) in [("--baseline-jolokia", [7780, 7781, 7782]), ("--variant-jolokia", [7790, 7791, 7792])] {
+        for p in ports {
+            args.push(flag.to_string());
+            args.push(format!("http://127.0.0.1:{p}/jolokia"));
+        }
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let doc = snapshot(&args, 20);
+    check_sources_live(&doc);
+    let names: Vec<&str> = doc["sources"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"baseline/jolokia") && names.contains(&"variant/jolokia"), "{names:?}");
+    for (g, prefix) in [("baseline", "tm-base-"), ("variant", "tm-var-")] {
+        let group = &doc["groups"][g];
+        let tms: Vec<&str> = group["taskmanagers"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        assert!(tms.len() == 2 && tms.iter().all(|t| t.starts_with(prefix)), "{g}: {tms:?}");
+        let m = &group["metrics"];
+        for key in REQUIRED_KEYS {
+            assert!(m[*key]["last"].is_number(), "{g}.{key} has no value: {}", m[*key]);
+            assert_eq!(m[*key]["source"], "jolokia", "{g}.{key}");
+        }
+        assert!(m["records_in_per_s"]["last"].as_f64().unwrap() > 0.0);
+        assert!(m["records_in_per_s"]["samples"].as_u64().unwrap() >= 12, "live at every poll");
+    }
+}
+
 #[test]
 fn lab_split_mode_snapshot() {
     require_lab(MIXED);

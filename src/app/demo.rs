@@ -109,6 +109,7 @@ pub fn batch(g: Group, at: Instant, i: u64) -> Batch {
         epoch: 1,
         taskmanagers: tms,
         data_ports: Vec::new(),
+        warnings: Vec::new(),
         job: Some(JobStatus {
             id: "49e9c17b1c0e9c703c716db89c62d948".into(),
             name: format!("flinkscope-lab-{}", g.as_str()),

@@ -19,11 +19,20 @@ pub struct SourceHealth {
     last_fresh: Option<Instant>,
     error: Option<(Instant, String)>,
     refresh_interval: Duration,
+    /// What the last good poll could not read (a Jolokia MBean that answered 404).
+    pub warnings: Vec<String>,
 }
 
 impl SourceHealth {
     pub fn new(name: String, started: Instant) -> Self {
-        SourceHealth { name, started, last_fresh: None, error: None, refresh_interval: Duration::from_secs(10) }
+        SourceHealth {
+            name,
+            started,
+            last_fresh: None,
+            error: None,
+            refresh_interval: Duration::from_secs(10),
+            warnings: Vec::new(),
+        }
     }
 
     pub fn ok(&mut self, fresh: bool, at: Instant, refresh_interval: Duration) {

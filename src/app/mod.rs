@@ -140,6 +140,10 @@ impl App {
                 let id = SourceId { group: g, kind: SourceKind::Prometheus };
                 health.insert(id, SourceHealth::new(id.name(), started));
             }
+            if !gc.jolokia.is_empty() {
+                let id = SourceId { group: g, kind: SourceKind::Jolokia };
+                health.insert(id, SourceHealth::new(id.name(), started));
+            }
         }
         let label = |g: &crate::config::GroupConfig| GroupLabel {
             url: g.describe(),
@@ -243,6 +247,7 @@ impl App {
                     tracing::info!(source = %id.name(), "first metrics refresh");
                 }
                 health.ok(batch.fresh, batch.at, batch.refresh_interval);
+                health.warnings.clone_from(&batch.warnings);
                 // The rules judge the variant: they run on each refresh of its metrics.
                 evaluate = batch.fresh && id.group == Group::Variant && id.kind != SourceKind::Host;
                 self.live.store.ingest(id.group, batch);
@@ -307,7 +312,13 @@ impl App {
     pub fn health_of(&self, group: Group) -> HealthState {
         self.health_of_kind(group, SourceKind::FlinkRest)
             .or_else(|| self.health_of_kind(group, SourceKind::Prometheus))
+            .or_else(|| self.health_of_kind(group, SourceKind::Jolokia))
             .unwrap_or(HealthState::Waiting)
+    }
+
+    /// How many reads the group's sources could not do in their last good poll.
+    pub fn warnings_of(&self, group: Group) -> usize {
+        self.health.iter().filter(|(id, _)| id.group == group).map(|(_, h)| h.warnings.len()).sum()
     }
 
     /// `None` when that source is not configured for the group.

@@ -129,6 +129,10 @@ pub struct GroupConfig {
     /// TaskManager, and the JobManager's for restarts and checkpoints).
     #[serde(default)]
     pub prometheus: Vec<RestUrl>,
+    /// Jolokia agents on the group's TaskManagers (`http://host:8778/jolokia`): JMX over
+    /// HTTP, with Flink's JMX reporter for the Flink metrics.
+    #[serde(default)]
+    pub jolokia: Vec<RestUrl>,
     #[serde(default)]
     pub auth: AuthConfig,
     #[serde(default)]
@@ -142,7 +146,7 @@ impl GroupConfig {
 
     /// What the group is shown as: its REST URL, else its first other source.
     pub fn describe(&self) -> String {
-        match (&self.flink, self.prometheus.first()) {
+        match (&self.flink, self.prometheus.first().or(self.jolokia.first())) {
             (Some(f), _) => f.0.clone(),
             (None, Some(p)) if self.prometheus.len() > 1 => format!("{} (+{} more)", p.0, self.prometheus.len() - 1),
             (None, Some(p)) => p.0.clone(),
@@ -151,7 +155,7 @@ impl GroupConfig {
     }
 
     fn has_source(&self) -> bool {
-        self.flink.is_some() || !self.prometheus.is_empty()
+        self.flink.is_some() || !self.prometheus.is_empty() || !self.jolokia.is_empty()
     }
 }
 
@@ -314,7 +318,8 @@ impl Loaded {
             check_group(name, g)?;
         }
         let shared = baseline.flink.is_some() && baseline.flink == variant.flink
-            || baseline.prometheus.iter().any(|p| variant.prometheus.contains(p));
+            || baseline.prometheus.iter().any(|p| variant.prometheus.contains(p))
+            || baseline.jolokia.iter().any(|p| variant.jolokia.contains(p));
         if shared && (baseline.taskmanagers.is_none() || variant.taskmanagers.is_none()) {
             return Err(ConfigError::Invalid(format!(
                 "baseline and variant both watch {} without a TaskManager regex for each: give [baseline] and [variant] a `taskmanagers` pattern (or --baseline-tm/--variant-tm)",
@@ -338,7 +343,7 @@ impl Loaded {
 fn check_group(name: &str, g: &GroupConfig) -> Result<(), ConfigError> {
     if !g.has_source() {
         return Err(ConfigError::Invalid(format!(
-            "[{name}] has no source: give it `flink = \"http://jobmanager:8081\"` and/or `prometheus = [\"http://taskmanager:9249/\"]`"
+            "[{name}] has no source: give it `flink = \"http://jobmanager:8081\"`, `prometheus = [\"http://taskmanager:9249/\"]` and/or `jolokia = [\"http://taskmanager:8778/jolokia\"]`"
         )));
     }
     let a = &g.auth;
@@ -359,7 +364,7 @@ fn check_group(name: &str, g: &GroupConfig) -> Result<(), ConfigError> {
     if g.tls.cert_file.is_some() != g.tls.key_file.is_some() {
         return Err(ConfigError::Invalid(format!("[{name}.tls]: cert-file and key-file go together")));
     }
-    for url in g.flink.iter().chain(&g.prometheus) {
+    for url in g.flink.iter().chain(&g.prometheus).chain(&g.jolokia) {
         if (bearer || basic || g.tls.cert_file.is_some()) && url.0.starts_with("http://") && !is_loopback(url) {
             tracing::warn!(group = name, "credentials are sent over plain http to {url}");
         }

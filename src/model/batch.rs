@@ -66,6 +66,9 @@ pub struct Batch {
     /// The Netty data ports of those TaskManagers (REST's `dataPort`): with them the host
     /// source tells a local TaskManager process from another cluster's of the same id.
     pub data_ports: Vec<u16>,
+    /// Parts of the poll that failed without failing the source (a Jolokia MBean read
+    /// answered 404): their metrics are missing, the rest is good.
+    pub warnings: Vec<String>,
     pub job: Option<JobStatus>,
     pub per_tm: Vec<TmRow>,
     pub flink_version: Option<String>,

@@ -17,7 +17,8 @@ const PROVIDER_STALE_S: f64 = 15.0;
 
 fn rank(provider: &str) -> u8 {
     match provider {
-        "prometheus" => 2,
+        // Live at every scrape, like the reporter; either beats REST's fetcher interval.
+        "prometheus" | "jolokia" => 2,
         _ => 1,
     }
 }
@@ -267,6 +268,7 @@ mod tests {
             exceptions: vec![],
             epoch: 7,
             data_ports: Vec::new(),
+            warnings: Vec::new(),
             taskmanagers: vec!["tm-1".into()],
             job: None,
             per_tm: vec![],

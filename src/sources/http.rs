@@ -83,8 +83,17 @@ impl Endpoint {
     /// GET `path` (with query), checking the status and capping the body.
     pub async fn get(&self, path: &str) -> Result<String, SourceError> {
         let url = format!("{}{}", self.base, path);
-        let mut req = self.client.get(&url);
-        req = match &self.auth {
+        self.send(self.client.get(&url), path).await
+    }
+
+    /// POST a JSON body to `path` (Jolokia's bulk read), with the same checks as `get`.
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> Result<String, SourceError> {
+        let url = format!("{}{}", self.base, path);
+        self.send(self.client.post(&url).json(body), path).await
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder, path: &str) -> Result<String, SourceError> {
+        let req = match &self.auth {
             Auth::None => req,
             Auth::Basic { user, password } => req.basic_auth(user, Some(password)),
             Auth::Bearer(token) => req.bearer_auth(token),

@@ -4,6 +4,7 @@
 pub mod flink_rest;
 pub mod host;
 pub mod http;
+pub mod jolokia;
 pub mod prometheus;
 pub mod task;
 
@@ -22,6 +23,8 @@ pub struct SourceId {
 pub enum SourceKind {
     FlinkRest,
     Prometheus,
+    /// JMX over HTTP (Jolokia agents on the TaskManagers).
+    Jolokia,
     /// This host's /proc: TaskManager processes and NIC/TCP/CPU counters.
     Host,
 }
@@ -31,6 +34,7 @@ impl SourceKind {
         match self {
             SourceKind::FlinkRest => "flink-rest",
             SourceKind::Prometheus => "prometheus",
+            SourceKind::Jolokia => "jolokia",
             SourceKind::Host => "host",
         }
     }

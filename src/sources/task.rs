@@ -11,6 +11,7 @@ use super::flink_rest::RestPoller;
 use super::host::HostPoller;
 use super::host::assign::{self, Known, Members};
 use super::http::Endpoint;
+use super::jolokia::JolokiaPoller;
 use super::prometheus::poller::PromPoller;
 use super::{SourceError, SourceId, SourceKind};
 use crate::config::{Config, GroupConfig, HttpSettings, RestUrl, Settings};
@@ -61,6 +62,16 @@ pub fn spawn_all(config: &Config, tx: mpsc::Sender<Event>) -> Spawned {
         if !g.prometheus.is_empty() {
             let id = SourceId { group, kind: SourceKind::Prometheus };
             let setup = build_prometheus(g, &config.settings, interval).map(Poller::Prometheus);
+            handles.push(tokio::spawn(run(id, setup, interval, deadline, tx.clone(), detail_rx.clone())));
+        }
+        if !g.jolokia.is_empty() {
+            let id = SourceId { group, kind: SourceKind::Jolokia };
+            let setup = g
+                .jolokia
+                .iter()
+                .map(|u| Endpoint::new(&u.0, &g.auth, &g.tls, &config.settings.http))
+                .collect::<Result<Vec<_>, _>>()
+                .map(|e| Poller::Jolokia(JolokiaPoller::new(e, g.taskmanagers.clone(), interval)));
             handles.push(tokio::spawn(run(id, setup, interval, deadline, tx.clone(), detail_rx.clone())));
         }
     }
@@ -123,6 +134,7 @@ async fn run_host(
 pub enum Poller {
     Rest(Box<RestPoller>),
     Prometheus(PromPoller),
+    Jolokia(JolokiaPoller),
 }
 
 impl Poller {
@@ -130,6 +142,7 @@ impl Poller {
         match self {
             Poller::Rest(p) => p.poll(detail).await,
             Poller::Prometheus(p) => p.poll().await,
+            Poller::Jolokia(p) => p.poll().await,
         }
     }
 }

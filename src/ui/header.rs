@@ -105,9 +105,17 @@ fn group_line(app: &App, g: Group, theme: &Theme, width: u16) -> Line<'static> {
     }
     spans.push(Span::raw("  "));
     spans.push(health_span(&app.health_of(g), theme));
-    if let Some(h) = app.health_of_kind(g, crate::sources::SourceKind::Prometheus) {
-        spans.push(Span::styled(" prom ", theme.fg(theme.dim)));
+    // The group's other sources, each with its state (the first of them is the main one above).
+    use crate::sources::SourceKind::*;
+    let main = [FlinkRest, Prometheus, Jolokia].into_iter().find(|k| app.health_of_kind(g, *k).is_some());
+    for (kind, label) in [(Prometheus, "prom"), (Jolokia, "jmx"), (Host, "host")] {
+        let Some(h) = app.health_of_kind(g, kind).filter(|_| Some(kind) != main) else { continue };
+        spans.push(Span::styled(format!(" {label} "), theme.fg(theme.dim)));
         spans.push(health_span(&h, theme));
+    }
+    let warnings = app.warnings_of(g);
+    if warnings > 0 {
+        spans.push(Span::styled(format!(" ⚠ {warnings} reads failed"), theme.fg(theme.warn)));
     }
     Line::from(spans)
 }

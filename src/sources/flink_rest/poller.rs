@@ -142,6 +142,7 @@ impl RestPoller {
             exceptions,
             epoch,
             data_ports,
+            warnings: Vec::new(),
             taskmanagers,
             job: job_status,
             per_tm,

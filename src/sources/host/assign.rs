@@ -122,6 +122,7 @@ fn batch(s: &HostSample, procs: &[&TmProcess], interval: Duration) -> Batch {
         exceptions: Vec::new(),
         epoch: pids.finish(),
         data_ports: Vec::new(),
+        warnings: Vec::new(),
         taskmanagers: procs.iter().filter_map(|p| p.resource_id.clone()).collect(),
         job: None,
         per_tm: Vec::new(),

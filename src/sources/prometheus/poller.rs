@@ -81,6 +81,7 @@ impl PromPoller {
             epoch,
             job: answers.has_job.then(|| JobStatus { id: String::new(), name: String::new(), state: "RUNNING".into() }),
             data_ports: Vec::new(),
+            warnings: Vec::new(),
             taskmanagers: answers.taskmanagers,
             per_tm: Vec::new(),
             flink_version: None,

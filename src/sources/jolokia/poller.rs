@@ -1,0 +1,92 @@
+//! The Jolokia source of one group: a bulk read of every endpoint each tick (all at once),
+//! mapped like Flink's Prometheus reporter. An MBean that fails (404 and the like) costs
+//! its metrics and is reported as a warning; a dead endpoint fails the source, as a partial
+//! sum would read as a drop.
+
+use std::time::{Duration, Instant};
+
+use super::read;
+use crate::config::TmPattern;
+use crate::model::{Batch, JobStatus};
+use crate::sources::SourceError;
+use crate::sources::flink_rest::assemble;
+use crate::sources::http::Endpoint;
+use crate::sources::prometheus::{flink, parse};
+
+pub struct JolokiaPoller {
+    endpoints: Vec<Endpoint>,
+    pattern: Option<TmPattern>,
+    interval: Duration,
+    polls: u64,
+}
+
+impl JolokiaPoller {
+    pub fn new(endpoints: Vec<Endpoint>, pattern: Option<TmPattern>, interval: Duration) -> Self {
+        JolokiaPoller { endpoints, pattern, interval, polls: 0 }
+    }
+
+    pub async fn poll(&mut self) -> Result<Batch, SourceError> {
+        let at = Instant::now();
+        let request = read::request();
+        let mut set = tokio::task::JoinSet::new();
+        for (i, e) in self.endpoints.iter().cloned().enumerate() {
+            let body = request.clone();
+            set.spawn(async move { (i, e.post_json("", &body).await) });
+        }
+        let mut answers: Vec<Option<Result<String, SourceError>>> = vec![None; self.endpoints.len()];
+        while let Some(joined) = set.join_next().await {
+            let (i, a) = joined.map_err(|e| SourceError::Other(format!("Jolokia task: {e}")))?;
+            answers[i] = Some(a);
+        }
+        let mut texts = Vec::with_capacity(answers.len());
+        let mut warnings = Vec::new();
+        for (e, a) in self.endpoints.iter().zip(answers) {
+            let a = a
+                .unwrap_or_else(|| Err(SourceError::Other("no answer".into())))
+                .map_err(|err| SourceError::Other(format!("{}: {err}", e.base())))?;
+            let converted = read::convert(&a, e.base()).map_err(|detail| SourceError::Malformed {
+                what: "Jolokia answer",
+                detail: format!("{}: {detail}", e.base()),
+            })?;
+            warnings.extend(converted.errors.into_iter().map(|w| format!("{}: {w}", e.base())));
+            texts.push(converted.text);
+        }
+        let mut scrapes = Vec::with_capacity(texts.len());
+        for (e, text) in self.endpoints.iter().zip(&texts) {
+            // Every read failed: nothing to map is the source's failure, not "0".
+            let samples = parse::parse(text).map_err(|err| SourceError::Malformed {
+                what: "Jolokia answer",
+                detail: format!("{}: no metric could be read ({err}){}", e.base(), first(&warnings)),
+            })?;
+            scrapes.push(samples);
+        }
+        if !warnings.is_empty() {
+            tracing::warn!(count = warnings.len(), first = %warnings[0], "Jolokia reads failed");
+        }
+        let answers = flink::answers(&scrapes, self.pattern.as_ref());
+        let timed = self.polls > 0;
+        self.polls += 1;
+        let epoch = assemble::epoch(&answers.taskmanagers);
+        Ok(Batch {
+            provider: "jolokia",
+            at,
+            fresh: true,
+            gauges: assemble::gauges(&answers),
+            counters: if timed { assemble::counters(&answers) } else { Vec::new() },
+            block_counters: if timed { assemble::block_counters(&answers) } else { Vec::new() },
+            exceptions: Vec::new(),
+            epoch,
+            job: answers.has_job.then(|| JobStatus { id: String::new(), name: String::new(), state: "RUNNING".into() }),
+            data_ports: Vec::new(),
+            warnings,
+            taskmanagers: answers.taskmanagers,
+            per_tm: Vec::new(),
+            flink_version: None,
+            refresh_interval: self.interval,
+        })
+    }
+}
+
+fn first(warnings: &[String]) -> String {
+    warnings.first().map(|w| format!("; first failed read: {w}")).unwrap_or_default()
+}
