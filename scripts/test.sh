@@ -17,7 +17,7 @@ cleanup() { scripts/lab.sh down >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
 # Lab tests are the targets `lab`, `e2e_tmux` and `lab_judgement`; everything else runs without Flink.
-lab_targets=(--test lab --test e2e_tmux)
+lab_targets=(--test lab --test e2e_tmux --test prometheus_server)
 
 say "build"
 cargo build --all-targets --locked

@@ -144,6 +144,10 @@ impl App {
                 let id = SourceId { group: g, kind: SourceKind::Jolokia };
                 health.insert(id, SourceHealth::new(id.name(), started));
             }
+            if gc.prometheus_server.is_some() {
+                let id = SourceId { group: g, kind: SourceKind::PrometheusServer };
+                health.insert(id, SourceHealth::new(id.name(), started));
+            }
         }
         let label = |g: &crate::config::GroupConfig| GroupLabel {
             url: g.describe(),
@@ -313,6 +317,7 @@ impl App {
         self.health_of_kind(group, SourceKind::FlinkRest)
             .or_else(|| self.health_of_kind(group, SourceKind::Prometheus))
             .or_else(|| self.health_of_kind(group, SourceKind::Jolokia))
+            .or_else(|| self.health_of_kind(group, SourceKind::PrometheusServer))
             .unwrap_or(HealthState::Waiting)
     }
 

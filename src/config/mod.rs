@@ -133,6 +133,9 @@ pub struct GroupConfig {
     /// HTTP, with Flink's JMX reporter for the Flink metrics.
     #[serde(default)]
     pub jolokia: Vec<RestUrl>,
+    /// A Prometheus server that scrapes the group's reporters: one PromQL query per metric.
+    #[serde(default)]
+    pub prometheus_server: Option<PromServerConfig>,
     #[serde(default)]
     pub auth: AuthConfig,
     #[serde(default)]
@@ -150,12 +153,48 @@ impl GroupConfig {
             (Some(f), _) => f.0.clone(),
             (None, Some(p)) if self.prometheus.len() > 1 => format!("{} (+{} more)", p.0, self.prometheus.len() - 1),
             (None, Some(p)) => p.0.clone(),
-            (None, None) => "no source".into(),
+            (None, None) => match &self.prometheus_server {
+                Some(p) => format!("{} {}", p.url.0, p.selector),
+                None => "no source".into(),
+            },
         }
     }
 
     fn has_source(&self) -> bool {
-        self.flink.is_some() || !self.prometheus.is_empty() || !self.jolokia.is_empty()
+        self.flink.is_some()
+            || !self.prometheus.is_empty()
+            || !self.jolokia.is_empty()
+            || self.prometheus_server.is_some()
+    }
+}
+
+/// `[group.prometheus-server]`: where the group's series are and how to read them.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PromServerConfig {
+    pub url: RestUrl,
+    /// Label matchers of the group's TaskManager series, e.g. `{job="flink", tm_id=~"canary.*"}`.
+    pub selector: String,
+    /// Label matchers of its JobManager series (restarts, checkpoints); default `selector`.
+    #[serde(default)]
+    pub job_selector: Option<String>,
+    /// Read the past: each query asks for now minus this ("7d": last week, same hour).
+    #[serde(default)]
+    pub offset: Option<Dur>,
+    /// The range of `rate()` for CPU and GC (a few scrape intervals).
+    #[serde(default = "PromServerConfig::default_rate_window")]
+    pub rate_window: Dur,
+    /// How often the server scrapes: values change only that often.
+    #[serde(default = "PromServerConfig::default_scrape_interval")]
+    pub scrape_interval: Dur,
+}
+
+impl PromServerConfig {
+    fn default_rate_window() -> Dur {
+        Dur(Duration::from_secs(60))
+    }
+    fn default_scrape_interval() -> Dur {
+        Dur(Duration::from_secs(15))
     }
 }
 
@@ -346,6 +385,12 @@ fn check_group(name: &str, g: &GroupConfig) -> Result<(), ConfigError> {
             "[{name}] has no source: give it `flink = \"http://jobmanager:8081\"`, `prometheus = [\"http://taskmanager:9249/\"]` and/or `jolokia = [\"http://taskmanager:8778/jolokia\"]`"
         )));
     }
+    if let Some(p) = &g.prometheus_server {
+        for sel in std::iter::once(&p.selector).chain(&p.job_selector) {
+            crate::sources::prometheus_server::queries::Selector::new(sel)
+                .map_err(|e| ConfigError::Invalid(format!("[{name}.prometheus-server]: {e}")))?;
+        }
+    }
     let a = &g.auth;
     let basic = a.user.is_some() || a.password_file.is_some() || a.password_env.is_some();
     let bearer = a.token_file.is_some() || a.token_env.is_some();
@@ -364,7 +409,8 @@ fn check_group(name: &str, g: &GroupConfig) -> Result<(), ConfigError> {
     if g.tls.cert_file.is_some() != g.tls.key_file.is_some() {
         return Err(ConfigError::Invalid(format!("[{name}.tls]: cert-file and key-file go together")));
     }
-    for url in g.flink.iter().chain(&g.prometheus).chain(&g.jolokia) {
+    for url in g.flink.iter().chain(&g.prometheus).chain(&g.jolokia).chain(g.prometheus_server.as_ref().map(|p| &p.url))
+    {
         if (bearer || basic || g.tls.cert_file.is_some()) && url.0.starts_with("http://") && !is_loopback(url) {
             tracing::warn!(group = name, "credentials are sent over plain http to {url}");
         }

@@ -216,3 +216,18 @@ fn a_group_may_be_prometheus_only_but_not_empty() {
     assert_eq!(config.baseline.prometheus.len(), 1);
     assert!(config.baseline.flink.is_none() && config.variant.flink.is_none());
 }
+
+#[test]
+fn prometheus_server_tables_are_checked() {
+    let ok = "[baseline.prometheus-server]\nurl = \"http://p:9090\"\nselector = '{job=\"flink\"}'\noffset = \"7d\"\n\
+              [variant.prometheus-server]\nurl = \"http://p:9090\"\nselector = '{tm_id=~\"canary.*\"}'\n";
+    let config = parse_str(ok).unwrap().finish().unwrap();
+    let p = config.baseline.prometheus_server.as_ref().unwrap();
+    assert_eq!(p.offset.unwrap().0, std::time::Duration::from_secs(7 * 86400));
+    assert_eq!(p.scrape_interval.0, std::time::Duration::from_secs(15), "default");
+    let bad = "[baseline.prometheus-server]\nurl = \"http://p:9090\"\nselector = 'job=\"flink\"'\n[variant]\nflink = \"http://b:1\"\n";
+    let err = parse_str(bad).unwrap().finish().unwrap_err().to_string();
+    assert!(err.contains("[baseline.prometheus-server]") && err.contains("selector"), "{err}");
+    let missing = "[baseline.prometheus-server]\nurl = \"http://p:9090\"\n[variant]\nflink = \"http://b:1\"\n";
+    assert!(parse_str(missing).unwrap_err().to_string().contains("selector"));
+}

@@ -19,6 +19,9 @@ fn rank(provider: &str) -> u8 {
     match provider {
         // Live at every scrape, like the reporter; either beats REST's fetcher interval.
         "prometheus" | "jolokia" => 2,
+        // A server's values are a scrape interval old (or, with an offset, from the past):
+        // they fill only what no direct source gives.
+        "prometheus-server" => 0,
         _ => 1,
     }
 }

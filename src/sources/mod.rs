@@ -6,6 +6,7 @@ pub mod host;
 pub mod http;
 pub mod jolokia;
 pub mod prometheus;
+pub mod prometheus_server;
 pub mod task;
 
 use std::time::Duration;
@@ -25,6 +26,8 @@ pub enum SourceKind {
     Prometheus,
     /// JMX over HTTP (Jolokia agents on the TaskManagers).
     Jolokia,
+    /// PromQL queries to a Prometheus server.
+    PrometheusServer,
     /// This host's /proc: TaskManager processes and NIC/TCP/CPU counters.
     Host,
 }
@@ -35,6 +38,7 @@ impl SourceKind {
             SourceKind::FlinkRest => "flink-rest",
             SourceKind::Prometheus => "prometheus",
             SourceKind::Jolokia => "jolokia",
+            SourceKind::PrometheusServer => "prometheus-server",
             SourceKind::Host => "host",
         }
     }

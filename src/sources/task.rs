@@ -13,6 +13,7 @@ use super::host::assign::{self, Known, Members};
 use super::http::Endpoint;
 use super::jolokia::JolokiaPoller;
 use super::prometheus::poller::PromPoller;
+use super::prometheus_server::ServerPoller;
 use super::{SourceError, SourceId, SourceKind};
 use crate::config::{Config, GroupConfig, HttpSettings, RestUrl, Settings};
 use crate::event::Event;
@@ -62,6 +63,11 @@ pub fn spawn_all(config: &Config, tx: mpsc::Sender<Event>) -> Spawned {
         if !g.prometheus.is_empty() {
             let id = SourceId { group, kind: SourceKind::Prometheus };
             let setup = build_prometheus(g, &config.settings, interval).map(Poller::Prometheus);
+            handles.push(tokio::spawn(run(id, setup, interval, deadline, tx.clone(), detail_rx.clone())));
+        }
+        if let Some(p) = &g.prometheus_server {
+            let id = SourceId { group, kind: SourceKind::PrometheusServer };
+            let setup = build_server(p, g, &config.settings.http).map(Poller::Server);
             handles.push(tokio::spawn(run(id, setup, interval, deadline, tx.clone(), detail_rx.clone())));
         }
         if !g.jolokia.is_empty() {
@@ -135,6 +141,7 @@ pub enum Poller {
     Rest(Box<RestPoller>),
     Prometheus(PromPoller),
     Jolokia(JolokiaPoller),
+    Server(ServerPoller),
 }
 
 impl Poller {
@@ -143,6 +150,7 @@ impl Poller {
             Poller::Rest(p) => p.poll(detail).await,
             Poller::Prometheus(p) => p.poll().await,
             Poller::Jolokia(p) => p.poll().await,
+            Poller::Server(p) => p.poll().await,
         }
     }
 }
@@ -152,6 +160,18 @@ pub fn build_prometheus(g: &GroupConfig, s: &Settings, interval: Duration) -> Re
     let endpoints =
         g.prometheus.iter().map(|u| Endpoint::new(&u.0, &g.auth, &g.tls, &s.http)).collect::<Result<Vec<_>, _>>()?;
     Ok(PromPoller::new(endpoints, g.taskmanagers.clone(), s.host.interfaces.clone(), interval))
+}
+
+pub fn build_server(
+    p: &crate::config::PromServerConfig,
+    g: &GroupConfig,
+    http: &HttpSettings,
+) -> Result<ServerPoller, SourceError> {
+    use super::prometheus_server::queries::Selector;
+    let tms = Selector::new(&p.selector).map_err(SourceError::Setup)?;
+    let job = Selector::new(p.job_selector.as_deref().unwrap_or(&p.selector)).map_err(SourceError::Setup)?;
+    let endpoint = Endpoint::new(&p.url.0, &g.auth, &g.tls, http)?;
+    Ok(ServerPoller::new(endpoint, &tms, &job, p.rate_window.0, p.offset.map(|d| d.0), p.scrape_interval.0))
 }
 
 pub fn build_poller(flink: &RestUrl, g: &GroupConfig, http: &HttpSettings) -> Result<RestPoller, SourceError> {

@@ -107,8 +107,9 @@ fn group_line(app: &App, g: Group, theme: &Theme, width: u16) -> Line<'static> {
     spans.push(health_span(&app.health_of(g), theme));
     // The group's other sources, each with its state (the first of them is the main one above).
     use crate::sources::SourceKind::*;
-    let main = [FlinkRest, Prometheus, Jolokia].into_iter().find(|k| app.health_of_kind(g, *k).is_some());
-    for (kind, label) in [(Prometheus, "prom"), (Jolokia, "jmx"), (Host, "host")] {
+    let main =
+        [FlinkRest, Prometheus, Jolokia, PrometheusServer].into_iter().find(|k| app.health_of_kind(g, *k).is_some());
+    for (kind, label) in [(Prometheus, "prom"), (Jolokia, "jmx"), (PrometheusServer, "promql"), (Host, "host")] {
         let Some(h) = app.health_of_kind(g, kind).filter(|_| Some(kind) != main) else { continue };
         spans.push(Span::styled(format!(" {label} "), theme.fg(theme.dim)));
         spans.push(health_span(&h, theme));

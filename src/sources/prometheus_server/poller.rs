@@ -1,0 +1,126 @@
+//! The Prometheus server source of one group: every metric key's instant query at once,
+//! each tick. A query the server rejects costs its metric (a warning); an unreachable
+//! server fails the source.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use super::queries::{self, Selector};
+use crate::model::{Batch, JobStatus, MetricKey};
+use crate::sources::SourceError;
+use crate::sources::http::Endpoint;
+
+pub const PROVIDER: &str = "prometheus-server";
+
+pub struct ServerPoller {
+    endpoint: Endpoint,
+    queries: Vec<(MetricKey, String)>,
+    /// `group by (tm_id)` over the TaskManager series: the group's TaskManagers.
+    tm_query: String,
+    offset: Option<Duration>,
+    scrape_interval: Duration,
+    last: Option<Vec<(MetricKey, Option<f64>)>>,
+}
+
+impl ServerPoller {
+    pub fn new(
+        endpoint: Endpoint,
+        tms: &Selector,
+        job: &Selector,
+        rate_window: Duration,
+        offset: Option<Duration>,
+        scrape_interval: Duration,
+    ) -> Self {
+        let window = format!("{}s", rate_window.as_secs().max(1));
+        let queries =
+            MetricKey::ALL.iter().filter_map(|k| queries::query(*k, tms, job, &window).map(|q| (*k, q))).collect();
+        let tm_query = format!(
+            "group by (tm_id) ({})",
+            queries::query(MetricKey::TaskManagers, tms, job, &window)
+                .map(|q| q.trim_start_matches("count(").trim_end_matches(')').to_string())
+                .unwrap_or_default()
+        );
+        ServerPoller { endpoint, queries, tm_query, offset, scrape_interval, last: None }
+    }
+
+    fn path(&self, query: &str, time: Option<f64>) -> String {
+        let mut url = url::form_urlencoded::Serializer::new(String::new());
+        url.append_pair("query", query);
+        if let Some(t) = time {
+            url.append_pair("time", &format!("{t:.3}"));
+        }
+        format!("/api/v1/query?{}", url.finish())
+    }
+
+    pub async fn poll(&mut self) -> Result<Batch, SourceError> {
+        let at = Instant::now();
+        // With an offset, every query reads the same instant in the past.
+        let time = self
+            .offset
+            .map(|o| SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs_f64() - o.as_secs_f64());
+        let mut set = tokio::task::JoinSet::new();
+        for (i, (_, q)) in self.queries.iter().enumerate() {
+            let (e, path) = (self.endpoint.clone(), self.path(q, time));
+            set.spawn(async move { (i, e.get(&path).await) });
+        }
+        let tms = {
+            let (e, path) = (self.endpoint.clone(), self.path(&self.tm_query, time));
+            tokio::spawn(async move { e.get(&path).await })
+        };
+        let mut answers: Vec<Option<Result<String, SourceError>>> = vec![None; self.queries.len()];
+        while let Some(joined) = set.join_next().await {
+            let (i, a) = joined.map_err(|e| SourceError::Other(format!("query task: {e}")))?;
+            answers[i] = Some(a);
+        }
+        let mut gauges = Vec::with_capacity(self.queries.len());
+        let mut warnings = Vec::new();
+        for ((key, q), a) in self.queries.iter().zip(answers) {
+            // The server unreachable or failing is the source's failure.
+            let body = a.unwrap_or_else(|| Err(SourceError::Other("no answer".into())))?;
+            match queries::parse_answer(&body) {
+                Ok(v) => gauges.push((*key, v)),
+                Err(e) => {
+                    warnings.push(format!("{}: {e} (query {q})", key.as_str()));
+                    gauges.push((*key, None));
+                }
+            }
+        }
+        if warnings.len() == self.queries.len() {
+            return Err(SourceError::Malformed { what: "PromQL answers", detail: warnings.swap_remove(0) });
+        }
+        let tm_body = tms.await.map_err(|e| SourceError::Other(format!("query task: {e}")))??;
+        let mut taskmanagers = tm_ids(&tm_body);
+        taskmanagers.sort();
+        // The server's values change once per scrape: a poll that sees none change is a repeat.
+        let fresh = self.last.as_ref() != Some(&gauges);
+        self.last = Some(gauges.clone());
+        let has_job = gauges.iter().any(|(k, v)| *k == MetricKey::RecordsInPerS && v.is_some());
+        Ok(Batch {
+            provider: PROVIDER,
+            at,
+            fresh,
+            gauges,
+            counters: Vec::new(),
+            block_counters: Vec::new(),
+            exceptions: Vec::new(),
+            epoch: 0,
+            taskmanagers,
+            data_ports: Vec::new(),
+            warnings,
+            job: has_job.then(|| JobStatus { id: String::new(), name: String::new(), state: "RUNNING".into() }),
+            per_tm: Vec::new(),
+            flink_version: None,
+            refresh_interval: self.scrape_interval,
+        })
+    }
+}
+
+/// The `tm_id` labels of a `group by (tm_id)` answer.
+fn tm_ids(body: &str) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    v["data"]["result"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["metric"]["tm_id"].as_str().map(crate::sanitize::clean))
+        .collect()
+}
