@@ -3,7 +3,9 @@
 //!
 //! 1. draw of one full frame at 200x60 with an hour of samples (TestBackend);
 //! 2. CPU time of one poll tick of the Flink REST source against the lab's baseline cluster;
-//! 3. the real binary's own CPU and RSS while it watches the lab for 60 s at a 1 s interval
+//! 3. one tick of the Prometheus source scraping the lab's 4 TaskManager reporters (wall and
+//!    CPU time), and one reading of this host (/proc, the lab's TaskManager JVMs);
+//! 4. the real binary's own CPU and RSS while it watches the lab for 60 s at a 1 s interval
 //!    (in a 200x60 tmux pane, so drawing is included).
 //!
 //! It prints measurements; it asserts nothing (timings are not tests).
@@ -23,6 +25,8 @@ fn main() {
     let quick = args.iter().any(|a| a == "--quick");
     frame(if quick { 20 } else { 500 });
     poll_tick(if quick { 5 } else { 30 });
+    prometheus_tick(if quick { 10 } else { 100 });
+    host_tick(if quick { 10 } else { 100 });
     whole_program(if quick { 10 } else { 60 });
 }
 
@@ -111,6 +115,54 @@ fn poll_tick(seconds: u64) {
         fresh.len(),
         mean(&repeat),
         repeat.len()
+    );
+}
+
+fn prometheus_tick(ticks: usize) {
+    if !lab_up() {
+        println!("prometheus tick: skipped (the lab is not running)");
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let mut group = flinkscope::config::GroupConfig::default();
+    group.prometheus =
+        [9251, 9252, 9261, 9262].iter().map(|p| RestUrl::new(&format!("http://127.0.0.1:{p}/")).unwrap()).collect();
+    let settings = flinkscope::config::Settings::default();
+    let mut poller = flinkscope::sources::task::build_prometheus(&group, &settings, Duration::from_secs(1)).unwrap();
+    rt.block_on(poller.poll()).unwrap(); // connections up
+    let (mut wall, mut cpu) = (Vec::new(), Vec::new());
+    for _ in 0..ticks {
+        let (t, c) = (Instant::now(), process_cpu());
+        rt.block_on(poller.poll()).unwrap();
+        cpu.push(process_cpu() - c);
+        wall.push(t.elapsed().as_secs_f64());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2] * 1000.0
+    };
+    println!(
+        "prometheus tick (4 lab TaskManager reporters at once, parse + map): median {:.2} ms wall, {:.2} ms CPU ({ticks} ticks)",
+        median(&mut wall),
+        median(&mut cpu)
+    );
+}
+
+fn host_tick(ticks: usize) {
+    let mut poller = flinkscope::sources::host::HostPoller::new(Vec::new());
+    let first = poller.poll().unwrap();
+    let mut cpu = Vec::new();
+    for _ in 0..ticks {
+        let c = process_cpu();
+        poller.poll().unwrap();
+        cpu.push(process_cpu() - c);
+    }
+    cpu.sort_by(f64::total_cmp);
+    println!(
+        "host tick (/proc: {} TaskManager JVMs, NIC/TCP/CPU counters): median {:.3} ms CPU ({ticks} ticks)",
+        first.processes.len(),
+        cpu[cpu.len() / 2] * 1000.0
     );
 }
 

@@ -64,15 +64,24 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let [top, bottom] = Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
     panel::render(frame, top, app, panel, true, true, theme);
 
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(false))
-        .title(format!(" per TaskManager · sorted by {} (s) ", sort_label(panel, app.sort_column)));
+    let block = Block::default().borders(Borders::ALL).border_style(theme.border(false)).title(match panel {
+        Panel::Latency => " every latency sample in the window (HDR histograms) ".to_string(),
+        _ => format!(" per TaskManager · sorted by {} (s) ", sort_label(panel, app.sort_column)),
+    });
     let inner = block.inner(bottom);
     frame.render_widget(block, bottom);
     let cols = columns(panel);
+    if panel == Panel::Latency {
+        latency_distribution(frame, inner, app, theme);
+        return;
+    }
     if cols.is_empty() {
-        let msg = "Latency markers belong to job vertices, not TaskManagers: there is no per-TaskManager split.";
+        let msg = match panel {
+            Panel::Host => {
+                "Host figures are per group (its TaskManager JVMs here, or its node_exporters): see CPU & memory for each TaskManager."
+            }
+            _ => "No per-TaskManager split for this panel.",
+        };
         frame.render_widget(Paragraph::new(msg).style(theme.fg(theme.dim)), inner);
         return;
     }
@@ -119,4 +128,30 @@ mod tests {
         assert_eq!(sort_label(Panel::CpuMemory, 1), "cpu cores/TM");
         assert_eq!(sort_label(Panel::CpuMemory, 4), "TaskManager", "wraps around");
     }
+}
+
+/// Latency markers belong to job vertices, not TaskManagers: instead of a per-TaskManager
+/// split, the distribution of every latency sample in the window (HDR histograms), which a
+/// mean hides: a p99 that spikes now and then has a calm median and a high 99th percentile.
+fn latency_distribution(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let view = app.view();
+    let from = view.now - app.window.as_secs_f64();
+    let header = ["over the window", "b median", "b p99", "b max", "v median", "v p99", "v max"];
+    let rows = [MetricKey::LatencyP50Ms, MetricKey::LatencyP95Ms, MetricKey::LatencyP99Ms].map(|k| {
+        let mut cells = vec![Cell::from(format!("{} samples", k.label()))];
+        for g in Group::BOTH {
+            let h = view.store.group(g).latency.get(&k);
+            for q in [0.5, 0.99, 1.0] {
+                let v = h.and_then(|h| h.quantile_since(from, q));
+                cells.push(Cell::from(format::value(k.unit(), v)).style(theme.group(g == Group::Variant)));
+            }
+        }
+        Row::new(cells)
+    });
+    let mut widths = vec![Constraint::Length(16)];
+    widths.extend([Constraint::Length(9); 6]);
+    let table = Table::new(rows, widths)
+        .header(Row::new(header.map(Cell::from)).style(theme.fg(theme.dim).add_modifier(Modifier::BOLD)))
+        .column_spacing(1);
+    frame.render_widget(table, area);
 }

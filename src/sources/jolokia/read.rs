@@ -168,12 +168,23 @@ mod tests {
     use crate::sources::prometheus::{flink, parse};
 
     fn fixture(name: &str) -> String {
-        std::fs::read_to_string(format!("{}/tests/fixtures/jolokia-2.3.0/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+        fixture_of("2.3.0", name)
+    }
+
+    fn fixture_of(version: &str, name: &str) -> String {
+        std::fs::read_to_string(format!("{}/tests/fixtures/jolokia-{version}/{name}", env!("CARGO_MANIFEST_DIR")))
+            .unwrap()
     }
 
     #[test]
     fn the_lab_agents_answer_fills_the_rest_keys() {
-        let c = convert(&fixture("bulk-read-tm-base-1.json"), "http://127.0.0.1:7781/jolokia").unwrap();
+        for version in ["2.3.0", "1.20.5"] {
+            agent_of(version);
+        }
+    }
+
+    fn agent_of(version: &str) {
+        let c = convert(&fixture_of(version, "bulk-read-tm-base-1.json"), "http://127.0.0.1:7781/jolokia").unwrap();
         assert!(c.errors.is_empty(), "{:?}", c.errors);
         let samples = parse::parse(&c.text).unwrap();
         let a = flink::answers(&[samples], None);
@@ -191,7 +202,7 @@ mod tests {
             MetricKey::LatencyP50Ms,
             MetricKey::LatencyP99Ms,
         ] {
-            assert!(g[&key].is_some(), "{key:?} from:\n{}", c.text);
+            assert!(g[&key].is_some(), "{version}: {key:?} from:\n{}", c.text);
         }
         assert!(g[&MetricKey::RecordsInPerS].unwrap() > 0.0);
         assert!(g[&MetricKey::LatencyP99Ms].unwrap() >= g[&MetricKey::LatencyP50Ms].unwrap());
@@ -203,11 +214,14 @@ mod tests {
 
     #[test]
     fn the_jobmanagers_agent_gives_restarts_and_checkpoints_only() {
-        let c = convert(&fixture("bulk-read-jobmanager.json"), "http://127.0.0.1:7780/jolokia").unwrap();
-        let a = flink::answers(&[parse::parse(&c.text).unwrap()], None);
-        assert!(a.taskmanagers.is_empty(), "a JobManager's JVM is no TaskManager: {:?}", a.taskmanagers);
-        assert_eq!(a.restarts, Some(0.0));
-        assert!(a.checkpoints_completed.unwrap() >= 1.0);
+        for version in ["2.3.0", "1.20.5"] {
+            let c =
+                convert(&fixture_of(version, "bulk-read-jobmanager.json"), "http://127.0.0.1:7780/jolokia").unwrap();
+            let a = flink::answers(&[parse::parse(&c.text).unwrap()], None);
+            assert!(a.taskmanagers.is_empty(), "{version}: a JobManager's JVM is no TaskManager: {:?}", a.taskmanagers);
+            assert_eq!(a.restarts, Some(0.0), "{version}");
+            assert!(a.checkpoints_completed.unwrap() >= 1.0, "{version}");
+        }
     }
 
     #[test]

@@ -147,13 +147,24 @@ mod tests {
     use crate::sources::prometheus::parse::parse;
 
     fn fixture(name: &str) -> String {
-        std::fs::read_to_string(format!("{}/tests/fixtures/flink-2.3.0/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+        fixture_of("2.3.0", name)
+    }
+
+    fn fixture_of(version: &str, name: &str) -> String {
+        std::fs::read_to_string(format!("{}/tests/fixtures/flink-{version}/{name}", env!("CARGO_MANIFEST_DIR")))
+            .unwrap()
     }
 
     #[test]
     fn a_real_reporter_fills_the_rest_keys() {
-        let tm = fixture("prometheus-taskmanager.txt");
-        let jm = fixture("prometheus-jobmanager.txt");
+        for version in ["2.3.0", "1.20.5"] {
+            reporter_of(version);
+        }
+    }
+
+    fn reporter_of(version: &str) {
+        let tm = fixture_of(version, "prometheus-taskmanager.txt");
+        let jm = fixture_of(version, "prometheus-jobmanager.txt");
         let scrapes = vec![parse(&tm).unwrap(), parse(&jm).unwrap()];
         let a = answers(&scrapes, None);
         assert_eq!(a.taskmanagers, ["tm_base_1"]);
@@ -172,7 +183,7 @@ mod tests {
             MetricKey::Restarts,
             MetricKey::CheckpointsCompleted,
         ] {
-            assert!(g[&key].is_some(), "{key:?}");
+            assert!(g[&key].is_some(), "{version}: {key:?}");
         }
         assert!(g[&MetricKey::RecordsInPerS].unwrap() > 0.0);
         assert_eq!(g[&MetricKey::BackpressureLevel], None, "REST only");
