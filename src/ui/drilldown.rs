@@ -109,27 +109,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(table, inner);
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn row(id: &str, v: Option<f64>) -> TmRow {
-        TmRow { id: id.into(), values: vec![(MetricKey::CpuCores, v)] }
-    }
-
-    #[test]
-    fn sorting_by_id_and_by_metric_with_no_data_last() {
-        let (a, b, c) = (row("tm-a", Some(0.5)), row("tm-b", None), row("tm-c", Some(1.5)));
-        let rows = vec![(Group::Baseline, &b), (Group::Variant, &c), (Group::Baseline, &a)];
-        let by_id: Vec<&str> = sorted_rows(rows.clone(), Panel::CpuMemory, 0).iter().map(|r| r.1.id.as_str()).collect();
-        assert_eq!(by_id, ["tm-a", "tm-b", "tm-c"]);
-        let by_cpu: Vec<&str> = sorted_rows(rows, Panel::CpuMemory, 1).iter().map(|r| r.1.id.as_str()).collect();
-        assert_eq!(by_cpu, ["tm-c", "tm-a", "tm-b"]);
-        assert_eq!(sort_label(Panel::CpuMemory, 1), "cpu cores/TM");
-        assert_eq!(sort_label(Panel::CpuMemory, 4), "TaskManager", "wraps around");
-    }
-}
-
 /// Latency markers belong to job vertices, not TaskManagers: instead of a per-TaskManager
 /// split, the distribution of every latency sample in the window (HDR histograms), which a
 /// mean hides: a p99 that spikes now and then has a calm median and a high 99th percentile.
@@ -154,4 +133,25 @@ fn latency_distribution(frame: &mut Frame, area: Rect, app: &App, theme: &Theme)
         .header(Row::new(header.map(Cell::from)).style(theme.fg(theme.dim).add_modifier(Modifier::BOLD)))
         .column_spacing(1);
     frame.render_widget(table, area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, v: Option<f64>) -> TmRow {
+        TmRow { id: id.into(), values: vec![(MetricKey::CpuCores, v)] }
+    }
+
+    #[test]
+    fn sorting_by_id_and_by_metric_with_no_data_last() {
+        let (a, b, c) = (row("tm-a", Some(0.5)), row("tm-b", None), row("tm-c", Some(1.5)));
+        let rows = vec![(Group::Baseline, &b), (Group::Variant, &c), (Group::Baseline, &a)];
+        let by_id: Vec<&str> = sorted_rows(rows.clone(), Panel::CpuMemory, 0).iter().map(|r| r.1.id.as_str()).collect();
+        assert_eq!(by_id, ["tm-a", "tm-b", "tm-c"]);
+        let by_cpu: Vec<&str> = sorted_rows(rows, Panel::CpuMemory, 1).iter().map(|r| r.1.id.as_str()).collect();
+        assert_eq!(by_cpu, ["tm-c", "tm-a", "tm-b"]);
+        assert_eq!(sort_label(Panel::CpuMemory, 1), "cpu cores/TM");
+        assert_eq!(sort_label(Panel::CpuMemory, 4), "TaskManager", "wraps around");
+    }
 }
