@@ -124,9 +124,13 @@ fn prometheus_tick(ticks: usize) {
         return;
     }
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let mut group = flinkscope::config::GroupConfig::default();
-    group.prometheus =
-        [9251, 9252, 9261, 9262].iter().map(|p| RestUrl::new(&format!("http://127.0.0.1:{p}/")).unwrap()).collect();
+    let group = flinkscope::config::GroupConfig {
+        prometheus: [9251, 9252, 9261, 9262]
+            .iter()
+            .map(|p| RestUrl::new(&format!("http://127.0.0.1:{p}/")).unwrap())
+            .collect(),
+        ..Default::default()
+    };
     let settings = flinkscope::config::Settings::default();
     let mut poller = flinkscope::sources::task::build_prometheus(&group, &settings, Duration::from_secs(1)).unwrap();
     rt.block_on(poller.poll()).unwrap(); // connections up
