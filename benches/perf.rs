@@ -155,11 +155,11 @@ fn prometheus_tick(ticks: usize) {
 
 fn host_tick(ticks: usize) {
     let mut poller = flinkscope::sources::host::HostPoller::new(Vec::new());
-    let first = poller.poll().unwrap();
+    let first = poller.poll(&[]).unwrap();
     let mut cpu = Vec::new();
     for _ in 0..ticks {
         let c = process_cpu();
-        poller.poll().unwrap();
+        poller.poll(&[]).unwrap();
         cpu.push(process_cpu() - c);
     }
     cpu.sort_by(f64::total_cmp);

@@ -163,6 +163,7 @@ pub fn add_host(app: &mut App, started: Instant, seconds: u64) {
             threads: 69 + pid as u64 % 2,
             open_files: 90,
             tcp_connections: 4,
+            data_connections: Some(2),
             listen_ports: vec![],
         };
         let sample = HostSample {
@@ -178,7 +179,16 @@ pub fn add_host(app: &mut App, started: Instant, seconds: u64) {
                 tcp_retrans_segs: Some(i / 20),
                 tcp_timeouts: Some(0),
                 listen_overflows: Some(0),
-                cpu: CpuTicks { busy: i * 80, softirq: i * 2, total: i * 200, cpus: 2 },
+                cpu: CpuTicks {
+                    busy: i * 80,
+                    user: i * 60,
+                    system: i * 15,
+                    iowait: i,
+                    softirq: i * 2,
+                    steal: i * 3,
+                    total: i * 200,
+                    cpus: 2,
+                },
             },
             ticks_per_s: 100.0,
         };

@@ -92,12 +92,17 @@ metric_keys! {
     TcpTimeoutsPerS => "tcp_timeouts_per_s", "timeouts/s", PerSecond, Host;
     ListenOverflowsPerS => "tcp_listen_overflows_per_s", "listen ovf/s", PerSecond, Host;
     HostCpuBusy => "host_cpu_busy", "host CPU", Ratio, Host;
-    HostCpuSoftirq => "host_cpu_softirq", "softirq", Ratio, Host;
+    HostCpuUser => "host_cpu_user", "CPU user", Ratio, Host;
+    HostCpuSystem => "host_cpu_system", "CPU system", Ratio, Host;
+    HostCpuIowait => "host_cpu_iowait", "CPU iowait", Ratio, Host;
+    HostCpuSoftirq => "host_cpu_softirq", "CPU softirq", Ratio, Host;
+    HostCpuSteal => "host_cpu_steal", "CPU steal", Ratio, Host;
     ProcessCpuCores => "process_cpu_cores", "proc cpu/TM", Cores, Host;
     ProcessRssBytes => "process_rss_bytes", "RSS/TM", Bytes, Host;
     ProcessThreads => "process_threads", "threads/TM", Count, Host;
     ProcessOpenFiles => "process_open_files", "files/TM", Count, Host;
     ProcessTcpConnections => "process_tcp_connections", "conns/TM", Count, Host;
+    ProcessDataConnections => "process_data_connections", "data conns/TM", Count, Host;
 }
 
 impl MetricKey {

@@ -105,8 +105,9 @@ async fn run_host(
     loop {
         ticker.tick().await;
         let Some(mut p) = poller.take() else { return };
+        let data_ports: Vec<u16> = known.borrow().iter().flat_map(|k| k.data_ports.iter().copied()).collect();
         let Ok((p, result)) = tokio::task::spawn_blocking(move || {
-            let r = p.poll();
+            let r = p.poll(&data_ports);
             (p, r)
         })
         .await

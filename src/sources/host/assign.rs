@@ -98,7 +98,11 @@ fn batch(s: &HostSample, procs: &[&TmProcess], interval: Duration) -> Batch {
         counter(NicDropsPerS, h.nic.drops, 1.0),
         counter(NicErrorsPerS, h.nic.errors, 1.0),
         counter(HostCpuBusy, h.cpu.busy, cpu_scale),
+        counter(HostCpuUser, h.cpu.user, cpu_scale),
+        counter(HostCpuSystem, h.cpu.system, cpu_scale),
+        counter(HostCpuIowait, h.cpu.iowait, cpu_scale),
         counter(HostCpuSoftirq, h.cpu.softirq, cpu_scale),
+        counter(HostCpuSteal, h.cpu.steal, cpu_scale),
     ];
     for (key, v) in [
         (TcpRetransPerS, h.tcp_retrans_segs),
@@ -116,6 +120,10 @@ fn batch(s: &HostSample, procs: &[&TmProcess], interval: Duration) -> Batch {
             (ProcessThreads, mean(|p| p.threads)),
             (ProcessOpenFiles, mean(|p| p.open_files)),
             (ProcessTcpConnections, mean(|p| p.tcp_connections)),
+            (ProcessDataConnections, {
+                let known: Vec<u64> = procs.iter().filter_map(|p| p.data_connections).collect();
+                (known.len() == procs.len()).then(|| known.iter().sum::<u64>() as f64 / n)
+            }),
         ],
         counters,
         block_counters: Vec::new(),
@@ -145,6 +153,7 @@ mod tests {
             threads: 80,
             open_files: 200,
             tcp_connections: 4,
+            data_connections: Some(2),
             listen_ports: vec![40000 + pid as u16],
         }
     }
@@ -162,7 +171,7 @@ mod tests {
                 tcp_retrans_segs: Some(10),
                 tcp_timeouts: Some(3),
                 listen_overflows: None,
-                cpu: CpuTicks { busy: 500, softirq: 10, total: 1000, cpus: 2 },
+                cpu: CpuTicks { busy: 500, softirq: 10, total: 1000, cpus: 2, ..CpuTicks::default() },
             },
             ticks_per_s: 100.0,
         }

@@ -29,11 +29,19 @@ pub struct NicTotals {
     pub interfaces: usize,
 }
 
-/// /proc/stat's first line: ticks since boot over all CPUs.
+/// /proc/stat's first line: ticks since boot over all CPUs, by mode.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct CpuTicks {
+    /// Everything but idle and iowait.
     pub busy: u64,
+    /// user + nice.
+    pub user: u64,
+    pub system: u64,
+    pub iowait: u64,
+    /// irq + softirq: where the kernel's network stack spends its time.
     pub softirq: u64,
+    /// Taken by the hypervisor: a noisy neighbour, not this host's work.
+    pub steal: u64,
     pub total: u64,
     pub cpus: usize,
 }
@@ -96,7 +104,16 @@ pub fn cpu_ticks(stat: &[u8]) -> Result<CpuTicks, String> {
     let idle = at(3) + at(4);
     let cpus =
         text.lines().filter(|l| l.starts_with("cpu") && l.as_bytes().get(3).is_some_and(u8::is_ascii_digit)).count();
-    Ok(CpuTicks { busy, softirq: at(6), total: busy + idle, cpus: cpus.max(1) })
+    Ok(CpuTicks {
+        busy,
+        user: at(0) + at(1),
+        system: at(2),
+        iowait: at(4),
+        softirq: at(5) + at(6),
+        steal: at(7),
+        total: busy + idle,
+        cpus: cpus.max(1),
+    })
 }
 
 /// Everything but the processes, from the files' contents.
@@ -137,6 +154,8 @@ mod tests {
         assert!(h.nic.rx_bytes >= lo.rx_bytes);
         assert!(h.tcp_retrans_segs.is_some() && h.tcp_timeouts.is_some() && h.listen_overflows.is_some());
         assert!(h.cpu.total > h.cpu.busy && h.cpu.busy > 0 && h.cpu.cpus >= 1, "{:?}", h.cpu);
+        let c = h.cpu;
+        assert_eq!(c.busy, c.user + c.system + c.softirq + c.steal, "modes add up: {c:?}");
         let t = counter_table(&snmp);
         assert!(t.contains_key("Tcp:ActiveOpens") && t.contains_key("Udp:InDatagrams"));
         assert!(!t.contains_key("Tcp:MaxConn"), "-1 is not a counter");

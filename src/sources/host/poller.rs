@@ -31,7 +31,8 @@ impl HostPoller {
     }
 
     /// Blocking file reads (a few hundred microseconds): run it on a blocking thread.
-    pub fn poll(&mut self) -> Result<HostSample, SourceError> {
+    /// `data_ports` are the Netty data ports REST reported for either group.
+    pub fn poll(&mut self, data_ports: &[u16]) -> Result<HostSample, SourceError> {
         let at = Instant::now();
         let read = |path: &str| std::fs::read(path).map_err(|e| SourceError::Other(format!("{path}: {e}")));
         let dev = read("/proc/net/dev")?;
@@ -47,7 +48,7 @@ impl HostPoller {
         let sockets = if self.known.is_empty() { Default::default() } else { processes::sockets() };
         let mut found: Vec<TmProcess> = Vec::with_capacity(self.known.len());
         for (pid, id) in &self.known {
-            found.extend(processes::read(*pid, id.clone(), &sockets, self.page_size));
+            found.extend(processes::read(*pid, id.clone(), &sockets, data_ports, self.page_size));
         }
         if found.len() < self.known.len() {
             // A TaskManager exited: look again next tick for its replacement.

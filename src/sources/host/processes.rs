@@ -2,7 +2,7 @@
 //! Flink knows them by, and read from /proc. A process that exits between the scan and the
 //! read is skipped quietly: it is gone, not an error.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use procfs::process::{FDTarget, Process};
@@ -22,8 +22,11 @@ pub struct TmProcess {
     pub rss_bytes: u64,
     pub threads: u64,
     pub open_files: u64,
-    /// Established TCP connections the process holds (Netty's data connections among them).
+    /// Established TCP connections the process holds.
     pub tcp_connections: u64,
+    /// Those with a Netty data port at either end (`None` when no data ports are known,
+    /// i.e. no group has a REST source).
+    pub data_connections: Option<u64>,
     /// TCP ports it listens on (its Netty data port among them).
     pub listen_ports: Vec<u16>,
 }
@@ -74,7 +77,8 @@ pub fn scan() -> Vec<(i32, Option<String>)> {
 /// The host's TCP sockets by inode (IPv4 and IPv6: Java's sockets are tcp6).
 #[derive(Debug, Default)]
 pub struct Sockets {
-    pub established: HashSet<u64>,
+    /// inode -> (local port, remote port)
+    pub established: HashMap<u64, (u16, u16)>,
     pub listening: HashMap<u64, u16>,
 }
 
@@ -90,7 +94,7 @@ fn sockets_of<'a>(entries: impl Iterator<Item = &'a procfs::net::TcpNetEntry>) -
     for e in entries {
         match e.state {
             TcpState::Established => {
-                s.established.insert(e.inode);
+                s.established.insert(e.inode, (e.local_address.port(), e.remote_address.port()));
             }
             TcpState::Listen => {
                 s.listening.insert(e.inode, e.local_address.port());
@@ -102,15 +106,22 @@ fn sockets_of<'a>(entries: impl Iterator<Item = &'a procfs::net::TcpNetEntry>) -
 }
 
 /// Reads one process; `None` when it has gone.
-pub fn read(pid: i32, resource_id: Option<String>, sockets: &Sockets, page_size: u64) -> Option<TmProcess> {
+pub fn read(
+    pid: i32,
+    resource_id: Option<String>,
+    sockets: &Sockets,
+    data_ports: &[u16],
+    page_size: u64,
+) -> Option<TmProcess> {
     let p = Process::new(pid).ok()?;
     let stat = p.stat().ok()?;
-    let (mut open_files, mut tcp_connections, mut listen_ports) = (0u64, 0u64, Vec::new());
+    let (mut open_files, mut tcp_connections, mut data, mut listen_ports) = (0u64, 0u64, 0u64, Vec::new());
     for fd in p.fd().ok()?.flatten() {
         open_files += 1;
         if let FDTarget::Socket(inode) = fd.target {
-            if sockets.established.contains(&inode) {
+            if let Some((local, remote)) = sockets.established.get(&inode) {
                 tcp_connections += 1;
+                data += u64::from(data_ports.contains(local) || data_ports.contains(remote));
             } else if let Some(port) = sockets.listening.get(&inode) {
                 listen_ports.push(*port);
             }
@@ -124,12 +135,15 @@ pub fn read(pid: i32, resource_id: Option<String>, sockets: &Sockets, page_size:
         threads: stat.num_threads.max(0) as u64,
         open_files,
         tcp_connections,
+        data_connections: (!data_ports.is_empty()).then_some(data),
         listen_ports,
     })
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
 
     fn args(s: &[&str]) -> Vec<String> {
@@ -176,10 +190,18 @@ mod tests {
         // A listening socket of our own shows as this process's port.
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let me = read(std::process::id() as i32, None, &sockets(), procfs::page_size()).unwrap();
+        // A connection to it counts as a data connection when its port is a data port.
+        let client = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let (_server, _) = listener.accept().unwrap();
+        let me = read(std::process::id() as i32, None, &sockets(), &[port], procfs::page_size()).unwrap();
         assert!(me.rss_bytes > 0 && me.threads >= 1 && me.open_files >= 3, "{me:?}");
         assert!(me.listen_ports.contains(&port), "{me:?}");
-        assert_eq!(read(i32::MAX, None, &Sockets::default(), 4096), None);
+        // Both ends are ours: the client's remote port and the server's local port.
+        assert!(me.data_connections == Some(2) && me.tcp_connections >= 2, "{me:?}");
+        let unknown = read(std::process::id() as i32, None, &sockets(), &[], procfs::page_size()).unwrap();
+        assert_eq!(unknown.data_connections, None, "no data ports known: no figure, not 0");
+        drop(client);
+        assert_eq!(read(i32::MAX, None, &Sockets::default(), &[], 4096), None);
     }
 
     #[test]

@@ -17,7 +17,11 @@ struct Sums {
     timeouts: Option<f64>,
     overflows: Option<f64>,
     cpu_busy: f64,
+    cpu_user: f64,
+    cpu_system: f64,
+    cpu_iowait: f64,
     cpu_softirq: f64,
+    cpu_steal: f64,
     cpus: BTreeSet<String>,
 }
 
@@ -42,8 +46,13 @@ pub fn counters(scrapes: &[Vec<Sample<'_>>], interfaces: &[String]) -> Vec<Count
                     if let Some(cpu) = m.label("cpu") {
                         s.cpus.insert(format!("{hosts}/{cpu}"));
                     }
-                    if mode == "softirq" {
-                        s.cpu_softirq += m.value;
+                    match mode {
+                        "user" | "nice" => s.cpu_user += m.value,
+                        "system" => s.cpu_system += m.value,
+                        "iowait" => s.cpu_iowait += m.value,
+                        "irq" | "softirq" => s.cpu_softirq += m.value,
+                        "steal" => s.cpu_steal += m.value,
+                        _ => {}
                     }
                     if mode != "idle" && mode != "iowait" {
                         s.cpu_busy += m.value;
@@ -80,7 +89,11 @@ pub fn counters(scrapes: &[Vec<Sample<'_>>], interfaces: &[String]) -> Vec<Count
         c(NicDropsPerS, s.drops, 1.0),
         c(NicErrorsPerS, s.errors, 1.0),
         c(HostCpuBusy, s.cpu_busy, cpu_scale),
+        c(HostCpuUser, s.cpu_user, cpu_scale),
+        c(HostCpuSystem, s.cpu_system, cpu_scale),
+        c(HostCpuIowait, s.cpu_iowait, cpu_scale),
         c(HostCpuSoftirq, s.cpu_softirq, cpu_scale),
+        c(HostCpuSteal, s.cpu_steal, cpu_scale),
     ];
     for (key, v) in [(TcpRetransPerS, s.retrans), (TcpTimeoutsPerS, s.timeouts), (ListenOverflowsPerS, s.overflows)] {
         out.extend(v.map(|v| c(key, v, 1.0)));
@@ -107,7 +120,9 @@ mod tests {
         let scrape = parse(&text).unwrap();
         let got = counters(std::slice::from_ref(&scrape), &[]);
         let get = |k: MetricKey| got.iter().find(|c| c.key == k).unwrap_or_else(|| panic!("{k:?} missing"));
-        assert_eq!(got.len(), 9, "every Host counter but the per-process ones");
+        assert_eq!(got.len(), 13, "every Host counter but the per-process ones");
+        // This VM's steal time shows (541 + 545 s in the capture).
+        assert_eq!(get(MetricKey::HostCpuSteal).total, 541.37 + 544.6);
         assert!(get(MetricKey::NicRxBytesPerS).total > 1e6);
         assert_eq!(get(MetricKey::TcpTimeoutsPerS).total, 3.0, "node_netstat_TcpExt_TCPTimeouts in the capture");
         assert_eq!(get(MetricKey::TcpRetransPerS).total, 923.0);
