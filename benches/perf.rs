@@ -133,11 +133,11 @@ fn prometheus_tick(ticks: usize) {
     };
     let settings = flinkscope::config::Settings::default();
     let mut poller = flinkscope::sources::task::build_prometheus(&group, &settings, Duration::from_secs(1)).unwrap();
-    rt.block_on(poller.poll()).unwrap(); // connections up
+    rt.block_on(poller.poll(false)).unwrap(); // connections up
     let (mut wall, mut cpu) = (Vec::new(), Vec::new());
     for _ in 0..ticks {
         let (t, c) = (Instant::now(), process_cpu());
-        rt.block_on(poller.poll()).unwrap();
+        rt.block_on(poller.poll(false)).unwrap();
         cpu.push(process_cpu() - c);
         wall.push(t.elapsed().as_secs_f64());
         std::thread::sleep(Duration::from_millis(100));

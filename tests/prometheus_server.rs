@@ -156,6 +156,10 @@ fn lab_prometheus_server_source() {
     let doc = snapshot(&history, 6);
     let base = &doc["groups"]["baseline"]["metrics"];
     assert!(base["records_in_per_s"]["last"].as_f64().unwrap() > 0.0, "5 s ago is in the server's history");
+    // The first poll filled the window from range queries: more samples than 6 s of polls
+    // (the server has scraped every second for well over 20 s by now).
+    let n = base["records_in_per_s"]["samples"].as_u64().unwrap();
+    assert!(n >= 15, "{n} samples: the window was not back-filled");
     let var = &doc["groups"]["variant"]["metrics"];
     for key in KEYS {
         assert!(var[*key]["last"].is_null(), "2 h ago is before the server started: {key} {}", var[*key]);

@@ -110,6 +110,7 @@ pub fn batch(g: Group, at: Instant, i: u64) -> Batch {
         taskmanagers: tms,
         data_ports: Vec::new(),
         warnings: Vec::new(),
+        history: Vec::new(),
         job: Some(JobStatus {
             id: "49e9c17b1c0e9c703c716db89c62d948".into(),
             name: format!("flinkscope-lab-{}", g.as_str()),

@@ -69,6 +69,9 @@ pub struct Batch {
     /// Parts of the poll that failed without failing the source (a Jolokia MBean read
     /// answered 404): their metrics are missing, the rest is good.
     pub warnings: Vec<String>,
+    /// Earlier values the source could read at once (a Prometheus server's range query at
+    /// start): (seconds before `at`, gauges), oldest first.
+    pub history: Vec<(f64, Vec<(MetricKey, Option<f64>)>)>,
     pub job: Option<JobStatus>,
     pub per_tm: Vec<TmRow>,
     pub flink_version: Option<String>,

@@ -24,7 +24,11 @@ impl Series {
 
     /// Appends a value or a gap. Consecutive gaps collapse into one, so a long outage
     /// costs one slot; the oldest point is dropped when the buffer is full.
+    /// A point older than the last one is dropped: points stay in time order.
     pub fn push(&mut self, t: f64, v: Option<f64>) {
+        if self.points.back().is_some_and(|p| t < p.t) {
+            return;
+        }
         let v = v.filter(|x| x.is_finite());
         if v.is_none() && matches!(self.points.back(), None | Some(Point { v: None, .. })) {
             return;
@@ -139,5 +143,14 @@ mod tests {
         let mut s = Series::new(10);
         s.push(0.0, Some(f64::NAN));
         assert!(s.is_empty());
+    }
+
+    #[test]
+    fn points_stay_in_time_order() {
+        let mut s = Series::new(8);
+        s.push(2.0, Some(1.0));
+        s.push(1.0, Some(5.0));
+        s.push(3.0, Some(2.0));
+        assert_eq!(s.values_since(0.0).collect::<Vec<_>>(), vec![(2.0, 1.0), (3.0, 2.0)]);
     }
 }

@@ -45,6 +45,7 @@ pub struct GroupData {
     pub data_ports: Vec<u16>,
     pub job: Option<JobStatus>,
     pub per_tm: Vec<TmRow>,
+    per_tm_from: Option<(&'static str, f64)>,
     pub flink_version: Option<String>,
     pub refresh_interval: Option<Duration>,
 }
@@ -70,6 +71,7 @@ impl GroupData {
             data_ports: Vec::new(),
             job: None,
             per_tm: Vec::new(),
+            per_tm_from: None,
             flink_version: None,
             refresh_interval: None,
         }
@@ -92,6 +94,34 @@ impl GroupData {
             None => true,
             Some((p, _)) if *p == provider => true,
             Some((p, when)) => rank(provider) >= rank(p) || t - when > PROVIDER_STALE_S,
+        }
+    }
+
+    /// One gauge reading at `t`, if `provider` may write the metric. `from_counter`: its
+    /// blocks come from a counter in the same batch, not from the smoothed gauge.
+    fn feed_gauge(
+        &mut self,
+        key: MetricKey,
+        value: Option<f64>,
+        provider: &'static str,
+        t: f64,
+        block_s: f64,
+        from_counter: bool,
+    ) {
+        if !self.accepts(key, provider, t) {
+            return;
+        }
+        if value.is_some() {
+            self.providers.insert(key, (provider, t));
+        }
+        self.series.get_mut(&key).expect("every key has a series").push(t, value);
+        if let (Some(v), Some(h)) = (value, self.latency.get_mut(&key)) {
+            h.record(t, v);
+        }
+        if let (Some(v), false, Some(s)) = (value, from_counter, self.blocks.get_mut(&key))
+            && let Some(mean) = self.gauge_blocks.entry(key).or_default().feed(t, v, block_s)
+        {
+            s.push(t, Some(mean));
         }
     }
 
@@ -156,8 +186,12 @@ impl Store {
         }
         g.flink_version = batch.flink_version.or(g.flink_version.take());
         g.exceptions.ingest(t, &batch.exceptions);
-        if !batch.per_tm.is_empty() {
+        // Per-TaskManager rows from the fresher source (the reporter's, at 1 s) while it gives them.
+        if !batch.per_tm.is_empty()
+            && g.per_tm_from.is_none_or(|(p, when)| rank(batch.provider) >= rank(p) || t - when > PROVIDER_STALE_S)
+        {
             g.per_tm = batch.per_tm;
+            g.per_tm_from = Some((batch.provider, t));
         }
         if !batch.fresh {
             return;
@@ -173,24 +207,14 @@ impl Store {
                 s.push(t, Some(r * c.scale));
             }
         }
+        let from_counters: Vec<MetricKey> = batch.block_counters.iter().chain(&batch.counters).map(|c| c.key).collect();
+        for (age, gauges) in &batch.history {
+            for (key, value) in gauges {
+                g.feed_gauge(*key, *value, provider, t - age, block_s, from_counters.contains(key));
+            }
+        }
         for (key, value) in batch.gauges {
-            if !g.accepts(key, provider, t) {
-                continue;
-            }
-            if value.is_some() {
-                g.providers.insert(key, (provider, t));
-            }
-            g.series.get_mut(&key).expect("every key has a series").push(t, value);
-            if let (Some(v), Some(h)) = (value, g.latency.get_mut(&key)) {
-                h.record(t, v);
-            }
-            // Metrics measured by a counter get their blocks from it, not from the smoothed gauge.
-            let from_counter = batch.block_counters.iter().chain(&batch.counters).any(|c| c.key == key);
-            if let (Some(v), false, Some(s)) = (value, from_counter, g.blocks.get_mut(&key))
-                && let Some(mean) = g.gauge_blocks.entry(key).or_default().feed(t, v, block_s)
-            {
-                s.push(t, Some(mean));
-            }
+            g.feed_gauge(key, value, provider, t, block_s, from_counters.contains(&key));
         }
         for c in batch.counters {
             if !g.accepts(c.key, provider, t) {
@@ -272,6 +296,7 @@ mod tests {
             epoch: 7,
             data_ports: Vec::new(),
             warnings: Vec::new(),
+            history: Vec::new(),
             taskmanagers: vec!["tm-1".into()],
             job: None,
             per_tm: vec![],
@@ -295,6 +320,24 @@ mod tests {
         assert_eq!(g.series(MetricKey::LatencyP99Ms).values_since(0.0).count(), 0);
         assert_eq!(g.flink_version.as_deref(), Some("2.3.0"));
         assert!(s.group(Group::Variant).series(MetricKey::RecordsInPerS).is_empty());
+    }
+
+    #[test]
+    fn history_fills_the_window_before_the_first_poll() {
+        let t0 = Instant::now();
+        let mut s = Store::with_epoch(t0, Duration::from_secs(3600), Duration::from_secs(1));
+        let mut b = batch(t0 + Duration::from_secs(5), true, 0.0);
+        b.provider = "prometheus-server";
+        b.history =
+            (1..=30).rev().map(|age| (age as f64, vec![(MetricKey::RecordsInPerS, Some(90.0 + age as f64))])).collect();
+        s.ingest(Group::Baseline, b);
+        let points: Vec<(f64, f64)> =
+            s.group(Group::Baseline).series(MetricKey::RecordsInPerS).values_since(-100.0).collect();
+        assert_eq!(points.len(), 31, "30 past points and the current one");
+        assert_eq!(points[0], (-25.0, 120.0), "times before the store began are negative");
+        assert_eq!(points[30], (5.0, 100.0));
+        // Blocks for the statistics were formed from the history too.
+        assert!(!s.group(Group::Baseline).block_values_since(MetricKey::RecordsInPerS, -100.0).is_empty());
     }
 
     #[test]

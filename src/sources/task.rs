@@ -67,7 +67,7 @@ pub fn spawn_all(config: &Config, tx: mpsc::Sender<Event>) -> Spawned {
         }
         if let Some(p) = &g.prometheus_server {
             let id = SourceId { group, kind: SourceKind::PrometheusServer };
-            let setup = build_server(p, g, &config.settings.http).map(Poller::Server);
+            let setup = build_server(p, g, &config.settings).map(Poller::Server);
             handles.push(tokio::spawn(run(id, setup, interval, deadline, tx.clone(), detail_rx.clone())));
         }
         if !g.jolokia.is_empty() {
@@ -149,7 +149,7 @@ impl Poller {
     async fn poll(&mut self, detail: bool) -> Result<crate::model::Batch, SourceError> {
         match self {
             Poller::Rest(p) => p.poll(detail).await,
-            Poller::Prometheus(p) => p.poll().await,
+            Poller::Prometheus(p) => p.poll(detail).await,
             Poller::Jolokia(p) => p.poll().await,
             Poller::Server(p) => p.poll().await,
         }
@@ -166,13 +166,14 @@ pub fn build_prometheus(g: &GroupConfig, s: &Settings, interval: Duration) -> Re
 pub fn build_server(
     p: &crate::config::PromServerConfig,
     g: &GroupConfig,
-    http: &HttpSettings,
+    s: &Settings,
 ) -> Result<ServerPoller, SourceError> {
     use super::prometheus_server::queries::Selector;
     let tms = Selector::new(&p.selector).map_err(SourceError::Setup)?;
     let job = Selector::new(p.job_selector.as_deref().unwrap_or(&p.selector)).map_err(SourceError::Setup)?;
-    let endpoint = Endpoint::new(&p.url.0, &g.auth, &g.tls, http)?;
-    Ok(ServerPoller::new(endpoint, &tms, &job, p.rate_window.0, p.offset.map(|d| d.0), p.scrape_interval.0))
+    let endpoint = Endpoint::new(&p.url.0, &g.auth, &g.tls, &s.http)?;
+    let offset = p.offset.map(|d| d.0);
+    Ok(ServerPoller::new(endpoint, &tms, &job, p.rate_window.0, offset, p.scrape_interval.0, s.window.0))
 }
 
 pub fn build_poller(flink: &RestUrl, g: &GroupConfig, http: &HttpSettings) -> Result<RestPoller, SourceError> {

@@ -143,6 +143,7 @@ impl RestPoller {
             epoch,
             data_ports,
             warnings: Vec::new(),
+            history: Vec::new(),
             taskmanagers,
             job: job_status,
             per_tm,

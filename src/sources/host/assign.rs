@@ -131,6 +131,7 @@ fn batch(s: &HostSample, procs: &[&TmProcess], interval: Duration) -> Batch {
         epoch: pids.finish(),
         data_ports: Vec::new(),
         warnings: Vec::new(),
+        history: Vec::new(),
         taskmanagers: procs.iter().filter_map(|p| p.resource_id.clone()).collect(),
         job: None,
         per_tm: Vec::new(),

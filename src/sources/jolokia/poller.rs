@@ -79,6 +79,7 @@ impl JolokiaPoller {
             job: answers.has_job.then(|| JobStatus { id: String::new(), name: String::new(), state: "RUNNING".into() }),
             data_ports: Vec::new(),
             warnings,
+            history: Vec::new(),
             taskmanagers: answers.taskmanagers,
             per_tm: Vec::new(),
             flink_version: None,

@@ -2,11 +2,12 @@
 //! at once), parses, and forms the group's figures. Every scrape is a fresh sample: the
 //! reporter computes its values when asked.
 
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use super::{flink, node, parse};
 use crate::config::TmPattern;
-use crate::model::{Batch, JobStatus};
+use crate::model::{Batch, JobStatus, MetricKey, TmRow};
 use crate::sources::SourceError;
 use crate::sources::flink_rest::assemble;
 use crate::sources::http::Endpoint;
@@ -18,6 +19,8 @@ pub struct PromPoller {
     interfaces: Vec<String>,
     interval: Duration,
     scrapes: u64,
+    /// Each TaskManager's last CPU time reading, for its per-TaskManager CPU rate.
+    cpu: HashMap<String, (Instant, f64)>,
 }
 
 impl PromPoller {
@@ -27,10 +30,11 @@ impl PromPoller {
         interfaces: Vec<String>,
         interval: Duration,
     ) -> Self {
-        PromPoller { endpoints, pattern, interfaces, interval, scrapes: 0 }
+        PromPoller { endpoints, pattern, interfaces, interval, scrapes: 0, cpu: HashMap::new() }
     }
 
-    pub async fn poll(&mut self) -> Result<Batch, SourceError> {
+    /// `detail`: also form per-TaskManager rows (the drill-down is open).
+    pub async fn poll(&mut self, detail: bool) -> Result<Batch, SourceError> {
         let at = Instant::now();
         // All endpoints at once: a tick costs the slowest scrape, not their sum.
         let mut set = tokio::task::JoinSet::new();
@@ -60,6 +64,7 @@ impl PromPoller {
             scrapes.push(samples);
         }
         let answers = flink::answers(&scrapes, self.pattern.as_ref());
+        let per_tm = if detail { self.per_taskmanager(&scrapes, at) } else { Vec::new() };
         // The first scrape has nothing to form counter rates against.
         let timed = self.scrapes > 0;
         self.scrapes += 1;
@@ -82,10 +87,82 @@ impl PromPoller {
             job: answers.has_job.then(|| JobStatus { id: String::new(), name: String::new(), state: "RUNNING".into() }),
             data_ports: Vec::new(),
             warnings: Vec::new(),
+            history: Vec::new(),
             taskmanagers: answers.taskmanagers,
-            per_tm: Vec::new(),
+            per_tm,
             flink_version: None,
             refresh_interval: self.interval,
         })
+    }
+}
+
+impl PromPoller {
+    /// Per-TaskManager rows at the scrape's resolution: each TaskManager's own samples go
+    /// through the same mapping as the group's (its subtasks summed or averaged).
+    fn per_taskmanager(&mut self, scrapes: &[Vec<parse::Sample<'_>>], at: Instant) -> Vec<TmRow> {
+        let mut by_tm: BTreeMap<String, Vec<parse::Sample<'_>>> = BTreeMap::new();
+        for s in scrapes.iter().flatten() {
+            if let Some(tm) = s.label("tm_id").filter(|tm| flink::tm_matches(self.pattern.as_ref(), tm)) {
+                by_tm.entry(tm.into_owned()).or_default().push(*s);
+            }
+        }
+        self.cpu.retain(|tm, _| by_tm.contains_key(tm));
+        by_tm
+            .into_iter()
+            .map(|(tm, samples)| {
+                let a = flink::answers(&[samples], None);
+                let mut values = assemble::gauges(&a);
+                let cpu = assemble::counters(&a).into_iter().find(|c| c.key == MetricKey::CpuCores);
+                let rate = cpu.and_then(|c| {
+                    let previous = self.cpu.insert(tm.clone(), (at, c.total));
+                    let (t0, v0) = previous?;
+                    let dt = at.duration_since(t0).as_secs_f64();
+                    (dt > 0.0 && c.total >= v0).then(|| (c.total - v0) / dt * c.scale)
+                });
+                values.push((MetricKey::CpuCores, rate));
+                TmRow { id: tm, values }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{AuthConfig, HttpSettings, TlsConfig};
+
+    #[test]
+    fn per_taskmanager_rows_from_a_real_reporter() {
+        let text = std::fs::read_to_string(format!(
+            "{}/tests/fixtures/flink-2.3.0/prometheus-taskmanager.txt",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let line = text.lines().find(|l| l.starts_with("flink_taskmanager_Status_JVM_CPU_Time")).unwrap();
+        let cpu: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+        // One second later the JVM has used half a core more.
+        let later = text.replace(line, &line.replace(&line.rsplit(' ').next().unwrap(), &format!("{:?}", cpu + 5e8)));
+        let endpoint = Endpoint::new(
+            "http://127.0.0.1:9",
+            &AuthConfig::default(),
+            &TlsConfig::default(),
+            &HttpSettings::default(),
+        )
+        .unwrap();
+        let mut p = PromPoller::new(vec![endpoint], None, Vec::new(), Duration::from_secs(1));
+        let t0 = Instant::now();
+        let first = p.per_taskmanager(&[parse::parse(&text).unwrap()], t0);
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].id, "tm_base_1");
+        assert_eq!(first[0].get(MetricKey::CpuCores), None, "no rate from one reading");
+        assert!(first[0].get(MetricKey::RecordsInPerS).unwrap() > 0.0);
+        assert!(first[0].get(MetricKey::InPoolUsage).is_some() && first[0].get(MetricKey::HeapUsedBytes).is_some());
+        let second = p.per_taskmanager(&[parse::parse(&later).unwrap()], t0 + Duration::from_secs(1));
+        let cores = second[0].get(MetricKey::CpuCores).unwrap();
+        assert!((cores - 0.5).abs() < 1e-6, "{cores}");
+        // A regex for the other group leaves no rows.
+        let mut other =
+            PromPoller::new(Vec::new(), Some(TmPattern::new("^tm-var").unwrap()), Vec::new(), Duration::from_secs(1));
+        assert!(other.per_taskmanager(&[parse::parse(&text).unwrap()], t0).is_empty());
     }
 }

@@ -2,6 +2,7 @@
 //! each tick. A query the server rejects costs its metric (a warning); an unreachable
 //! server fails the source.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::queries::{self, Selector};
@@ -19,6 +20,9 @@ pub struct ServerPoller {
     offset: Option<Duration>,
     scrape_interval: Duration,
     last: Option<Vec<(MetricKey, Option<f64>)>>,
+    /// How far back the first poll fills the window from the server's history.
+    backfill: Duration,
+    backfilled: bool,
 }
 
 impl ServerPoller {
@@ -29,6 +33,7 @@ impl ServerPoller {
         rate_window: Duration,
         offset: Option<Duration>,
         scrape_interval: Duration,
+        backfill: Duration,
     ) -> Self {
         let window = format!("{}s", rate_window.as_secs().max(1));
         let queries =
@@ -39,7 +44,7 @@ impl ServerPoller {
                 .map(|q| q.trim_start_matches("count(").trim_end_matches(')').to_string())
                 .unwrap_or_default()
         );
-        ServerPoller { endpoint, queries, tm_query, offset, scrape_interval, last: None }
+        ServerPoller { endpoint, queries, tm_query, offset, scrape_interval, last: None, backfill, backfilled: false }
     }
 
     fn path(&self, query: &str, time: Option<f64>) -> String {
@@ -53,10 +58,16 @@ impl ServerPoller {
 
     pub async fn poll(&mut self) -> Result<Batch, SourceError> {
         let at = Instant::now();
+        let now_unix = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs_f64();
         // With an offset, every query reads the same instant in the past.
-        let time = self
-            .offset
-            .map(|o| SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs_f64() - o.as_secs_f64());
+        let time = self.offset.map(|o| now_unix - o.as_secs_f64());
+        let mut warnings = Vec::new();
+        let history = if self.backfilled {
+            Vec::new()
+        } else {
+            self.backfilled = true;
+            self.history(time.unwrap_or(now_unix), &mut warnings).await
+        };
         let mut set = tokio::task::JoinSet::new();
         for (i, (_, q)) in self.queries.iter().enumerate() {
             let (e, path) = (self.endpoint.clone(), self.path(q, time));
@@ -72,7 +83,6 @@ impl ServerPoller {
             answers[i] = Some(a);
         }
         let mut gauges = Vec::with_capacity(self.queries.len());
-        let mut warnings = Vec::new();
         for ((key, q), a) in self.queries.iter().zip(answers) {
             // The server unreachable or failing is the source's failure.
             let body = a.unwrap_or_else(|| Err(SourceError::Other("no answer".into())))?;
@@ -84,7 +94,7 @@ impl ServerPoller {
                 }
             }
         }
-        if warnings.len() == self.queries.len() {
+        if gauges.iter().all(|(_, v)| v.is_none()) && warnings.len() >= self.queries.len() {
             return Err(SourceError::Malformed { what: "PromQL answers", detail: warnings.swap_remove(0) });
         }
         let tm_body = tms.await.map_err(|e| SourceError::Other(format!("query task: {e}")))??;
@@ -106,11 +116,50 @@ impl ServerPoller {
             taskmanagers,
             data_ports: Vec::new(),
             warnings,
+            history,
             job: has_job.then(|| JobStatus { id: String::new(), name: String::new(), state: "RUNNING".into() }),
             per_tm: Vec::new(),
             flink_version: None,
             refresh_interval: self.scrape_interval,
         })
+    }
+}
+
+impl ServerPoller {
+    /// The window before `end` (unix seconds) from range queries, one point per scrape
+    /// interval: the comparison has samples from the start. A failed range query costs
+    /// its metric's history (a warning), not the poll.
+    async fn history(&self, end: f64, warnings: &mut Vec<String>) -> Vec<(f64, Vec<(MetricKey, Option<f64>)>)> {
+        let window = self.backfill.as_secs_f64();
+        // Prometheus answers at most 11 000 points per series.
+        let step = self.scrape_interval.as_secs_f64().max(window / 10_000.0).max(0.001);
+        let (start, stop) = (end - window, end - step / 2.0);
+        if stop <= start {
+            return Vec::new();
+        }
+        let mut set = tokio::task::JoinSet::new();
+        for (key, q) in self.queries.clone() {
+            let mut url = url::form_urlencoded::Serializer::new(String::new());
+            url.append_pair("query", &q)
+                .append_pair("start", &format!("{start:.3}"))
+                .append_pair("end", &format!("{stop:.3}"))
+                .append_pair("step", &format!("{step:.3}"));
+            let (e, path) = (self.endpoint.clone(), format!("/api/v1/query_range?{}", url.finish()));
+            set.spawn(async move { (key, e.get(&path).await) });
+        }
+        // unix millisecond -> the values of every key at that instant
+        let mut at: BTreeMap<i64, Vec<(MetricKey, Option<f64>)>> = BTreeMap::new();
+        while let Some(Ok((key, answer))) = set.join_next().await {
+            match answer.map_err(|e| e.to_string()).and_then(|body| queries::parse_range(&body)) {
+                Ok(points) => {
+                    for (t, v) in points {
+                        at.entry((t * 1000.0).round() as i64).or_default().push((key, Some(v)));
+                    }
+                }
+                Err(e) => warnings.push(format!("{} history: {e}", key.as_str())),
+            }
+        }
+        at.into_iter().map(|(ms, gauges)| (end - ms as f64 / 1000.0, gauges)).collect()
     }
 }
 

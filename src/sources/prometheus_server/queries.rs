@@ -97,6 +97,26 @@ pub fn parse_answer(body: &str) -> Result<Option<f64>, String> {
     Ok(result.first().and_then(|s| sample_value(&s["value"])))
 }
 
+/// A range query's answer: the (unix time, value) points of its one series (none when no
+/// series matched); NaN points are left out.
+pub fn parse_range(body: &str) -> Result<Vec<(f64, f64)>, String> {
+    let v: serde_json::Value = serde_json::from_str(body).map_err(|e| format!("not JSON: {e}"))?;
+    if v["status"] != "success" {
+        return Err(format!("{}: {}", v["errorType"].as_str().unwrap_or("error"), v["error"].as_str().unwrap_or("")));
+    }
+    if v["data"]["resultType"] != "matrix" {
+        return Err(format!("expected a matrix, got {}", v["data"]["resultType"]));
+    }
+    let series = v["data"]["result"].as_array().ok_or("matrix without result")?;
+    Ok(series
+        .first()
+        .and_then(|s| s["values"].as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|p| Some((p.get(0)?.as_f64()?, sample_value(p)?)))
+        .collect())
+}
+
 /// `[unix_time, "value"]`.
 fn sample_value(v: &serde_json::Value) -> Option<f64> {
     v.get(1)?.as_str()?.parse::<f64>().ok().filter(|x| x.is_finite())
@@ -143,5 +163,10 @@ mod tests {
         let bad = r#"{"status":"error","errorType":"bad_data","error":"parse error at char 5"}"#;
         assert_eq!(parse_answer(bad), Err("bad_data: parse error at char 5".into()));
         assert!(parse_answer("<html>").is_err());
+        let range = r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[100,"1.5"],[101,"NaN"],[102,"2"]]}]}}"#;
+        assert_eq!(parse_range(range), Ok(vec![(100.0, 1.5), (102.0, 2.0)]));
+        let none = r#"{"status":"success","data":{"resultType":"matrix","result":[]}}"#;
+        assert_eq!(parse_range(none), Ok(vec![]));
+        assert!(parse_range(ok).is_err(), "a vector is not a range answer");
     }
 }
