@@ -41,6 +41,9 @@ impl TmRow {
     }
 }
 
+/// Gauge readings of one instant: `None` is "no data".
+pub type Gauges = Vec<(MetricKey, Option<f64>)>;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Batch {
     /// Which source kind this is ("flink-rest", "prometheus"): when two sources fill the
@@ -71,7 +74,7 @@ pub struct Batch {
     pub warnings: Vec<String>,
     /// Earlier values the source could read at once (a Prometheus server's range query at
     /// start): (seconds before `at`, gauges), oldest first.
-    pub history: Vec<(f64, Vec<(MetricKey, Option<f64>)>)>,
+    pub history: Vec<(f64, Gauges)>,
     pub job: Option<JobStatus>,
     pub per_tm: Vec<TmRow>,
     pub flink_version: Option<String>,

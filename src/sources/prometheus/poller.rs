@@ -141,7 +141,7 @@ mod tests {
         let line = text.lines().find(|l| l.starts_with("flink_taskmanager_Status_JVM_CPU_Time")).unwrap();
         let cpu: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
         // One second later the JVM has used half a core more.
-        let later = text.replace(line, &line.replace(&line.rsplit(' ').next().unwrap(), &format!("{:?}", cpu + 5e8)));
+        let later = text.replace(line, &line.replace(line.rsplit(' ').next().unwrap(), &format!("{:?}", cpu + 5e8)));
         let endpoint = Endpoint::new(
             "http://127.0.0.1:9",
             &AuthConfig::default(),

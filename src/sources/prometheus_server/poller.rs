@@ -129,7 +129,7 @@ impl ServerPoller {
     /// The window before `end` (unix seconds) from range queries, one point per scrape
     /// interval: the comparison has samples from the start. A failed range query costs
     /// its metric's history (a warning), not the poll.
-    async fn history(&self, end: f64, warnings: &mut Vec<String>) -> Vec<(f64, Vec<(MetricKey, Option<f64>)>)> {
+    async fn history(&self, end: f64, warnings: &mut Vec<String>) -> Vec<(f64, crate::model::Gauges)> {
         let window = self.backfill.as_secs_f64();
         // Prometheus answers at most 11 000 points per series.
         let step = self.scrape_interval.as_secs_f64().max(window / 10_000.0).max(0.001);
