@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+mod keys;
+
 const BASELINE: &str = "http://127.0.0.1:8081";
 const VARIANT: &str = "http://127.0.0.1:8082";
 const MIXED: &str = "http://127.0.0.1:8083";
@@ -192,60 +194,55 @@ fn lab_prometheus_reporters_with_rest() {
     }
 }
 
-/// The keys the snapshot format promises (issue 2), which a group watched through its
-/// Prometheus reporters alone must fill too.
-const REQUIRED_KEYS: &[&str] = &[
-    "records_in_per_s",
-    "records_out_per_s",
-    "bytes_in_per_s",
-    "bytes_out_per_s",
-    "latency_p50_ms",
-    "latency_p95_ms",
-    "latency_p99_ms",
-    "in_pool_usage",
-    "out_pool_usage",
-    "netty_used_segments",
-    "netty_available_segments",
-    "cpu_cores",
-    "heap_used_bytes",
-    "backpressured_ms_per_s",
-    "busy_ms_per_s",
-    "idle_ms_per_s",
-    "restarts",
-    "checkpoints_failed",
-    "taskmanagers",
-];
-
-#[test]
-fn lab_prometheus_only_snapshot() {
-    require_lab(BASELINE);
-    require_lab(VARIANT);
+/// A snapshot of both groups watched through one source kind alone: its flag once per
+/// (port, URL path), for the baseline's and the variant's JVMs.
+fn snapshot_of_one_kind(flags: [&str; 2], ports: [[u16; 3]; 2], path: &str) -> Value {
     let mut args = Vec::new();
-    for (flag, ports) in [("--baseline-prometheus", [9250, 9251, 9252]), ("--variant-prometheus", [9260, 9261, 9262])] {
+    for (flag, ports) in flags.into_iter().zip(ports) {
         for p in ports {
             args.push(flag.to_string());
-            args.push(format!("http://127.0.0.1:{p}/"));
+            args.push(format!("http://127.0.0.1:{p}{path}"));
         }
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let doc = snapshot(&args, 20);
-    check_sources_live(&doc);
+    snapshot(&args, 20)
+}
+
+/// Every key the snapshot format promises (issue 2) comes from `kind` alone, for two
+/// TaskManagers per group whose ids start with the prefixes given.
+fn check_one_kind(doc: &Value, kind: &str, prefixes: [&str; 2]) {
+    check_sources_live(doc);
     let names: Vec<&str> = doc["sources"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
     assert!(!names.iter().any(|n| n.ends_with("flink-rest")), "no REST source runs: {names:?}");
-    assert!(names.contains(&"baseline/prometheus") && names.contains(&"variant/prometheus"), "{names:?}");
-    for (g, prefix) in [("baseline", "tm_base_"), ("variant", "tm_var_")] {
+    for (g, prefix) in ["baseline", "variant"].into_iter().zip(prefixes) {
+        assert!(names.contains(&format!("{g}/{kind}").as_str()), "{names:?}");
         let group = &doc["groups"][g];
         assert!(group["flink"].is_null(), "{g}: no REST URL");
         let tms: Vec<&str> = group["taskmanagers"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
         assert!(tms.len() == 2 && tms.iter().all(|t| t.starts_with(prefix)), "{g}: {tms:?}");
         let m = &group["metrics"];
-        for key in REQUIRED_KEYS {
+        for key in keys::REQUIRED {
             assert!(m[*key]["last"].is_number(), "{g}.{key} has no value: {}", m[*key]);
-            assert_eq!(m[*key]["source"], "prometheus", "{g}.{key}");
+            assert_eq!(m[*key]["source"], kind, "{g}.{key}");
         }
         assert!(m["records_in_per_s"]["last"].as_f64().unwrap() > 0.0);
         assert_eq!(m["taskmanagers"]["last"].as_f64(), Some(2.0));
+        // Live at every poll: many more samples than REST refreshes in 20 s.
+        assert!(m["records_in_per_s"]["samples"].as_u64().unwrap() >= 12, "{g}: {}", m["records_in_per_s"]);
     }
+}
+
+#[test]
+fn lab_prometheus_only_snapshot() {
+    require_lab(BASELINE);
+    require_lab(VARIANT);
+    let doc = snapshot_of_one_kind(
+        ["--baseline-prometheus", "--variant-prometheus"],
+        [[9250, 9251, 9252], [9260, 9261, 9262]],
+        "/",
+    );
+    // Flink's reporter sanitises the ids.
+    check_one_kind(&doc, "prometheus", ["tm_base_", "tm_var_"]);
 }
 
 /// Jolokia agents on every JVM of the pair clusters (scripts/lab/JolokiaAgent.java with
@@ -254,30 +251,12 @@ fn lab_prometheus_only_snapshot() {
 fn lab_jolokia_only_snapshot() {
     require_lab(BASELINE);
     require_lab(VARIANT);
-    let mut args = Vec::new();
-    for (flag, ports) in [("--baseline-jolokia", [7780, 7781, 7782]), ("--variant-jolokia", [7790, 7791, 7792])] {
-        for p in ports {
-            args.push(flag.to_string());
-            args.push(format!("http://127.0.0.1:{p}/jolokia"));
-        }
-    }
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let doc = snapshot(&args, 20);
-    check_sources_live(&doc);
-    let names: Vec<&str> = doc["sources"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
-    assert!(names.contains(&"baseline/jolokia") && names.contains(&"variant/jolokia"), "{names:?}");
-    for (g, prefix) in [("baseline", "tm-base-"), ("variant", "tm-var-")] {
-        let group = &doc["groups"][g];
-        let tms: Vec<&str> = group["taskmanagers"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-        assert!(tms.len() == 2 && tms.iter().all(|t| t.starts_with(prefix)), "{g}: {tms:?}");
-        let m = &group["metrics"];
-        for key in REQUIRED_KEYS {
-            assert!(m[*key]["last"].is_number(), "{g}.{key} has no value: {}", m[*key]);
-            assert_eq!(m[*key]["source"], "jolokia", "{g}.{key}");
-        }
-        assert!(m["records_in_per_s"]["last"].as_f64().unwrap() > 0.0);
-        assert!(m["records_in_per_s"]["samples"].as_u64().unwrap() >= 12, "live at every poll");
-    }
+    let doc = snapshot_of_one_kind(
+        ["--baseline-jolokia", "--variant-jolokia"],
+        [[7780, 7781, 7782], [7790, 7791, 7792]],
+        "/jolokia",
+    );
+    check_one_kind(&doc, "jolokia", ["tm-base-", "tm-var-"]);
 }
 
 #[test]

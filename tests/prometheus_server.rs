@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+mod keys;
+
 /// A Prometheus server with its own storage folder, stopped when dropped.
 struct Prometheus {
     child: Child,
@@ -91,28 +93,6 @@ fn snapshot(config: &str, seconds: u64) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-const KEYS: &[&str] = &[
-    "records_in_per_s",
-    "records_out_per_s",
-    "bytes_in_per_s",
-    "bytes_out_per_s",
-    "latency_p50_ms",
-    "latency_p95_ms",
-    "latency_p99_ms",
-    "in_pool_usage",
-    "out_pool_usage",
-    "netty_used_segments",
-    "netty_available_segments",
-    "cpu_cores",
-    "heap_used_bytes",
-    "backpressured_ms_per_s",
-    "busy_ms_per_s",
-    "idle_ms_per_s",
-    "restarts",
-    "checkpoints_failed",
-    "taskmanagers",
-];
-
 #[test]
 fn lab_prometheus_server_source() {
     require_lab();
@@ -132,7 +112,7 @@ fn lab_prometheus_server_source() {
     }
     for g in ["baseline", "variant"] {
         let m = &doc["groups"][g]["metrics"];
-        for key in KEYS {
+        for key in keys::REQUIRED {
             assert!(m[*key]["last"].is_number(), "{g}.{key} has no value: {}", m[*key]);
             assert_eq!(m[*key]["source"], "prometheus-server", "{g}.{key}");
         }
@@ -161,7 +141,7 @@ fn lab_prometheus_server_source() {
     let n = base["records_in_per_s"]["samples"].as_u64().unwrap();
     assert!(n >= 15, "{n} samples: the window was not back-filled");
     let var = &doc["groups"]["variant"]["metrics"];
-    for key in KEYS {
+    for key in keys::REQUIRED {
         assert!(var[*key]["last"].is_null(), "2 h ago is before the server started: {key} {}", var[*key]);
     }
 }
