@@ -22,6 +22,7 @@ import org.jolokia.http.HttpRequestHandler;
 import org.jolokia.util.LogHandler;
 import org.json.simple.JSONAware;
 
+@SuppressWarnings("deprecation") // jolokia-core 1.7 marks parts of the API it still needs
 public final class JolokiaAgent {
   private static final String CONTEXT = "/jolokia";
 

@@ -111,6 +111,7 @@ pub fn batch(g: Group, at: Instant, i: u64) -> Batch {
         data_ports: Vec::new(),
         warnings: Vec::new(),
         history: Vec::new(),
+        interfaces: Vec::new(),
         job: Some(JobStatus {
             id: "49e9c17b1c0e9c703c716db89c62d948".into(),
             name: format!("flinkscope-lab-{}", g.as_str()),
@@ -176,7 +177,7 @@ pub fn add_host(app: &mut App, started: Instant, seconds: u64) {
                 process(22, "tm-var-2", 0.10),
             ],
             host: HostCounters {
-                nic: NicTotals { rx_bytes: i * 360_000, tx_bytes: i * 360_000, drops: 0, errors: 0, interfaces: 2 },
+                nic: NicTotals { rx_bytes: i * 360_000, tx_bytes: i * 360_000, interfaces: 2, ..NicTotals::default() },
                 tcp_retrans_segs: Some(i / 20),
                 tcp_timeouts: Some(0),
                 listen_overflows: Some(0),
@@ -192,6 +193,25 @@ pub fn add_host(app: &mut App, started: Instant, seconds: u64) {
                 },
             },
             ticks_per_s: 100.0,
+            interfaces: vec![
+                crate::model::InterfaceRate {
+                    name: "lo".into(),
+                    rx_bytes_per_s: 352_000.0,
+                    tx_bytes_per_s: 352_000.0,
+                    rx_packets_per_s: 410.0,
+                    tx_packets_per_s: 410.0,
+                    ..Default::default()
+                },
+                crate::model::InterfaceRate {
+                    name: "eth0".into(),
+                    rx_bytes_per_s: 8_100.0,
+                    tx_bytes_per_s: 2_300.0,
+                    rx_packets_per_s: 12.0,
+                    tx_packets_per_s: 9.0,
+                    drops_per_s: 0.5,
+                    ..Default::default()
+                },
+            ],
         };
         for (g, b) in Group::BOTH.into_iter().zip(assign::batches(&sample, &members, Duration::from_secs(1))) {
             if let Some(b) = b {

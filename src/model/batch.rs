@@ -41,6 +41,18 @@ impl TmRow {
     }
 }
 
+/// One network interface's traffic, per second.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InterfaceRate {
+    pub name: String,
+    pub rx_bytes_per_s: f64,
+    pub tx_bytes_per_s: f64,
+    pub rx_packets_per_s: f64,
+    pub tx_packets_per_s: f64,
+    pub drops_per_s: f64,
+    pub errors_per_s: f64,
+}
+
 /// Gauge readings of one instant: `None` is "no data".
 pub type Gauges = Vec<(MetricKey, Option<f64>)>;
 
@@ -75,6 +87,8 @@ pub struct Batch {
     /// Earlier values the source could read at once (a Prometheus server's range query at
     /// start): (seconds before `at`, gauges), oldest first.
     pub history: Vec<(f64, Gauges)>,
+    /// This host's network interfaces, each on its own (the Host panel's drill-down).
+    pub interfaces: Vec<InterfaceRate>,
     pub job: Option<JobStatus>,
     pub per_tm: Vec<TmRow>,
     pub flink_version: Option<String>,

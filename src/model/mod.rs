@@ -10,7 +10,7 @@ pub mod rate;
 pub mod series;
 pub mod store;
 
-pub use batch::{Batch, Counter, Gauges, JobStatus, TmRow};
+pub use batch::{Batch, Counter, Gauges, InterfaceRate, JobStatus, TmRow};
 pub use exceptions::{ExceptionEntry, ExceptionLog};
 pub use metric::{MetricKey, Panel, Unit};
 pub use series::Series;

@@ -45,6 +45,8 @@ pub struct GroupData {
     pub data_ports: Vec<u16>,
     pub job: Option<JobStatus>,
     pub per_tm: Vec<TmRow>,
+    /// This host's interfaces (from the host source), for the Host drill-down.
+    pub interfaces: Vec<super::InterfaceRate>,
     per_tm_from: Option<(&'static str, f64)>,
     pub flink_version: Option<String>,
     pub refresh_interval: Option<Duration>,
@@ -71,6 +73,7 @@ impl GroupData {
             data_ports: Vec::new(),
             job: None,
             per_tm: Vec::new(),
+            interfaces: Vec::new(),
             per_tm_from: None,
             flink_version: None,
             refresh_interval: None,
@@ -164,7 +167,7 @@ impl Store {
 
     /// Takes one poll's results. Repeated (not fresh) values update the TaskManager list and
     /// job state only: they are not new samples.
-    pub fn ingest(&mut self, group: Group, batch: Batch) {
+    pub fn ingest(&mut self, group: Group, mut batch: Batch) {
         let t = self.t(batch.at);
         let g = &mut self.groups[group.index()];
         // The REST source knows jobs and TaskManager ids best: another source describes
@@ -186,6 +189,9 @@ impl Store {
         }
         g.flink_version = batch.flink_version.or(g.flink_version.take());
         g.exceptions.ingest(t, &batch.exceptions);
+        if !batch.interfaces.is_empty() {
+            g.interfaces = std::mem::take(&mut batch.interfaces);
+        }
         // Per-TaskManager rows from the fresher source (the reporter's, at 1 s) while it gives them.
         if !batch.per_tm.is_empty()
             && g.per_tm_from.is_none_or(|(p, when)| rank(batch.provider) >= rank(p) || t - when > PROVIDER_STALE_S)
@@ -297,6 +303,7 @@ mod tests {
             data_ports: Vec::new(),
             warnings: Vec::new(),
             history: Vec::new(),
+            interfaces: Vec::new(),
             taskmanagers: vec!["tm-1".into()],
             job: None,
             per_tm: vec![],

@@ -66,6 +66,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
     let block = Block::default().borders(Borders::ALL).border_style(theme.border(false)).title(match panel {
         Panel::Latency => " every latency sample in the window (HDR histograms) ".to_string(),
+        Panel::Host => " this host's network interfaces (/proc/net/dev) ".to_string(),
         _ => format!(" per TaskManager · sorted by {} (s) ", sort_label(panel, app.sort_column)),
     });
     let inner = block.inner(bottom);
@@ -75,13 +76,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         latency_distribution(frame, inner, app, theme);
         return;
     }
+    if panel == Panel::Host {
+        interfaces(frame, inner, app, theme);
+        return;
+    }
     if cols.is_empty() {
-        let msg = match panel {
-            Panel::Host => {
-                "Host figures are per group (its TaskManager JVMs here, or its node_exporters): see CPU & memory for each TaskManager."
-            }
-            _ => "No per-TaskManager split for this panel.",
-        };
+        let msg = "No per-TaskManager split for this panel.";
         frame.render_widget(Paragraph::new(msg).style(theme.fg(theme.dim)), inner);
         return;
     }
@@ -129,6 +129,41 @@ fn latency_distribution(frame: &mut Frame, area: Rect, app: &App, theme: &Theme)
     });
     let mut widths = vec![Constraint::Length(16)];
     widths.extend([Constraint::Length(9); 6]);
+    let table = Table::new(rows, widths)
+        .header(Row::new(header.map(Cell::from)).style(theme.fg(theme.dim).add_modifier(Modifier::BOLD)))
+        .column_spacing(1);
+    frame.render_widget(table, area);
+}
+
+/// Each interface on its own: the Host panel sums them, which hides a busy loopback
+/// beside a quiet NIC (or drops on one interface only). Busiest first.
+fn interfaces(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let view = app.view();
+    let Some(list) = Group::BOTH.iter().map(|g| &view.store.group(*g).interfaces).find(|l| !l.is_empty()) else {
+        let msg =
+            "No interface figures: no TaskManager of either group runs on this host (node_exporter's are summed only).";
+        frame.render_widget(Paragraph::new(msg).style(theme.fg(theme.dim)), area);
+        return;
+    };
+    let mut list = list.clone();
+    list.sort_by(|a, b| (b.rx_bytes_per_s + b.tx_bytes_per_s).total_cmp(&(a.rx_bytes_per_s + a.tx_bytes_per_s)));
+    let header = ["interface", "rx/s", "tx/s", "rx pkt/s", "tx pkt/s", "drops/s", "errors/s"];
+    let bytes = |v: f64| format::value(crate::model::Unit::BytesPerSecond, Some(v));
+    let count = |v: f64| format::value(crate::model::Unit::PerSecond, Some(v));
+    let rows = list.iter().map(|i| {
+        let bad = |v: f64| if v > 0.0 { theme.fg(theme.bad) } else { theme.fg(theme.text) };
+        Row::new(vec![
+            Cell::from(i.name.clone()),
+            Cell::from(bytes(i.rx_bytes_per_s)),
+            Cell::from(bytes(i.tx_bytes_per_s)),
+            Cell::from(count(i.rx_packets_per_s)),
+            Cell::from(count(i.tx_packets_per_s)),
+            Cell::from(count(i.drops_per_s)).style(bad(i.drops_per_s)),
+            Cell::from(count(i.errors_per_s)).style(bad(i.errors_per_s)),
+        ])
+    });
+    let mut widths = vec![Constraint::Length(16)];
+    widths.extend([Constraint::Length(10); 6]);
     let table = Table::new(rows, widths)
         .header(Row::new(header.map(Cell::from)).style(theme.fg(theme.dim).add_modifier(Modifier::BOLD)))
         .column_spacing(1);

@@ -269,3 +269,23 @@ fn full_screen_latency_shows_the_window_distribution() {
     assert!(row.contains("168ms") || row.contains("167ms"), "{row}");
     assert!(!row.contains('—'), "every cell has a value: {row}");
 }
+
+#[test]
+fn full_screen_host_lists_each_interface() {
+    let t0 = Instant::now();
+    let mut app = demo::app(t0, 120, false);
+    demo::add_host(&mut app, t0, 30);
+    while app.focused_panel() != crate::model::Panel::Host {
+        app.act(Action::FocusNext);
+    }
+    app.act(Action::Open);
+    let s = text(&draw(&app, 120, 40));
+    assert!(s.contains("this host's network interfaces"), "{s}");
+    let lo = s.lines().position(|l| l.contains("│lo ")).expect("a row for lo");
+    let eth0 = s.lines().position(|l| l.contains("│eth0 ")).expect("a row for eth0");
+    assert!(lo < eth0, "busiest first:\n{s}");
+    // Every Host metric is in the full-screen table, CPU modes included.
+    for word in ["CPU steal", "CPU iowait", "RSS/TM"] {
+        assert!(s.contains(word), "{word} missing:\n{s}");
+    }
+}

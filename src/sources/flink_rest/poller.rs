@@ -144,6 +144,7 @@ impl RestPoller {
             data_ports,
             warnings: Vec::new(),
             history: Vec::new(),
+            interfaces: Vec::new(),
             taskmanagers,
             job: job_status,
             per_tm,

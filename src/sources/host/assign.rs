@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use super::counters::HostCounters;
 use super::processes::TmProcess;
 use crate::config::TmPattern;
-use crate::model::{Batch, Counter, Group, MetricKey};
+use crate::model::{Batch, Counter, Group, InterfaceRate, MetricKey};
 use crate::sources::prometheus::flink::tm_matches;
 
 pub const PROVIDER: &str = "host";
@@ -19,6 +19,8 @@ pub struct HostSample {
     pub processes: Vec<TmProcess>,
     pub host: HostCounters,
     pub ticks_per_s: f64,
+    /// Each interface's rates since the previous reading.
+    pub interfaces: Vec<InterfaceRate>,
 }
 
 /// What a group's other sources reported about its TaskManagers.
@@ -132,6 +134,7 @@ fn batch(s: &HostSample, procs: &[&TmProcess], interval: Duration) -> Batch {
         data_ports: Vec::new(),
         warnings: Vec::new(),
         history: Vec::new(),
+        interfaces: s.interfaces.clone(),
         taskmanagers: procs.iter().filter_map(|p| p.resource_id.clone()).collect(),
         job: None,
         per_tm: Vec::new(),
@@ -168,13 +171,14 @@ mod tests {
             at,
             processes: procs,
             host: HostCounters {
-                nic: NicTotals { rx_bytes: rx, tx_bytes: rx, drops: 0, errors: 0, interfaces: 2 },
+                nic: NicTotals { rx_bytes: rx, tx_bytes: rx, interfaces: 2, ..NicTotals::default() },
                 tcp_retrans_segs: Some(10),
                 tcp_timeouts: Some(3),
                 listen_overflows: None,
                 cpu: CpuTicks { busy: 500, softirq: 10, total: 1000, cpus: 2, ..CpuTicks::default() },
             },
             ticks_per_s: 100.0,
+            interfaces: Vec::new(),
         }
     }
 

@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 
 use procfs::FromBufRead;
+
+pub use crate::model::InterfaceRate;
 use procfs::net::InterfaceDeviceStatus;
 
 /// Cumulative host counters at one instant.
@@ -18,8 +20,8 @@ pub struct HostCounters {
     pub cpu: CpuTicks,
 }
 
-/// NIC counters summed over the interfaces watched.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// NIC counters summed over the interfaces watched, and each of them.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NicTotals {
     pub rx_bytes: u64,
     pub tx_bytes: u64,
@@ -27,6 +29,43 @@ pub struct NicTotals {
     pub drops: u64,
     pub errors: u64,
     pub interfaces: usize,
+    pub per_interface: Vec<Interface>,
+}
+
+/// One interface's cumulative counters.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Interface {
+    pub name: String,
+    pub rx_bytes: u64,
+    pub tx_bytes: u64,
+    pub rx_packets: u64,
+    pub tx_packets: u64,
+    pub drops: u64,
+    pub errors: u64,
+}
+
+/// Per-second rates of each interface between two readings `dt` seconds apart (an
+/// interface that is new, or whose counters went back, has none yet).
+pub fn interface_rates(previous: &[Interface], current: &[Interface], dt: f64) -> Vec<InterfaceRate> {
+    if dt <= 0.0 {
+        return Vec::new();
+    }
+    current
+        .iter()
+        .filter_map(|c| {
+            let p = previous.iter().find(|p| p.name == c.name)?;
+            let rate = |now: u64, before: u64| now.checked_sub(before).map(|d| d as f64 / dt);
+            Some(InterfaceRate {
+                name: c.name.clone(),
+                rx_bytes_per_s: rate(c.rx_bytes, p.rx_bytes)?,
+                tx_bytes_per_s: rate(c.tx_bytes, p.tx_bytes)?,
+                rx_packets_per_s: rate(c.rx_packets, p.rx_packets)?,
+                tx_packets_per_s: rate(c.tx_packets, p.tx_packets)?,
+                drops_per_s: rate(c.drops, p.drops)?,
+                errors_per_s: rate(c.errors, p.errors)?,
+            })
+        })
+        .collect()
 }
 
 /// /proc/stat's first line: ticks since boot over all CPUs, by mode.
@@ -60,6 +99,15 @@ pub fn nic_totals(dev: &[u8], interfaces: &[String]) -> Result<NicTotals, String
         t.drops += d.recv_drop + d.sent_drop;
         t.errors += d.recv_errs + d.sent_errs;
         t.interfaces += 1;
+        t.per_interface.push(Interface {
+            name: crate::sanitize::clean(name),
+            rx_bytes: d.recv_bytes,
+            tx_bytes: d.sent_bytes,
+            rx_packets: d.recv_packets,
+            tx_packets: d.sent_packets,
+            drops: d.recv_drop + d.sent_drop,
+            errors: d.recv_errs + d.sent_errs,
+        });
     }
     if t.interfaces == 0 {
         let known: Vec<&str> = status.0.keys().map(String::as_str).collect();
@@ -152,6 +200,15 @@ mod tests {
         let lo = nic_totals(&fixture("dev"), &["lo".into()]).unwrap();
         assert!(lo.rx_bytes > 1_000_000 && lo.rx_bytes == lo.tx_bytes, "{lo:?}");
         assert!(h.nic.rx_bytes >= lo.rx_bytes);
+        assert_eq!(h.nic.per_interface.len(), h.nic.interfaces);
+        assert!(lo.per_interface[0].name == "lo" && lo.per_interface[0].rx_packets > 0);
+        // Rates between two readings: 1000 more bytes in 2 s is 500 B/s.
+        let mut later = lo.per_interface.clone();
+        later[0].rx_bytes += 1000;
+        let r = interface_rates(&lo.per_interface, &later, 2.0);
+        assert_eq!((r[0].rx_bytes_per_s, r[0].tx_bytes_per_s), (500.0, 0.0));
+        later[0].rx_bytes = 0; // a reset (the interface came back): no rate
+        assert!(interface_rates(&lo.per_interface, &later, 2.0).is_empty());
         assert!(h.tcp_retrans_segs.is_some() && h.tcp_timeouts.is_some() && h.listen_overflows.is_some());
         assert!(h.cpu.total > h.cpu.busy && h.cpu.busy > 0 && h.cpu.cpus >= 1, "{:?}", h.cpu);
         let c = h.cpu;

@@ -17,6 +17,8 @@ pub struct HostPoller {
     ticks: u64,
     ticks_per_s: f64,
     page_size: u64,
+    /// The previous reading of each interface, for its rates.
+    previous: Option<(Instant, Vec<counters::Interface>)>,
 }
 
 impl HostPoller {
@@ -27,6 +29,7 @@ impl HostPoller {
             ticks: 0,
             ticks_per_s: procfs::ticks_per_second() as f64,
             page_size: procfs::page_size(),
+            previous: None,
         }
     }
 
@@ -55,6 +58,13 @@ impl HostPoller {
             self.known.retain(|(pid, _)| found.iter().any(|p| p.pid == *pid));
             self.ticks = 0;
         }
-        Ok(HostSample { at, processes: found, host, ticks_per_s: self.ticks_per_s })
+        let interfaces = match &self.previous {
+            Some((t0, before)) => {
+                counters::interface_rates(before, &host.nic.per_interface, at.duration_since(*t0).as_secs_f64())
+            }
+            None => Vec::new(),
+        };
+        self.previous = Some((at, host.nic.per_interface.clone()));
+        Ok(HostSample { at, processes: found, host, ticks_per_s: self.ticks_per_s, interfaces })
     }
 }

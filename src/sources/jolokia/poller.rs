@@ -80,6 +80,7 @@ impl JolokiaPoller {
             data_ports: Vec::new(),
             warnings,
             history: Vec::new(),
+            interfaces: Vec::new(),
             taskmanagers: answers.taskmanagers,
             per_tm: Vec::new(),
             flink_version: None,

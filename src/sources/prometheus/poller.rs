@@ -88,6 +88,7 @@ impl PromPoller {
             data_ports: Vec::new(),
             warnings: Vec::new(),
             history: Vec::new(),
+            interfaces: Vec::new(),
             taskmanagers: answers.taskmanagers,
             per_tm,
             flink_version: None,

@@ -117,6 +117,7 @@ impl ServerPoller {
             data_ports: Vec::new(),
             warnings,
             history,
+            interfaces: Vec::new(),
             job: has_job.then(|| JobStatus { id: String::new(), name: String::new(), state: "RUNNING".into() }),
             per_tm: Vec::new(),
             flink_version: None,
