@@ -56,15 +56,22 @@ pub fn change_pct(baseline: Option<f64>, variant: Option<f64>) -> Option<f64> {
 
 /// Compares every metric over the window ending at `now` (seconds on the store's axis).
 pub fn compare_all(store: &Store, now: f64, window_s: f64) -> BTreeMap<MetricKey, Comparison> {
+    compare_keys(store, now, window_s, MetricKey::ALL.iter().copied()).collect()
+}
+
+/// The comparison of some keys only (a source that fills one panel updates just those).
+pub fn compare_keys(
+    store: &Store,
+    now: f64,
+    window_s: f64,
+    keys: impl Iterator<Item = MetricKey>,
+) -> impl Iterator<Item = (MetricKey, Comparison)> {
     let from = now - window_s;
-    MetricKey::ALL
-        .iter()
-        .map(|&key| {
-            let stats = |g: Group| window_stats(store.group(g).series(key), from, key.is_cumulative());
-            let (baseline, variant) = (stats(Group::Baseline), stats(Group::Variant));
-            (key, Comparison { baseline, variant, change_pct: change_pct(baseline.mean, variant.mean) })
-        })
-        .collect()
+    keys.map(move |key| {
+        let stats = |g: Group| window_stats(store.group(g).series(key), from, key.is_cumulative());
+        let (baseline, variant) = (stats(Group::Baseline), stats(Group::Variant));
+        (key, Comparison { baseline, variant, change_pct: change_pct(baseline.mean, variant.mean) })
+    })
 }
 
 #[cfg(test)]

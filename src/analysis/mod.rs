@@ -8,4 +8,4 @@ pub mod rules;
 pub mod stats;
 pub mod verdict;
 
-pub use compare::{Comparison, WindowStats, change_pct, compare_all, window_stats};
+pub use compare::{Comparison, WindowStats, change_pct, compare_all, compare_keys, window_stats};

@@ -261,7 +261,17 @@ impl App {
                 self.live.store.gap_from(id.group, now, Some(id.kind.as_str()));
             }
         }
-        self.refresh_view();
+        if id.kind == SourceKind::Host {
+            // The host source fills the Host panel only (and arrives every second for each
+            // group): recompute just its comparisons.
+            let now = self.live.store.t(self.now);
+            self.live.now = now;
+            let window = self.window.as_secs_f64();
+            let host = analysis::compare_keys(&self.live.store, now, window, MetricKey::of_panel(Panel::Host));
+            self.live.comparisons.extend(host.collect::<Vec<_>>());
+        } else {
+            self.refresh_view();
+        }
         if evaluate { self.evaluate(self.wall_clock()) } else { None }
     }
 

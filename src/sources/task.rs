@@ -105,20 +105,19 @@ async fn run_host(
     loop {
         ticker.tick().await;
         let Some(mut p) = poller.take() else { return };
-        let data_ports: Vec<u16> = known.borrow().iter().flat_map(|k| k.data_ports.iter().copied()).collect();
-        let Ok((p, result)) = tokio::task::spawn_blocking(move || {
-            let r = p.poll(&data_ports);
-            (p, r)
+        let members = {
+            let k = known.borrow();
+            [0, 1].map(|i| Members { pattern: patterns[i].clone(), known: k[i].clone() })
+        };
+        let Ok((p, result, members)) = tokio::task::spawn_blocking(move || {
+            let r = p.poll(&members);
+            (p, r, members)
         })
         .await
         else {
             return;
         };
         poller = Some(p);
-        let members = {
-            let k = known.borrow();
-            [0, 1].map(|i| Members { pattern: patterns[i].clone(), known: k[i].clone() })
-        };
         let results: [Option<Result<crate::model::Batch, SourceError>>; 2] = match result {
             Ok(sample) => assign::batches(&sample, &members, interval).map(|b| b.map(Ok)),
             Err(e) => {

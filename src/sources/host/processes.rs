@@ -105,25 +105,29 @@ fn sockets_of<'a>(entries: impl Iterator<Item = &'a procfs::net::TcpNetEntry>) -
     s
 }
 
-/// Reads one process; `None` when it has gone.
+/// Reads one process; `None` when it has gone. `fds`: also walk its file descriptors
+/// against the host's sockets (and the known data ports) for open files, connections and
+/// listening ports; without it those fields are left empty for the caller to carry over
+/// (the walk is most of a tick's cost, and they change slowly).
 pub fn read(
     pid: i32,
     resource_id: Option<String>,
-    sockets: &Sockets,
-    data_ports: &[u16],
+    fds: Option<(&Sockets, &[u16])>,
     page_size: u64,
 ) -> Option<TmProcess> {
     let p = Process::new(pid).ok()?;
     let stat = p.stat().ok()?;
     let (mut open_files, mut tcp_connections, mut data, mut listen_ports) = (0u64, 0u64, 0u64, Vec::new());
-    for fd in p.fd().ok()?.flatten() {
-        open_files += 1;
-        if let FDTarget::Socket(inode) = fd.target {
-            if let Some((local, remote)) = sockets.established.get(&inode) {
-                tcp_connections += 1;
-                data += u64::from(data_ports.contains(local) || data_ports.contains(remote));
-            } else if let Some(port) = sockets.listening.get(&inode) {
-                listen_ports.push(*port);
+    if let Some((sockets, data_ports)) = fds {
+        for fd in p.fd().ok()?.flatten() {
+            open_files += 1;
+            if let FDTarget::Socket(inode) = fd.target {
+                if let Some((local, remote)) = sockets.established.get(&inode) {
+                    tcp_connections += 1;
+                    data += u64::from(data_ports.contains(local) || data_ports.contains(remote));
+                } else if let Some(port) = sockets.listening.get(&inode) {
+                    listen_ports.push(*port);
+                }
             }
         }
     }
@@ -135,7 +139,7 @@ pub fn read(
         threads: stat.num_threads.max(0) as u64,
         open_files,
         tcp_connections,
-        data_connections: (!data_ports.is_empty()).then_some(data),
+        data_connections: fds.filter(|(_, ports)| !ports.is_empty()).map(|_| data),
         listen_ports,
     })
 }
@@ -193,15 +197,18 @@ mod tests {
         // A connection to it counts as a data connection when its port is a data port.
         let client = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
         let (_server, _) = listener.accept().unwrap();
-        let me = read(std::process::id() as i32, None, &sockets(), &[port], procfs::page_size()).unwrap();
+        let s = sockets();
+        let me = read(std::process::id() as i32, None, Some((&s, &[port])), procfs::page_size()).unwrap();
         assert!(me.rss_bytes > 0 && me.threads >= 1 && me.open_files >= 3, "{me:?}");
         assert!(me.listen_ports.contains(&port), "{me:?}");
         // Both ends are ours: the client's remote port and the server's local port.
         assert!(me.data_connections == Some(2) && me.tcp_connections >= 2, "{me:?}");
-        let unknown = read(std::process::id() as i32, None, &sockets(), &[], procfs::page_size()).unwrap();
+        let unknown = read(std::process::id() as i32, None, Some((&s, &[])), procfs::page_size()).unwrap();
         assert_eq!(unknown.data_connections, None, "no data ports known: no figure, not 0");
+        let stat_only = read(std::process::id() as i32, None, None, procfs::page_size()).unwrap();
+        assert!(stat_only.rss_bytes > 0 && stat_only.open_files == 0 && stat_only.listen_ports.is_empty());
         drop(client);
-        assert_eq!(read(i32::MAX, None, &Sockets::default(), &[], 4096), None);
+        assert_eq!(read(i32::MAX, None, None, 4096), None);
     }
 
     #[test]
