@@ -25,13 +25,13 @@ pub type DetailSwitch = watch::Sender<bool>;
 pub struct Spawned {
     pub handles: Vec<JoinHandle<()>>,
     pub detail: DetailSwitch,
-    /// The TaskManager ids each group's sources reported, for the host source to tell
-    /// whose local processes are whose.
+    /// The TaskManager ids (and REST's data ports) each group's sources reported, for the
+    /// host source to tell whose local processes are whose.
     pub taskmanagers: watch::Sender<[Known; 2]>,
 }
 
 impl Spawned {
-    /// Publishes the groups' TaskManager ids when they changed.
+    /// Publishes the groups' TaskManager ids and data ports when they changed.
     pub fn publish_taskmanagers(&self, store: &crate::model::Store) {
         let now = Group::BOTH.map(|g| {
             let d = store.group(g);
@@ -47,7 +47,8 @@ impl Spawned {
     }
 }
 
-/// Starts one REST poller per group. A source whose setup fails (unreadable CA file,
+/// Starts a poller for each source of each group (REST, Prometheus endpoints, Prometheus
+/// server, Jolokia) and one for this host. A source whose setup fails (unreadable CA file,
 /// missing token variable) reports that failure on every tick instead of stopping the app.
 pub fn spawn_all(config: &Config, tx: mpsc::Sender<Event>) -> Spawned {
     let (detail, detail_rx) = watch::channel(false);
