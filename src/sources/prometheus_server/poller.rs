@@ -38,12 +38,7 @@ impl ServerPoller {
         let window = format!("{}s", rate_window.as_secs().max(1));
         let queries =
             MetricKey::ALL.iter().filter_map(|k| queries::query(*k, tms, job, &window).map(|q| (*k, q))).collect();
-        let tm_query = format!(
-            "group by (tm_id) ({})",
-            queries::query(MetricKey::TaskManagers, tms, job, &window)
-                .map(|q| q.trim_start_matches("count(").trim_end_matches(')').to_string())
-                .unwrap_or_default()
-        );
+        let tm_query = queries::taskmanager_ids(tms);
         ServerPoller { endpoint, queries, tm_query, offset, scrape_interval, last: None, backfill, backfilled: false }
     }
 

@@ -30,6 +30,8 @@ impl Selector {
 const TASK: &str = "flink_taskmanager_job_task_";
 const TM: &str = "flink_taskmanager_Status_";
 const JOB: &str = "flink_jobmanager_job_";
+/// One series per TaskManager: what counts and names them.
+const TM_SERIES: &str = "flink_taskmanager_Status_JVM_CPU_Time";
 const LATENCY: &str = "flink_taskmanager_job_task_latency_source_id_operator_id_operator_subtask_index_latency";
 
 /// The query for a key, or `None` where the server cannot say (the vertex backpressure
@@ -68,11 +70,16 @@ pub fn query(key: MetricKey, tms: &Selector, job: &Selector, rate_window: &str) 
         Restarts => format!("sum({})", job.on(&format!("{JOB}numRestarts"), "")),
         CheckpointsCompleted => format!("sum({})", job.on(&format!("{JOB}numberOfCompletedCheckpoints"), "")),
         CheckpointsFailed => format!("sum({})", job.on(&format!("{JOB}numberOfFailedCheckpoints"), "")),
-        TaskManagers => format!("count({})", tms.on(&format!("{TM}JVM_CPU_Time"), "")),
+        TaskManagers => format!("count({})", tms.on(TM_SERIES, "")),
         // Host counters come from node_exporter endpoints or /proc; the unit test below
         // checks that every other key but the level has a query.
         _ => return None,
     })
+}
+
+/// The group's TaskManagers: one sample per `tm_id`.
+pub fn taskmanager_ids(tms: &Selector) -> String {
+    format!("group by (tm_id) ({})", tms.on(TM_SERIES, ""))
 }
 
 /// The value of an instant query's answer: `None` for an empty vector (no series match:
@@ -144,6 +151,10 @@ mod tests {
         );
         assert_eq!(query(MetricKey::Restarts, &tms, &job, "1m").unwrap(), "sum(flink_jobmanager_job_numRestarts{})");
         assert_eq!(query(MetricKey::BackpressureLevel, &tms, &job, "1m"), None);
+        assert_eq!(
+            taskmanager_ids(&tms),
+            r#"group by (tm_id) (flink_taskmanager_Status_JVM_CPU_Time{job="flink", tm_id=~"canary.*"})"#
+        );
         // Every key the snapshot format requires has a query.
         for k in MetricKey::ALL.iter().filter(|k| k.panel() != crate::model::Panel::Host) {
             assert_eq!(query(*k, &tms, &job, "1m").is_some(), *k != MetricKey::BackpressureLevel, "{k:?}");
