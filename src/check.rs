@@ -13,7 +13,13 @@ use crate::ui::format;
 
 /// Runs the check; returns what to print and the exit code.
 pub async fn run(config: &Config, duration: Duration, fmt: Format) -> (String, u8) {
-    let app = snapshot::watch(config, duration, true).await;
+    let mut app = snapshot::watch(config, duration, true).await;
+    let gaps = source_gaps(&app);
+    let v = &mut app.live.verdict;
+    if !gaps.is_empty() && v.outcome == Outcome::Pass {
+        v.outcome = Outcome::Inconclusive;
+    }
+    v.reasons.extend(gaps);
     let code = exit_code(app.view().verdict.outcome);
     let out = match fmt {
         Format::Json => {
@@ -24,6 +30,33 @@ pub async fn run(config: &Config, duration: Duration, fmt: Format) -> (String, u
         Format::Text => text(&app),
     };
     (out, code)
+}
+
+/// A source of either group that was failed or stale at the end, or for more than a tenth
+/// of the run: a check that could not see cannot pass (this host's /proc aside, which
+/// judges nothing).
+pub fn source_gaps(app: &App) -> Vec<String> {
+    let now = app.now();
+    let run = app.observed();
+    app.health
+        .iter()
+        .filter(|(id, _)| id.kind != crate::sources::SourceKind::Host)
+        .filter_map(|(_, h)| {
+            let total = h.bad_total(now);
+            if let Some(d) = h.bad_for(now) {
+                Some(format!("source {} was failed or stale at the end (for {:.0} s)", h.name, d.as_secs_f64()))
+            } else if total.as_secs_f64() > run.as_secs_f64() * 0.1 {
+                Some(format!(
+                    "source {} was failed or stale for {:.0} s of the {:.0} s run (over 10%)",
+                    h.name,
+                    total.as_secs_f64(),
+                    run.as_secs_f64()
+                ))
+            } else {
+                None
+            }
+        })
+        .collect()
 }
 
 pub fn exit_code(o: Outcome) -> u8 {

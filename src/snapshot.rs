@@ -92,6 +92,9 @@ pub async fn watch(config: &Config, duration: Duration, stop_on_hard: bool) -> A
     let spawned = task::spawn_all(config, tx);
     let mut app = App::new(config, started);
     let deadline = tokio::time::Instant::from_std(started + duration);
+    // Ticks as in the TUI: rules and verdict are judged when data stops too.
+    let mut ticks = tokio::time::interval(config.settings.interval.0);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             ev = rx.recv() => match ev {
@@ -101,6 +104,9 @@ pub async fn watch(config: &Config, duration: Duration, stop_on_hard: bool) -> A
                 }
                 None => break,
             },
+            _ = ticks.tick() => {
+                app.update(crate::event::Event::Tick);
+            }
             _ = tokio::time::sleep_until(deadline) => break,
         }
         if stop_on_hard && app.alerts.hard_fired {

@@ -1,5 +1,11 @@
-//! Per-metric judgement of the variant against the baseline over the comparison window,
-//! on block samples (see `model::blocks`).
+//! Per-metric judgement of the variant against the baseline on block samples (see
+//! `model::blocks`).
+//!
+//! The default test is sequential (`sequential`): it judges every block since the
+//! comparison began and stays valid however often it is evaluated. The fixed-horizon
+//! tests (Mann-Whitney, Welch) judge the window's blocks, as canary judges usually do;
+//! re-run on every evaluation they raise false alarms well above alpha (see the README's
+//! simulation table), so they are there for comparison.
 
 use std::collections::BTreeMap;
 
@@ -55,20 +61,36 @@ impl Class {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TestKind {
+    Sequential,
     MannWhitney,
     Welch,
+}
+
+impl TestKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TestKind::Sequential => "sequential",
+            TestKind::MannWhitney => "mann-whitney",
+            TestKind::Welch => "welch",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct JudgeSettings {
     pub alpha: f64,
+    /// Block samples per group before a metric is judged (the sample variances behind
+    /// the sequential test need them; see the README for how 20 was chosen).
     pub min_samples: usize,
     pub test: TestKind,
 }
 
+/// The default `min-samples`, from the simulation in `benches/sequential.rs`.
+pub const DEFAULT_MIN_SAMPLES: usize = 20;
+
 impl Default for JudgeSettings {
     fn default() -> Self {
-        JudgeSettings { alpha: 0.05, min_samples: 30, test: TestKind::MannWhitney }
+        JudgeSettings { alpha: 0.05, min_samples: DEFAULT_MIN_SAMPLES, test: TestKind::Sequential }
     }
 }
 
@@ -80,6 +102,8 @@ pub struct Judgement {
     pub change_pct: Option<f64>,
     pub welch_p: Option<f64>,
     pub mann_whitney_p: Option<f64>,
+    /// The always-valid p-value of the sequential test.
+    pub sequential_p: Option<f64>,
     pub hodges_lehmann: Option<HodgesLehmann>,
     pub cohens_d: Option<f64>,
     /// The p-value of the configured test.
@@ -93,7 +117,9 @@ pub fn judge_samples(key: MetricKey, baseline: &[f64], variant: &[f64], s: &Judg
     let (b, v) = (stats::summary(baseline), stats::summary(variant));
     let welch_p = stats::welch(baseline, variant).map(|w| w.p);
     let mann_whitney_p = stats::mann_whitney(baseline, variant).map(|m| m.p);
+    let sequential_p = super::sequential::msprt(baseline, variant, super::sequential::TAU_REL).map(|q| q.p);
     let p = match s.test {
+        TestKind::Sequential => sequential_p,
         TestKind::MannWhitney => mann_whitney_p,
         TestKind::Welch => welch_p,
     };
@@ -120,6 +146,7 @@ pub fn judge_samples(key: MetricKey, baseline: &[f64], variant: &[f64], s: &Judg
         change_pct,
         welch_p,
         mann_whitney_p,
+        sequential_p,
         // All n1*n2 pairwise differences are sorted: bound the work to the latest samples.
         hodges_lehmann: stats::hodges_lehmann(latest(baseline), latest(variant), s.alpha),
         cohens_d: stats::cohens_d(baseline, variant),
@@ -134,9 +161,19 @@ fn latest(xs: &[f64]) -> &[f64] {
     &xs[xs.len().saturating_sub(400)..]
 }
 
-/// Judges every metric that has block samples, over the window ending at `now`.
-pub fn judge_all(store: &Store, now: f64, window_s: f64, s: &JudgeSettings) -> BTreeMap<MetricKey, Judgement> {
-    let from = now - window_s;
+/// Judges every metric that has block samples at `now`: the sequential test over every
+/// block since `since` (the start of the comparison), a fixed-horizon test over the window.
+pub fn judge_all(
+    store: &Store,
+    now: f64,
+    window_s: f64,
+    since: f64,
+    s: &JudgeSettings,
+) -> BTreeMap<MetricKey, Judgement> {
+    let from = match s.test {
+        TestKind::Sequential => since,
+        TestKind::MannWhitney | TestKind::Welch => now - window_s,
+    };
     MetricKey::ALL
         .iter()
         .filter(|k| k.has_blocks())
@@ -183,14 +220,24 @@ mod tests {
     fn the_configured_test_decides() {
         let base: Vec<f64> = (0..40).map(|i| 100.0 + (i % 7) as f64).collect();
         let variant: Vec<f64> = base.iter().map(|x| x + 1.0).collect();
-        let mw = judge_samples(MetricKey::CpuCores, &base, &variant, &settings(30));
+        let seq = judge_samples(MetricKey::CpuCores, &base, &variant, &settings(30));
         let welch = judge_samples(
             MetricKey::CpuCores,
             &base,
             &variant,
             &JudgeSettings { test: TestKind::Welch, ..settings(30) },
         );
+        let mw = judge_samples(
+            MetricKey::CpuCores,
+            &base,
+            &variant,
+            &JudgeSettings { test: TestKind::MannWhitney, ..settings(30) },
+        );
+        assert_eq!(seq.p, seq.sequential_p);
         assert_eq!(mw.p, mw.mann_whitney_p);
         assert_eq!(welch.p, welch.welch_p);
+        // +1 on ~103 with a spread of ±3: a fixed-horizon test calls it significant on 40
+        // samples, the sequential one (valid under continuous looks) wants more evidence.
+        assert!(mw.significant && !seq.significant, "{mw:?} {seq:?}");
     }
 }

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod compare;
 pub mod judge;
 pub mod rules;
+pub mod sequential;
 pub mod stats;
 pub mod verdict;
 

@@ -220,9 +220,10 @@ fn tcp_timeouts_per_min(store: &Store, group: Group, now: f64) -> Option<(f64, &
     (!rates.is_empty()).then(|| (rates.iter().sum::<f64>() / rates.len() as f64 * 60.0, source))
 }
 
-/// Failed and triggered checkpoints in the window. A failure while no checkpoint has
-/// completed yet is the first trigger before the tasks ran: Flink counts one on every
-/// healthy job, so it is not a failure here.
+/// Failed and triggered checkpoints in the window. The job's first failure while no
+/// checkpoint has completed yet is the first trigger before the tasks ran: Flink counts
+/// one on every healthy job, so it is not a failure here. Every later one is, completed
+/// checkpoints or not (a variant that breaks every checkpoint is the case that matters).
 fn checkpoint_counts(store: &Store, group: Group, from: f64) -> (f64, f64) {
     let g = store.group(group);
     let completed: Vec<(f64, f64)> = g.series(MetricKey::CheckpointsCompleted).values_since(from).collect();
@@ -232,9 +233,9 @@ fn checkpoint_counts(store: &Store, group: Group, from: f64) -> (f64, f64) {
     for w in failed.windows(2) {
         let ((_, a), (t, b)) = (w[0], w[1]);
         let inc = if b >= a { b - a } else { b };
-        if inc > 0.0 && completed_at(t) > 0.0 {
-            failed_n += inc;
-        }
+        // The failure that took the job's count from 0 to 1 before any completion.
+        let first_trigger = completed_at(t) <= 0.0 && b - inc < 1.0;
+        failed_n += if first_trigger { (inc - 1.0).max(0.0) } else { inc };
     }
     let completed_n =
         super::compare::window_stats(g.series(MetricKey::CheckpointsCompleted), from, true).delta.unwrap_or(0.0);
@@ -287,6 +288,14 @@ pub fn evaluate(
             })
         }
         RuleId::NetworkTimeouts => {
+            // TCP timeouts are counted per host: when the baseline's come from the same kind of
+            // source (the same host's /proc, shared by both groups), only the variant's
+            // excess over them is charged to it.
+            let tcp_excess = match (var.tcp_timeouts_per_min, base.tcp_timeouts_per_min) {
+                (Some((v, vs)), Some((b, bs))) if vs == bs => Some(((v - b).max(0.0), vs)),
+                (v, _) => v,
+            };
+            let var = &GroupHealth { tcp_timeouts_per_min: tcp_excess, ..*var };
             let total = |h: &GroupHealth| h.network_errors_per_min + h.tcp_timeouts_per_min.map_or(0.0, |(n, _)| n);
             (total(var) > c.threshold).then(|| Breach {
                 observed: total(var),
@@ -414,6 +423,11 @@ mod tests {
         let breach = eval(RuleId::NetworkTimeouts, &b, &wire).expect("40 + 70 > 100");
         assert_eq!(breach.observed, 110.0);
         assert!(breach.message.contains("70 TCP timeouts") && breach.message.contains("/proc"), "{}", breach.message);
+        // A host shared by both groups: its timeouts are the baseline's too, not the variant's.
+        let shared = GroupHealth { tcp_timeouts_per_min: Some((150.0, "host")), ..health() };
+        assert!(eval(RuleId::NetworkTimeouts, &shared, &shared).is_none(), "host-wide timeouts are not the variant's");
+        let more = GroupHealth { tcp_timeouts_per_min: Some((300.0, "host")), ..health() };
+        assert_eq!(eval(RuleId::NetworkTimeouts, &shared, &more).map(|b| b.observed), Some(150.0), "only the excess");
         let node = GroupHealth { tcp_timeouts_per_min: Some((101.0, "prometheus")), ..health() };
         assert!(eval(RuleId::NetworkTimeouts, &b, &node).unwrap().message.contains("node_exporter"));
         assert!(
@@ -464,6 +478,52 @@ mod tests {
 
         let nan = vec![f64::NAN; 20];
         assert!(soft_eval(RuleId::Cpu, &lat, &nan).is_none(), "no data is never a breach");
+    }
+
+    /// A store whose variant reports these (completed, failed) checkpoint counts, 10 s apart.
+    fn checkpoints(counts: &[(f64, f64)]) -> (f64, f64) {
+        let t0 = std::time::Instant::now();
+        let mut store = Store::with_epoch(t0, Duration::from_secs(3600), Duration::from_secs(1));
+        for (i, (ok, failed)) in counts.iter().enumerate() {
+            let b = crate::model::Batch {
+                provider: "flink-rest",
+                at: t0 + Duration::from_secs(10 * i as u64),
+                fresh: true,
+                gauges: vec![
+                    (MetricKey::CheckpointsCompleted, Some(*ok)),
+                    (MetricKey::CheckpointsFailed, Some(*failed)),
+                ],
+                counters: Vec::new(),
+                block_counters: Vec::new(),
+                exceptions: Vec::new(),
+                epoch: 1,
+                taskmanagers: vec!["tm-var-1".into()],
+                data_ports: Vec::new(),
+                warnings: Vec::new(),
+                history: Vec::new(),
+                interfaces: Vec::new(),
+                job: None,
+                per_tm: Vec::new(),
+                flink_version: None,
+                refresh_interval: Duration::from_secs(10),
+                independent_interval: Duration::from_secs(10),
+            };
+            store.ingest(Group::Variant, b);
+        }
+        checkpoint_counts(&store, Group::Variant, 0.0)
+    }
+
+    #[test]
+    fn checkpoint_failures_count_when_none_complete() {
+        // A healthy job: the first trigger failed before the tasks ran, then all complete.
+        assert_eq!(checkpoints(&[(0.0, 0.0), (0.0, 1.0), (1.0, 1.0), (2.0, 1.0)]), (0.0, 2.0));
+        // Every checkpoint fails and none completes: all but that first one count.
+        assert_eq!(checkpoints(&[(0.0, 0.0), (0.0, 1.0), (0.0, 2.0), (0.0, 3.0), (0.0, 4.0)]), (3.0, 3.0));
+        // Failures after completions count in full.
+        assert_eq!(checkpoints(&[(5.0, 1.0), (6.0, 3.0)]), (2.0, 3.0));
+        let (failed, triggered) = checkpoints(&[(0.0, 1.0), (0.0, 2.0), (0.0, 3.0), (0.0, 4.0)]);
+        let var = GroupHealth { checkpoints_failed: failed, checkpoints_triggered: triggered, ..health() };
+        assert!(eval(RuleId::CheckpointFailures, &health(), &var).is_some(), "all failing is a hard alert");
     }
 
     #[test]

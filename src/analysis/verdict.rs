@@ -1,6 +1,8 @@
 //! The composite verdict: a 0-100 score from the test plan's weighted categories, and
-//! PASS / MARGINAL / FAIL / INCONCLUSIVE. Any hard alert is FAIL; too few samples is
-//! INCONCLUSIVE, never PASS.
+//! PASS / MARGINAL / FAIL / INCONCLUSIVE. Any hard alert is FAIL. Never PASS without the
+//! essentials judged: throughput, latency and the profile's heaviest category must have
+//! enough samples in both groups, and no group may have gone without live data for
+//! longer than the stale limit; otherwise INCONCLUSIVE, saying what is missing.
 
 use std::collections::BTreeMap;
 
@@ -84,11 +86,32 @@ impl Outcome {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
     pub outcome: Outcome,
+    /// `None` when no performance category was scored.
     pub score: Option<f64>,
     pub reasons: Vec<String>,
     /// Metrics with too few samples (LOW-N) or none (NO-DATA), for the badges.
     pub low_n: Vec<MetricKey>,
     pub no_data: Vec<MetricKey>,
+    /// While an essential category waits for samples: how many more, and about how long.
+    pub needs: Option<Needs>,
+}
+
+/// What an undecided verdict waits for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Needs {
+    pub samples: usize,
+    pub seconds: f64,
+}
+
+/// What the verdict knows about the data beside the judgements.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DataState {
+    /// Block samples a metric needs per group (`min-samples`).
+    pub min_samples: usize,
+    /// Seconds one block sample takes (the longer of the two groups').
+    pub block_s: f64,
+    /// Groups without live data for longer than the stale limit, with why.
+    pub stale: Vec<String>,
 }
 
 impl Verdict {
@@ -114,6 +137,7 @@ pub fn verdict(
     rules: &RulesConfig,
     settings: &VerdictSettings,
     variant_failures_over_baseline: bool,
+    data: &DataState,
 ) -> Verdict {
     let w = settings.weights;
     let categories = [
@@ -122,6 +146,10 @@ pub fn verdict(
         ("memory", MetricKey::HeapUsedBytes, RuleId::Memory, w.memory),
         ("cpu", MetricKey::CpuCores, RuleId::Cpu, w.cpu),
     ];
+    // Throughput and latency always; and whichever category the profile weighs most.
+    let heaviest = categories.iter().map(|c| c.3).fold(0.0, f64::max);
+    let essential = |name: &str, weight: f64| name == "throughput" || name == "latency" || weight >= heaviest;
+    let mut needs: Option<Needs> = None;
     let mut reasons = Vec::new();
     let (mut low_n, mut no_data) = (Vec::new(), Vec::new());
     for (k, j) in judgements {
@@ -133,7 +161,8 @@ pub fn verdict(
     }
     let (mut weighted, mut weight_sum, mut inconclusive) = (0.0, 0.0, false);
     for (name, key, rule, weight) in categories {
-        if weight <= 0.0 {
+        let must = essential(name, weight);
+        if weight <= 0.0 && !must {
             continue;
         }
         match judgements.get(&key) {
@@ -141,10 +170,29 @@ pub fn verdict(
                 let n = j.baseline.map_or(0, |s| s.n).min(j.variant.map_or(0, |s| s.n));
                 if j.class == Class::LowN {
                     inconclusive = true;
-                    reasons.push(format!("{name}: LOW-N ({n} samples per group so far)"));
+                    let more = data.min_samples.saturating_sub(n).max(1);
+                    let wait = Needs { samples: more, seconds: more as f64 * data.block_s };
+                    reasons.push(format!(
+                        "{name}: LOW-N, {n} samples per group so far: needs {more} more, ~{}",
+                        about(wait.seconds)
+                    ));
+                    if needs.is_none_or(|w| w.samples < more) {
+                        needs = Some(wait);
+                    }
+                } else if must {
+                    inconclusive = true;
+                    reasons.push(format!(
+                        "{name}: NO-DATA ({}) in {}: it must be compared before a PASS",
+                        key.label(),
+                        no_data_side(j)
+                    ));
                 } else {
                     reasons.push(format!("{name}: NO-DATA ({}), left out of the score", key.label()));
                 }
+            }
+            None if must => {
+                inconclusive = true;
+                reasons.push(format!("{name}: NO-DATA ({}): it must be compared before a PASS", key.label()));
             }
             Some(j) => {
                 let s = category_score(j, rule, rules);
@@ -161,6 +209,10 @@ pub fn verdict(
             None => reasons.push(format!("{name}: NO-DATA, left out of the score")),
         }
     }
+    for s in &data.stale {
+        inconclusive = true;
+        reasons.push(s.clone());
+    }
     let stability = if book.hard_fired {
         0.0
     } else if variant_failures_over_baseline {
@@ -173,7 +225,9 @@ pub fn verdict(
         weighted += stability * w.stability;
         weight_sum += w.stability;
     }
-    let score = (weight_sum > 0.0).then(|| weighted / weight_sum);
+    // Stability alone is not a score: without a performance category nothing was scored.
+    let scored = weight_sum > w.stability.max(0.0);
+    let score = scored.then(|| weighted / weight_sum);
     let hard: Vec<String> = book
         .all()
         .into_iter()
@@ -183,8 +237,8 @@ pub fn verdict(
     let outcome = if book.hard_fired {
         reasons.splice(0..0, hard);
         Outcome::Fail
-    } else if inconclusive || score.is_none() || weight_sum <= w.stability {
-        if weight_sum <= w.stability {
+    } else if inconclusive || score.is_none() {
+        if score.is_none() {
             reasons.push("no performance category has data yet".into());
         }
         Outcome::Inconclusive
@@ -198,7 +252,27 @@ pub fn verdict(
             Outcome::Fail
         }
     };
-    Verdict { outcome, score, reasons, low_n, no_data }
+    Verdict {
+        outcome,
+        score,
+        reasons,
+        low_n,
+        no_data,
+        needs: if outcome == Outcome::Inconclusive { needs } else { None },
+    }
+}
+
+/// "40 s", "~3 min".
+pub fn about(seconds: f64) -> String {
+    if seconds < 90.0 { format!("{:.0} s", seconds.max(1.0)) } else { format!("{:.0} min", (seconds / 60.0).ceil()) }
+}
+
+fn no_data_side(j: &Judgement) -> &'static str {
+    match (j.baseline.is_some(), j.variant.is_some()) {
+        (false, false) => "either group",
+        (false, true) => "the baseline",
+        _ => "the variant",
+    }
 }
 
 #[cfg(test)]
@@ -209,7 +283,7 @@ mod tests {
     use std::time::SystemTime;
 
     fn judgements(n: usize, throughput_factor: f64) -> BTreeMap<MetricKey, Judgement> {
-        let s = JudgeSettings::default();
+        let s = JudgeSettings { min_samples: 30, ..JudgeSettings::default() };
         let base: Vec<f64> = (0..n).map(|i| 100.0 + (i % 7) as f64).collect();
         let tp: Vec<f64> = base.iter().map(|x| x * throughput_factor).collect();
         [MetricKey::RecordsInPerS, MetricKey::LatencyP99Ms, MetricKey::HeapUsedBytes, MetricKey::CpuCores]
@@ -221,8 +295,12 @@ mod tests {
             .collect()
     }
 
+    fn data() -> DataState {
+        DataState { min_samples: 30, block_s: 10.0, stale: Vec::new() }
+    }
+
     fn run(j: &BTreeMap<MetricKey, Judgement>, book: &AlertBook) -> Verdict {
-        verdict(j, book, &RulesConfig::default(), &VerdictSettings::default(), false)
+        verdict(j, book, &RulesConfig::default(), &VerdictSettings::default(), false, &data())
     }
 
     #[test]
@@ -240,7 +318,42 @@ mod tests {
         let low = run(&judgements(10, 1.0), &book);
         assert_eq!(low.outcome, Outcome::Inconclusive);
         assert!(low.reasons.iter().any(|r| r.contains("LOW-N")));
-        assert_eq!(run(&BTreeMap::new(), &book).outcome, Outcome::Inconclusive);
+        // 20 more blocks of 10 s.
+        assert_eq!(low.needs, Some(Needs { samples: 20, seconds: 200.0 }));
+        assert!(low.reasons.iter().any(|r| r.contains("needs 20 more, ~4 min")), "{:?}", low.reasons);
+        let none = run(&BTreeMap::new(), &book);
+        assert_eq!((none.outcome, none.score), (Outcome::Inconclusive, None), "nothing scored is no score");
+    }
+
+    #[test]
+    fn no_pass_without_the_essentials() {
+        let book = AlertBook::default();
+        let s = JudgeSettings { min_samples: 30, ..JudgeSettings::default() };
+        let base: Vec<f64> = (0..40).map(|i| 100.0 + (i % 7) as f64).collect();
+        // Throughput never compared (the variant has none): INCONCLUSIVE, not PASS 100.
+        let mut j = judgements(40, 1.0);
+        j.insert(MetricKey::RecordsInPerS, judge_samples(MetricKey::RecordsInPerS, &base, &[], &s));
+        let v = run(&j, &book);
+        assert_eq!(v.outcome, Outcome::Inconclusive, "{v:?}");
+        assert!(v.reasons.iter().any(|r| r.starts_with("throughput: NO-DATA") && r.contains("the variant")), "{v:?}");
+        // Latency missing altogether.
+        let mut j = judgements(40, 1.0);
+        j.remove(&MetricKey::LatencyP99Ms);
+        assert_eq!(run(&j, &book).outcome, Outcome::Inconclusive);
+        // CPU is not essential under the default profile: left out, still PASS.
+        let mut j = judgements(40, 1.0);
+        j.insert(MetricKey::CpuCores, judge_samples(MetricKey::CpuCores, &[], &[], &s));
+        assert_eq!(run(&j, &book).outcome, Outcome::Pass);
+        // ...but it is under the CPU profile, which weighs it most.
+        let cpu = VerdictSettings { weights: Profile::Cpu.weights(), ..VerdictSettings::default() };
+        let v = verdict(&j, &book, &RulesConfig::default(), &cpu, false, &data());
+        assert_eq!(v.outcome, Outcome::Inconclusive, "{v:?}");
+        // A group gone stale cannot PASS.
+        let stale = DataState { stale: vec!["variant: no live source for 45 s".into()], ..data() };
+        let v =
+            verdict(&judgements(40, 1.0), &book, &RulesConfig::default(), &VerdictSettings::default(), false, &stale);
+        assert_eq!(v.outcome, Outcome::Inconclusive);
+        assert!(v.reasons.iter().any(|r| r.contains("no live source")));
     }
 
     #[test]

@@ -21,6 +21,10 @@ pub struct SourceHealth {
     refresh_interval: Duration,
     /// What the last good poll could not read (a Jolokia MBean that answered 404).
     pub warnings: Vec<String>,
+    /// Since when the source has been failed or stale (as last observed).
+    bad_since: Option<Instant>,
+    /// How long it was failed or stale before that, in all.
+    bad_before: Duration,
 }
 
 impl SourceHealth {
@@ -32,7 +36,40 @@ impl SourceHealth {
             error: None,
             refresh_interval: Duration::from_secs(10),
             warnings: Vec::new(),
+            bad_since: None,
+            bad_before: Duration::ZERO,
         }
+    }
+
+    /// Notes at `now` whether the source is failed or stale, for `bad_for` and
+    /// `bad_total` (called on every tick and sample).
+    pub fn observe(&mut self, now: Instant) {
+        let bad = matches!(self.state(now), HealthState::Failed(_) | HealthState::Stale(_));
+        match (bad, self.bad_since) {
+            (true, None) => {
+                // A stale state began when the last refresh was three intervals old.
+                let began = match self.state(now) {
+                    HealthState::Stale(d) => now.checked_sub(d.saturating_sub(self.refresh_interval * 3)),
+                    _ => self.error.as_ref().map(|(t, _)| *t),
+                };
+                self.bad_since = Some(began.unwrap_or(now).min(now));
+            }
+            (false, Some(since)) => {
+                self.bad_before += now.saturating_duration_since(since);
+                self.bad_since = None;
+            }
+            _ => {}
+        }
+    }
+
+    /// How long it has been failed or stale without a break; `None` while it is fine.
+    pub fn bad_for(&self, now: Instant) -> Option<Duration> {
+        self.bad_since.map(|s| now.saturating_duration_since(s))
+    }
+
+    /// How long it was failed or stale in all, until `now`.
+    pub fn bad_total(&self, now: Instant) -> Duration {
+        self.bad_before + self.bad_for(now).unwrap_or_default()
     }
 
     pub fn ok(&mut self, fresh: bool, at: Instant, refresh_interval: Duration) {
@@ -91,5 +128,25 @@ mod tests {
         assert_eq!(h.state(s(63)), HealthState::Failed("HTTP 502".into()));
         h.ok(true, s(64), Duration::from_secs(10));
         assert_eq!(h.state(s(64)), HealthState::Live);
+    }
+
+    #[test]
+    fn bad_time_is_counted() {
+        let t0 = Instant::now();
+        let s = |secs: u64| t0 + Duration::from_secs(secs);
+        let mut h = SourceHealth::new("variant/flink-rest".into(), t0);
+        h.ok(true, s(1), Duration::from_secs(10));
+        h.observe(s(2));
+        assert_eq!(h.bad_for(s(2)), None);
+        h.failed(s(10), "connection refused".into());
+        h.observe(s(12));
+        assert_eq!(h.bad_for(s(20)), Some(Duration::from_secs(10)), "failed since the failure");
+        h.ok(true, s(20), Duration::from_secs(10));
+        h.observe(s(20));
+        assert_eq!(h.bad_for(s(21)), None);
+        // No refresh from 20 s on: stale from 50 s (three intervals), seen at 60 s.
+        h.observe(s(60));
+        assert_eq!(h.bad_for(s(60)), Some(Duration::from_secs(10)));
+        assert_eq!(h.bad_total(s(60)), Duration::from_secs(20));
     }
 }

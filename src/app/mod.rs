@@ -13,7 +13,7 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 use crate::analysis::alerts::AlertBook;
 use crate::analysis::judge::{self, Judgement};
 use crate::analysis::rules::{self, RuleId};
-use crate::analysis::verdict::{self, Verdict};
+use crate::analysis::verdict::{self, DataState, Verdict};
 use crate::analysis::{self, Comparison};
 use crate::config::Config;
 use crate::config::Settings;
@@ -115,6 +115,9 @@ pub struct App {
     pub help: bool,
     pub sort_column: usize,
     pub quit: bool,
+    /// An evaluation ran since the last tick (a tick evaluates only when none did, so
+    /// that a rule's `for = N` counts about one evaluation per poll interval).
+    evaluated_since_tick: bool,
     started: Instant,
     now: Instant,
 }
@@ -129,7 +132,10 @@ impl App {
             .chain([s.interval.0])
             .min()
             .unwrap_or(s.interval.0);
-        let store = Store::with_block(started, s.retention.0, min_interval, s.analysis.block.0);
+        let mut store = Store::with_block(started, s.retention.0, min_interval, s.analysis.block.0);
+        // Exceptions Flink recorded before this run are history, not failures of it.
+        let started_wall = std::time::SystemTime::now() - Instant::now().saturating_duration_since(started);
+        store.count_exceptions_from(started_wall);
         let mut health = BTreeMap::new();
         for (g, gc) in [(Group::Baseline, &config.baseline), (Group::Variant, &config.variant)] {
             if gc.flink.is_some() {
@@ -154,9 +160,14 @@ impl App {
             taskmanagers: g.taskmanagers.as_ref().map(|p| p.0.as_str().to_string()),
         };
         let comparisons = analysis::compare_all(&store, 0.0, s.window.0.as_secs_f64());
-        let judgements = judge::judge_all(&store, 0.0, s.window.0.as_secs_f64(), &s.analysis.judge);
+        let judgements = judge::judge_all(&store, 0.0, s.window.0.as_secs_f64(), f64::NEG_INFINITY, &s.analysis.judge);
         let alerts = AlertBook::default();
-        let verdict = verdict::verdict(&judgements, &alerts, &s.rules, &s.analysis.verdict(), false);
+        let data = DataState {
+            min_samples: s.analysis.judge.min_samples,
+            block_s: store.block_seconds(Group::Baseline),
+            stale: Vec::new(),
+        };
+        let verdict = verdict::verdict(&judgements, &alerts, &s.rules, &s.analysis.verdict(), false, &data);
         App {
             live: View { store, comparisons, judgements, verdict, now: 0.0 },
             alerts,
@@ -175,6 +186,7 @@ impl App {
             help: false,
             sort_column: 0,
             quit: false,
+            evaluated_since_tick: false,
             started,
             now: started,
         }
@@ -218,7 +230,8 @@ impl App {
     pub fn update(&mut self, event: Event) -> Option<Command> {
         match event {
             Event::Key(key) => self.on_key(key),
-            Event::Tick | Event::Resize => {
+            Event::Tick => self.tick(Instant::now()),
+            Event::Resize => {
                 let c = self.tick_at(Instant::now());
                 self.refresh_view();
                 c
@@ -233,6 +246,26 @@ impl App {
                 Some(Command::Quit)
             }
         }
+    }
+
+    /// One tick at `now`: the armed countdown, the view, and the rules and verdict when no
+    /// data evaluated them since the last tick, so that a group whose data stopped (every
+    /// TaskManager gone, REST down) is still judged, with its data's age known.
+    pub fn tick(&mut self, now: Instant) -> Option<Command> {
+        self.now = self.now.max(now);
+        for h in self.health.values_mut() {
+            h.observe(self.now);
+        }
+        let countdown = self.tick_at(now);
+        self.refresh_view();
+        let evaluated = if std::mem::take(&mut self.evaluated_since_tick) {
+            None
+        } else {
+            let c = self.evaluate(self.wall_clock());
+            self.evaluated_since_tick = false;
+            c
+        };
+        countdown.or(evaluated)
     }
 
     /// Takes one source result observed at `now` (split out for tests with a fixed clock).
@@ -261,6 +294,7 @@ impl App {
                 self.live.store.gap_from(id.group, now, Some(id.kind.as_str()));
             }
         }
+        health.observe(self.now);
         if id.kind == SourceKind::Host {
             // The host source fills the Host panel only (and arrives every second for each
             // group): recompute just its comparisons.
@@ -287,7 +321,9 @@ impl App {
         let window = self.window.as_secs_f64();
         let now = self.live.now;
         let store = &self.live.store;
-        self.live.judgements = judge::judge_all(store, now, window, &s.analysis.judge);
+        // The sequential test judges every block since the start (the store's retention
+        // bounds them); fixed-horizon tests judge the window.
+        self.live.judgements = judge::judge_all(store, now, window, f64::NEG_INFINITY, &s.analysis.judge);
         let base = rules::group_health(store, Group::Baseline, now, window, self.split);
         let var = rules::group_health(store, Group::Variant, now, window, self.split);
         let results: Vec<(RuleId, Option<rules::Breach>)> = RuleId::ALL
@@ -303,8 +339,14 @@ impl App {
             &s.rules,
             &s.analysis.verdict(),
             var.failures > base.failures,
+            &DataState {
+                min_samples: s.analysis.judge.min_samples,
+                block_s: store.block_seconds(Group::Baseline).max(store.block_seconds(Group::Variant)),
+                stale: self.stale_groups(),
+            },
         );
         self.evaluations += 1;
+        self.evaluated_since_tick = true;
         for a in &fired {
             tracing::warn!(rule = a.rule.as_str(), severity = ?a.severity, message = %a.message, "alert fired");
         }
@@ -320,6 +362,40 @@ impl App {
         let now = self.live.store.t(self.now);
         self.live.now = now;
         self.live.comparisons = analysis::compare_all(&self.live.store, now, self.window.as_secs_f64());
+    }
+
+    /// Groups whose every source (this host's /proc aside) has been failed or stale for
+    /// longer than the stale limit: they cannot PASS.
+    pub fn stale_groups(&self) -> Vec<String> {
+        let limit = self.settings.analysis.stale_limit.0;
+        Group::BOTH
+            .into_iter()
+            .filter_map(|g| {
+                let sources: Vec<&SourceHealth> = self
+                    .health
+                    .iter()
+                    .filter(|(id, _)| id.group == g && id.kind != SourceKind::Host)
+                    .map(|(_, h)| h)
+                    .collect();
+                let bad_for = sources.iter().map(|h| h.bad_for(self.now)).collect::<Option<Vec<_>>>()?;
+                let shortest = bad_for.into_iter().min()?;
+                (shortest > limit).then(|| {
+                    let why: Vec<String> = sources
+                        .iter()
+                        .map(|h| match h.state(self.now) {
+                            HealthState::Failed(r) => format!("{} failed: {r}", h.name),
+                            _ => format!("{} stale", h.name),
+                        })
+                        .collect();
+                    format!(
+                        "{}: no live data for {} ({})",
+                        g.as_str(),
+                        verdict::about(shortest.as_secs_f64()),
+                        why.join("; ")
+                    )
+                })
+            })
+            .collect()
     }
 
     /// The group's main source: REST, or its Prometheus endpoints when it has no REST URL.

@@ -313,3 +313,103 @@ fn the_armed_countdown_runs_once_and_c_cancels_it() {
     fire(&mut app);
     assert_eq!(app.countdown_left(), None);
 }
+
+/// Both groups refresh every 2 s for `n` refreshes; then the variant's REST answers with no
+/// TaskManagers and no fresh metrics (every variant TaskManager gone), with ticks each second.
+#[test]
+fn losing_every_variant_taskmanager_is_judged_on_ticks_without_fresh_data() {
+    use crate::analysis::rules::RuleId;
+    use crate::analysis::verdict::Outcome;
+    let t0 = Instant::now();
+    let mut app = run_refreshes(30, |_| 2);
+    let lost_at = t0 + Duration::from_secs(60);
+    let mut b = demo::batch(Group::Variant, lost_at, 60);
+    b.fresh = false;
+    b.taskmanagers.clear();
+    app.on_sample(SourceId { group: Group::Variant, kind: SourceKind::FlinkRest }, Ok(b), lost_at);
+    let evaluations = app.evaluations;
+    for s in 1..=5 {
+        app.tick(lost_at + Duration::from_secs(s));
+    }
+    // The first tick follows a data evaluation; every later one evaluates on its own.
+    assert!(app.evaluations >= evaluations + 4, "every tick evaluates when no data did");
+    let alert = app.alerts.active.get(&RuleId::TaskmanagerFailures).expect("hard TaskManager alert");
+    assert!(alert.message.contains("lost 2 of 2"), "{}", alert.message);
+    assert_eq!(app.view().verdict.outcome, Outcome::Fail);
+}
+
+#[test]
+fn a_group_without_live_data_beyond_the_stale_limit_cannot_pass() {
+    use crate::analysis::verdict::Outcome;
+    let t0 = Instant::now();
+    let mut app = App::new(&demo::config(), t0);
+    // 260 s of both groups refreshing every 2 s: enough 10 s blocks for a verdict.
+    for i in 0..130u64 {
+        let at = t0 + Duration::from_secs(2 * i);
+        for g in Group::BOTH {
+            let mut b = demo::batch(g, at, 2 * i);
+            // Identical groups.
+            b.gauges = demo::batch(Group::Baseline, at, 2 * i).gauges;
+            b.block_counters = demo::batch(Group::Baseline, at, 2 * i).block_counters;
+            b.counters = demo::batch(Group::Baseline, at, 2 * i).counters;
+            app.on_sample(SourceId { group: g, kind: SourceKind::FlinkRest }, Ok(b), at);
+        }
+        app.tick(at + Duration::from_millis(500));
+    }
+    let before = app.view().verdict.outcome;
+    assert!(matches!(before, Outcome::Pass | Outcome::Marginal), "{:?}", app.view().verdict);
+    // The variant's REST fails from 260 s on; the baseline goes on.
+    let id = SourceId { group: Group::Variant, kind: SourceKind::FlinkRest };
+    for s in 0..40u64 {
+        let at = t0 + Duration::from_secs(260 + s);
+        if s % 2 == 0 {
+            let b = demo::batch(Group::Baseline, at, 260 + s);
+            app.on_sample(SourceId { group: Group::Baseline, kind: SourceKind::FlinkRest }, Ok(b), at);
+        }
+        app.on_sample(id, Err(crate::sources::SourceError::Other("connection refused".into())), at);
+        app.tick(at + Duration::from_millis(500));
+        let v = &app.view().verdict;
+        if s < 30 {
+            assert_ne!(v.outcome, Outcome::Inconclusive, "within the stale limit at {s} s: {v:?}");
+        }
+    }
+    let v = &app.view().verdict;
+    assert_eq!(v.outcome, Outcome::Inconclusive, "{v:?}");
+    assert!(
+        v.reasons.iter().any(|r| r.starts_with("variant: no live data") && r.contains("connection refused")),
+        "{v:?}"
+    );
+}
+
+#[test]
+fn exceptions_from_before_the_start_are_history_not_failures() {
+    use crate::analysis::rules::RuleId;
+    use crate::model::exceptions::ExceptionEntry;
+    let t0 = Instant::now();
+    let mut app = App::new(&demo::config(), t0);
+    let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let oom = |ts: i64| ExceptionEntry {
+        job_id: "j".into(),
+        timestamp_ms: ts,
+        name: "java.lang.OutOfMemoryError".into(),
+        out_of_memory: true,
+        ..Default::default()
+    };
+    for i in 0..5u64 {
+        let at = t0 + Duration::from_secs(2 * i);
+        for g in Group::BOTH {
+            let mut b = demo::batch(g, at, 2 * i);
+            // A week-old OutOfMemoryError in the variant's exception history.
+            b.exceptions = vec![oom(now_ms - 7 * 24 * 3600 * 1000)];
+            app.on_sample(SourceId { group: g, kind: SourceKind::FlinkRest }, Ok(b), at);
+        }
+    }
+    assert!(!app.alerts.active.contains_key(&RuleId::OutOfMemory));
+    assert_eq!(app.live.store.group(Group::Variant).exceptions.earlier.len(), 1);
+    // One during the run counts.
+    let at = t0 + Duration::from_secs(12);
+    let mut b = demo::batch(Group::Variant, at, 12);
+    b.exceptions = vec![oom(now_ms + 12_000)];
+    app.on_sample(SourceId { group: Group::Variant, kind: SourceKind::FlinkRest }, Ok(b), at);
+    assert!(app.alerts.active.contains_key(&RuleId::OutOfMemory));
+}

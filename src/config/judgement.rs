@@ -21,6 +21,8 @@ pub struct AnalysisSettings {
     pub marginal_score: f64,
     /// Ring the terminal bell when a hard alert fires.
     pub bell: bool,
+    /// A group without any live source for longer than this cannot PASS.
+    pub stale_limit: Dur,
 }
 
 impl Default for AnalysisSettings {
@@ -33,6 +35,7 @@ impl Default for AnalysisSettings {
             pass_score: 75.0,
             marginal_score: 50.0,
             bell: false,
+            stale_limit: Dur(Duration::from_secs(30)),
         }
     }
 }
@@ -59,6 +62,7 @@ pub(super) struct AnalysisFile {
     pass_score: Option<f64>,
     marginal_score: Option<f64>,
     bell: Option<bool>,
+    stale_limit: Option<Dur>,
 }
 
 impl AnalysisFile {
@@ -102,6 +106,9 @@ impl AnalysisFile {
         }
         if let Some(b) = self.bell {
             a.bell = b;
+        }
+        if let Some(l) = self.stale_limit {
+            a.stale_limit = l;
         }
         Ok(())
     }

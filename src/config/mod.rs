@@ -375,8 +375,27 @@ impl Loaded {
                 humantime::format_duration(self.settings.retention.0)
             )));
         }
+        check_blocks(&self.settings)?;
         Ok(Config { settings: self.settings, baseline, variant })
     }
+}
+
+/// A window that cannot hold `min-samples` blocks never decides within a window: refuse it,
+/// naming the three values.
+fn check_blocks(s: &Settings) -> Result<(), ConfigError> {
+    let (window, block, min) = (s.window.0, s.analysis.block.0, s.analysis.judge.min_samples);
+    if block.is_zero() {
+        return Err(ConfigError::Invalid("[analysis] block = 0s: a block must have a length".into()));
+    }
+    let fits = (window.as_secs_f64() / block.as_secs_f64()).floor() as usize;
+    if fits < min {
+        return Err(ConfigError::Invalid(format!(
+            "window ({}) / block ({}) holds {fits} blocks, fewer than min-samples ({min}): nothing could be judged within a window; lengthen the window, shorten the block, or lower min-samples",
+            humantime::format_duration(window),
+            humantime::format_duration(block),
+        )));
+    }
+    Ok(())
 }
 
 fn check_group(name: &str, g: &GroupConfig) -> Result<(), ConfigError> {

@@ -150,6 +150,18 @@ fn groups_are_checked() {
 
     let window = "window = \"2h\"\n[baseline]\nflink = \"http://a:1\"\n[variant]\nflink = \"http://b:1\"\n";
     assert!(parse_str(window).unwrap().finish().unwrap_err().to_string().contains("retention"));
+
+    // 5 min of 10 s blocks hold 30: min-samples 40 could never be judged within a window.
+    let groups = "[baseline]\nflink = \"http://a:1\"\n[variant]\nflink = \"http://b:1\"\n";
+    let too_many = format!("[analysis]\nmin-samples = 40\n{groups}");
+    let e = parse_str(&too_many).unwrap().finish().unwrap_err().to_string();
+    for part in ["window (5m)", "block (10s)", "holds 30 blocks", "min-samples (40)"] {
+        assert!(e.contains(part), "{part}: {e}");
+    }
+    let fits = format!("window = \"10m\"\n[analysis]\nmin-samples = 40\n{groups}");
+    assert!(parse_str(&fits).unwrap().finish().is_ok());
+    let zero = format!("[analysis]\nblock = \"0s\"\n{groups}");
+    assert!(parse_str(&zero).is_err(), "a zero block is refused");
 }
 
 #[test]

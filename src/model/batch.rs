@@ -94,6 +94,10 @@ pub struct Batch {
     pub flink_version: Option<String>,
     /// How often the values can change (Flink's metrics.fetcher.update-interval).
     pub refresh_interval: Duration,
+    /// How far apart two values must be to be independent samples: the refresh interval,
+    /// or longer for values that are already averages (a Prometheus server's `rate()`
+    /// over its rate window). A statistics block is never shorter.
+    pub independent_interval: Duration,
 }
 
 impl Batch {

@@ -38,18 +38,34 @@ pub struct SeenException {
 pub struct ExceptionLog {
     seen: HashSet<(String, i64, String, Option<String>)>,
     order: VecDeque<(String, i64, String, Option<String>)>,
+    /// Failures of this run: the rules count these.
     pub new: VecDeque<SeenException>,
+    /// Entries whose Flink timestamp is before `counted_from_ms`: shown, never counted
+    /// (an OutOfMemoryError of last week is not a failure of today's canary).
+    pub earlier: VecDeque<ExceptionEntry>,
+    /// Flink timestamps (epoch ms) before this are history.
+    pub counted_from_ms: i64,
     capacity: usize,
 }
 
+/// How many earlier entries are kept to show (Flink keeps 16 per job by default).
+const EARLIER: usize = 64;
+
 impl Default for ExceptionLog {
     fn default() -> Self {
-        ExceptionLog { seen: HashSet::new(), order: VecDeque::new(), new: VecDeque::new(), capacity: 10_000 }
+        ExceptionLog {
+            seen: HashSet::new(),
+            order: VecDeque::new(),
+            new: VecDeque::new(),
+            earlier: VecDeque::new(),
+            counted_from_ms: i64::MIN,
+            capacity: 10_000,
+        }
     }
 }
 
 impl ExceptionLog {
-    /// Takes the entries of one poll; returns how many were new.
+    /// Takes the entries of one poll; returns how many were new failures of this run.
     pub fn ingest(&mut self, t: f64, entries: &[ExceptionEntry]) -> usize {
         let mut added = 0;
         for e in entries {
@@ -64,6 +80,13 @@ impl ExceptionLog {
             }
             self.seen.insert(key.clone());
             self.order.push_back(key);
+            if e.timestamp_ms < self.counted_from_ms {
+                if self.earlier.len() == EARLIER {
+                    self.earlier.pop_front();
+                }
+                self.earlier.push_back(e.clone());
+                continue;
+            }
             if self.new.len() == self.capacity {
                 self.new.pop_front();
             }
@@ -97,6 +120,18 @@ mod tests {
         assert_eq!(log.ingest(2.0, &[e(1, true), e(2, false), e(3, true)]), 1);
         assert_eq!(log.network_since(0.0), 2);
         assert_eq!(log.network_since(1.5), 1);
+    }
+
+    #[test]
+    fn entries_from_before_the_start_are_history() {
+        let mut log = ExceptionLog { counted_from_ms: 1_000, ..Default::default() };
+        let oom = ExceptionEntry { out_of_memory: true, ..e(500, false) };
+        assert_eq!(log.ingest(1.0, &[oom.clone(), e(1_500, true)]), 1);
+        assert_eq!(log.out_of_memory().count(), 0, "last week's OOM is not counted");
+        assert_eq!(log.earlier.iter().collect::<Vec<_>>(), vec![&oom]);
+        assert_eq!(log.ingest(2.0, &[oom]), 0, "and is kept once");
+        assert_eq!(log.earlier.len(), 1);
+        assert_eq!(log.network_since(0.0), 1);
     }
 
     #[test]

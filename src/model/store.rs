@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use super::batch::{Batch, JobStatus, TmRow};
-use super::blocks::{CounterBlocks, GaugeBlocks};
+use super::blocks::{BlockLength, CounterBlocks, GaugeBlocks};
 use super::exceptions::ExceptionLog;
 use super::latency::WindowedHistogram;
 use super::rate::RateTracker;
@@ -30,11 +30,13 @@ fn rank(provider: &str) -> u8 {
 pub struct GroupData {
     pub series: BTreeMap<MetricKey, Series>,
     pub latency: BTreeMap<MetricKey, WindowedHistogram>,
-    rates: BTreeMap<MetricKey, RateTracker>,
+    /// Rates and blocks are formed per source kind: two sources never interleave their
+    /// readings of one counter, and a failing source restarts only its own.
+    rates: BTreeMap<(MetricKey, &'static str), RateTracker>,
     /// Block samples for the statistics (see `blocks`).
     pub blocks: BTreeMap<MetricKey, Series>,
-    counter_blocks: BTreeMap<MetricKey, CounterBlocks>,
-    gauge_blocks: BTreeMap<MetricKey, GaugeBlocks>,
+    counter_blocks: BTreeMap<(MetricKey, &'static str), CounterBlocks>,
+    gauge_blocks: BTreeMap<(MetricKey, &'static str), GaugeBlocks>,
     pub exceptions: ExceptionLog,
     providers: BTreeMap<MetricKey, (&'static str, f64)>,
     last_rest: Option<f64>,
@@ -50,6 +52,8 @@ pub struct GroupData {
     per_tm_from: Option<(&'static str, f64)>,
     pub flink_version: Option<String>,
     pub refresh_interval: Option<Duration>,
+    /// The longest span any of its sources needs between two independent samples.
+    pub independent_interval: Duration,
 }
 
 impl GroupData {
@@ -77,6 +81,7 @@ impl GroupData {
             per_tm_from: None,
             flink_version: None,
             refresh_interval: None,
+            independent_interval: Duration::ZERO,
         }
     }
 
@@ -89,14 +94,16 @@ impl GroupData {
         self.providers.get(&key).map(|(p, _)| *p)
     }
 
-    /// A source may write a metric unless a source kind that ranks higher (fresher: the
-    /// Prometheus reporter answers live, REST only every fetcher interval) gave it a
-    /// value in the last PROVIDER_STALE_S seconds.
+    /// A source may write a metric unless another source kind that ranks as high or higher
+    /// (fresher: the Prometheus reporter answers live, REST only every fetcher interval)
+    /// gave it a value in the last PROVIDER_STALE_S seconds. Of two equal ones (reporters
+    /// and Jolokia agents on the same TaskManagers) the one already writing keeps it, so
+    /// one stream of readings feeds each metric.
     fn accepts(&self, key: MetricKey, provider: &'static str, t: f64) -> bool {
         match self.providers.get(&key) {
             None => true,
             Some((p, _)) if *p == provider => true,
-            Some((p, when)) => rank(provider) >= rank(p) || t - when > PROVIDER_STALE_S,
+            Some((p, when)) => rank(provider) > rank(p) || t - when > PROVIDER_STALE_S,
         }
     }
 
@@ -108,7 +115,7 @@ impl GroupData {
         value: Option<f64>,
         provider: &'static str,
         t: f64,
-        block_s: f64,
+        block: BlockLength,
         from_counter: bool,
     ) {
         if !self.accepts(key, provider, t) {
@@ -122,7 +129,7 @@ impl GroupData {
             h.record(t, v);
         }
         if let (Some(v), false, Some(s)) = (value, from_counter, self.blocks.get_mut(&key))
-            && let Some(mean) = self.gauge_blocks.entry(key).or_default().feed(t, v, block_s)
+            && let Some(mean) = self.gauge_blocks.entry((key, provider)).or_default().feed(t, v, block)
         {
             s.push(t, Some(mean));
         }
@@ -139,6 +146,8 @@ pub struct Store {
     epoch: Instant,
     retention: Duration,
     block: Duration,
+    /// The fastest poll interval: readings are at least this far apart.
+    min_interval: Duration,
     groups: [GroupData; 2],
 }
 
@@ -153,7 +162,36 @@ impl Store {
         let capacity = (retention.as_secs_f64() / min_interval.as_secs_f64().max(0.05)).ceil() as usize + 16;
         let capacity = capacity.min(1_000_000);
         let r = retention.as_secs_f64();
-        Store { epoch, retention, block, groups: [GroupData::new(capacity, r), GroupData::new(capacity, r)] }
+        Store {
+            epoch,
+            retention,
+            block,
+            min_interval,
+            groups: [GroupData::new(capacity, r), GroupData::new(capacity, r)],
+        }
+    }
+
+    /// The length of a statistics sample for readings of `batch`'s source: at least one
+    /// independent interval, with half a reading's spacing of slack (see `blocks`).
+    fn block_length(&self, refresh: Duration, independent: Duration) -> BlockLength {
+        let cadence = refresh.max(self.min_interval).as_secs_f64();
+        BlockLength::new(self.block.max(independent.max(refresh)).as_secs_f64(), cadence)
+    }
+
+    /// The seconds one block sample of `group` takes (its sources' refresh interval or the
+    /// configured block, whichever is longer): how long until `n` more samples.
+    pub fn block_seconds(&self, group: Group) -> f64 {
+        let g = self.group(group);
+        self.block.max(g.refresh_interval.unwrap_or_default()).max(g.independent_interval).as_secs_f64()
+    }
+
+    /// Exception history entries that Flink stamped before `from` are history: shown,
+    /// never counted by the rules.
+    pub fn count_exceptions_from(&mut self, from: std::time::SystemTime) {
+        let ms = from.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+        for g in &mut self.groups {
+            g.exceptions.counted_from_ms = ms;
+        }
     }
 
     /// Seconds since the store began; the time axis of every series.
@@ -203,12 +241,19 @@ impl Store {
             return;
         }
         let provider = batch.provider;
-        let block_s = self.block.max(batch.refresh_interval).as_secs_f64();
+        let block = self.block_length(batch.refresh_interval, batch.independent_interval);
+        let g = &mut self.groups[group.index()];
+        g.independent_interval = g.independent_interval.max(batch.independent_interval);
         for c in batch.block_counters.iter().chain(&batch.counters) {
             if !g.accepts(c.key, provider, t) {
                 continue;
             }
-            let rate = g.counter_blocks.entry(c.key).or_default().feed(t, c.total, batch.epoch ^ c.coverage, block_s);
+            let rate = g.counter_blocks.entry((c.key, provider)).or_default().feed(
+                t,
+                c.total,
+                batch.epoch ^ c.coverage,
+                block,
+            );
             if let (Some(r), Some(s)) = (rate, g.blocks.get_mut(&c.key)) {
                 s.push(t, Some(r * c.scale));
             }
@@ -216,18 +261,22 @@ impl Store {
         let from_counters: Vec<MetricKey> = batch.block_counters.iter().chain(&batch.counters).map(|c| c.key).collect();
         for (age, gauges) in &batch.history {
             for (key, value) in gauges {
-                g.feed_gauge(*key, *value, provider, t - age, block_s, from_counters.contains(key));
+                g.feed_gauge(*key, *value, provider, t - age, block, from_counters.contains(key));
             }
         }
         for (key, value) in batch.gauges {
-            g.feed_gauge(key, value, provider, t, block_s, from_counters.contains(&key));
+            g.feed_gauge(key, value, provider, t, block, from_counters.contains(&key));
         }
         for c in batch.counters {
             if !g.accepts(c.key, provider, t) {
                 continue;
             }
-            let rate =
-                g.rates.entry(c.key).or_default().update(t, c.total, batch.epoch ^ c.coverage).map(|r| r * c.scale);
+            let rate = g
+                .rates
+                .entry((c.key, provider))
+                .or_default()
+                .update(t, c.total, batch.epoch ^ c.coverage)
+                .map(|r| r * c.scale);
             if rate.is_some() {
                 g.providers.insert(c.key, (provider, t));
             }
@@ -261,14 +310,21 @@ impl Store {
                 s.push(t, None);
             }
         }
-        for r in g.rates.values_mut() {
-            r.reset();
+        let mine = |who: &&'static str| provider.is_none_or(|p| p == *who);
+        for ((_, who), r) in g.rates.iter_mut() {
+            if mine(who) {
+                r.reset();
+            }
         }
-        for b in g.counter_blocks.values_mut() {
-            b.reset();
+        for ((_, who), b) in g.counter_blocks.iter_mut() {
+            if mine(who) {
+                b.reset();
+            }
         }
-        for b in g.gauge_blocks.values_mut() {
-            b.reset();
+        for ((_, who), b) in g.gauge_blocks.iter_mut() {
+            if mine(who) {
+                b.reset();
+            }
         }
     }
 
@@ -309,6 +365,7 @@ mod tests {
             per_tm: vec![],
             flink_version: Some("2.3.0".into()),
             refresh_interval: Duration::from_secs(10),
+            independent_interval: Duration::from_secs(10),
         }
     }
 

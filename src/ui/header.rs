@@ -28,7 +28,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let score = v.score.map(|s| format!(" {s:.0}")).unwrap_or_default();
     title.push(Span::raw("  "));
     title.push(Span::styled(format!("[{}{score}]", v.outcome.as_str()), theme.fg(colour).add_modifier(Modifier::BOLD)));
-    if !v.low_n.is_empty() {
+    if let Some(needs) = v.needs {
+        // How long until a decision is possible, not just that there is none.
+        title.push(Span::styled(
+            format!(" needs {} more samples, ~{}", needs.samples, crate::analysis::verdict::about(needs.seconds)),
+            theme.fg(theme.warn),
+        ));
+    } else if !v.low_n.is_empty() {
         title.push(Span::styled(format!(" LOW-N {}", v.low_n.len()), theme.fg(theme.warn)));
     }
     if !v.no_data.is_empty() {

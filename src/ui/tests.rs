@@ -143,6 +143,7 @@ fn app_with_alerts() -> App {
         &rules,
         &app.settings.analysis.verdict(),
         false,
+        &crate::analysis::verdict::DataState { min_samples: 30, block_s: 10.0, stale: Vec::new() },
     );
     app
 }

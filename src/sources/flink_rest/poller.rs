@@ -150,6 +150,7 @@ impl RestPoller {
             per_tm,
             flink_version: self.flink_version.clone(),
             refresh_interval: self.refresh_interval.unwrap_or(DEFAULT_REFRESH),
+            independent_interval: self.refresh_interval.unwrap_or(DEFAULT_REFRESH),
         })
     }
 

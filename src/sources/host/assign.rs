@@ -140,6 +140,7 @@ fn batch(s: &HostSample, procs: &[&TmProcess], interval: Duration) -> Batch {
         per_tm: Vec::new(),
         flink_version: None,
         refresh_interval: interval,
+        independent_interval: interval,
     }
 }
 

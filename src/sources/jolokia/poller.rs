@@ -85,6 +85,7 @@ impl JolokiaPoller {
             per_tm: Vec::new(),
             flink_version: None,
             refresh_interval: self.interval,
+            independent_interval: self.interval,
         })
     }
 }

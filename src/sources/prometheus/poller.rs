@@ -93,6 +93,7 @@ impl PromPoller {
             per_tm,
             flink_version: None,
             refresh_interval: self.interval,
+            independent_interval: self.interval,
         })
     }
 }

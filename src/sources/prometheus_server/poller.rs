@@ -19,6 +19,7 @@ pub struct ServerPoller {
     tm_query: String,
     offset: Option<Duration>,
     scrape_interval: Duration,
+    rate_window: Duration,
     last: Option<Vec<(MetricKey, Option<f64>)>>,
     /// How far back the first poll fills the window from the server's history.
     backfill: Duration,
@@ -39,7 +40,17 @@ impl ServerPoller {
         let queries =
             MetricKey::ALL.iter().filter_map(|k| queries::query(*k, tms, job, &window).map(|q| (*k, q))).collect();
         let tm_query = queries::taskmanager_ids(tms);
-        ServerPoller { endpoint, queries, tm_query, offset, scrape_interval, last: None, backfill, backfilled: false }
+        ServerPoller {
+            endpoint,
+            queries,
+            tm_query,
+            offset,
+            scrape_interval,
+            rate_window,
+            last: None,
+            backfill,
+            backfilled: false,
+        }
     }
 
     fn path(&self, query: &str, time: Option<f64>) -> String {
@@ -117,6 +128,8 @@ impl ServerPoller {
             per_tm: Vec::new(),
             flink_version: None,
             refresh_interval: self.scrape_interval,
+            // rate() over the rate window: values closer than that share most of their data.
+            independent_interval: self.scrape_interval.max(self.rate_window),
         })
     }
 }

@@ -1,0 +1,134 @@
+//! An always-valid test for a dashboard that is looked at all the time: the mixture
+//! sequential probability ratio test (mSPRT; Robbins 1970, in the form of Johari, Pekelis
+//! and Walsh, "Always valid inference", 2017) on the difference of the two groups' block
+//! means.
+//!
+//! With the block means' difference estimated as `d ~ N(delta, V)` and a normal mixture
+//! `delta ~ N(0, tau^2)` over the alternatives, the likelihood ratio of "some difference"
+//! against "no difference" is
+//!
+//! ```text
+//! L = sqrt(V / (V + tau^2)) * exp(d^2 tau^2 / (2 V (V + tau^2)))
+//! ```
+//!
+//! Under no difference `L` is a non-negative martingale with mean 1, so by Ville's
+//! inequality the chance that it *ever* reaches `1/alpha`, however often it is evaluated
+//! and for however long, is at most `alpha`. The always-valid p-value is `min(1, 1/L)`.
+//!
+//! Two departures from the textbook case, both measured by `benches/sequential.rs`:
+//! - `V` uses the sample variances (plug-in), which is why a minimum of samples is kept;
+//! - block means of a Flink job are autocorrelated (load and GC drift slowly), so each
+//!   group's variance is inflated by `(1 + r) / (1 - r)` with `r` its lag-1
+//!   autocorrelation (the AR(1) effective sample size), never deflated.
+//!
+//! `tau` is the scale of a difference worth detecting fast: `TAU_REL` of the larger mean.
+
+/// The mixture's scale, as a share of the larger group mean: differences of about this
+/// size are detected fastest (the soft rules start at 15%).
+pub const TAU_REL: f64 = 0.10;
+
+/// Lag-1 autocorrelations above this are treated as this (a near-random-walk series would
+/// otherwise get an unbounded inflation from a noisy estimate).
+const MAX_AUTOCORRELATION: f64 = 0.9;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sequential {
+    /// Always-valid p-value: `min(1, 1 / L)`.
+    pub p: f64,
+    /// Variance inflation applied per group for autocorrelation: [baseline, variant].
+    pub inflation: [f64; 2],
+}
+
+/// The mSPRT over every block so far. Needs two finite samples per group.
+pub fn msprt(baseline: &[f64], variant: &[f64], tau_rel: f64) -> Option<Sequential> {
+    let (b, v) = (Moments::of(baseline)?, Moments::of(variant)?);
+    let inflation = [b.inflation(), v.inflation()];
+    let var = b.var / b.n * inflation[0] + v.var / v.n * inflation[1];
+    let d = v.mean - b.mean;
+    if var <= 0.0 || !var.is_finite() {
+        // Both constant: any difference is certain, none is no evidence.
+        return Some(Sequential { p: if d == 0.0 { 1.0 } else { 0.0 }, inflation });
+    }
+    let tau = tau_rel * b.mean.abs().max(v.mean.abs());
+    let tau2 = if tau > 0.0 { tau * tau } else { var };
+    let log_l = 0.5 * (var / (var + tau2)).ln() + d * d * tau2 / (2.0 * var * (var + tau2));
+    Some(Sequential { p: (-log_l).exp().min(1.0), inflation })
+}
+
+struct Moments {
+    n: f64,
+    mean: f64,
+    /// Sample variance (n - 1).
+    var: f64,
+    /// Lag-1 autocorrelation, in time order.
+    r1: f64,
+}
+
+impl Moments {
+    fn of(xs: &[f64]) -> Option<Moments> {
+        let finite: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
+        if finite.len() < 2 {
+            return None;
+        }
+        let n = finite.len() as f64;
+        let mean = finite.iter().sum::<f64>() / n;
+        let ss: f64 = finite.iter().map(|x| (x - mean).powi(2)).sum();
+        let lag: f64 = finite.windows(2).map(|w| (w[0] - mean) * (w[1] - mean)).sum();
+        let r1 = if ss > 0.0 { lag / ss } else { 0.0 };
+        Some(Moments { n, mean, var: ss / (n - 1.0), r1 })
+    }
+
+    fn inflation(&self) -> f64 {
+        let r = self.r1.clamp(0.0, MAX_AUTOCORRELATION);
+        (1.0 + r) / (1.0 - r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identical_and_constant_series() {
+        let a: Vec<f64> = (0..40).map(|i| 100.0 + (i % 7) as f64).collect();
+        assert!(msprt(&a, &a, TAU_REL).unwrap().p >= 0.99);
+        assert_eq!(msprt(&[5.0; 10], &[5.0; 10], TAU_REL).unwrap().p, 1.0);
+        assert_eq!(msprt(&[5.0; 10], &[6.0; 10], TAU_REL).unwrap().p, 0.0);
+        assert_eq!(msprt(&[1.0], &[1.0, 2.0], TAU_REL), None);
+        assert_eq!(msprt(&[f64::NAN; 5], &[1.0, 2.0], TAU_REL), None);
+    }
+
+    #[test]
+    fn a_clear_shift_is_found_and_a_small_one_needs_more_samples() {
+        // Noise of ±3% around 100 (a repeating pattern, no autocorrelation to speak of).
+        let noise = |i: usize| [0.0, 3.0, -3.0, 1.5, -1.5, 2.0, -2.0, 0.5][i % 8];
+        let base = |n: usize| (0..n).map(|i| 100.0 + noise(i)).collect::<Vec<_>>();
+        let shifted = |n: usize, by: f64| (0..n).map(|i| 100.0 + by + noise(i + 3)).collect::<Vec<_>>();
+        assert!(msprt(&base(30), &shifted(30, -15.0), TAU_REL).unwrap().p < 1e-6);
+        let small_few = msprt(&base(10), &shifted(10, -1.0), TAU_REL).unwrap().p;
+        let small_many = msprt(&base(400), &shifted(400, -1.0), TAU_REL).unwrap().p;
+        assert!(small_few > 0.05, "1% on 10 samples is not decided: {small_few}");
+        assert!(small_many < 0.05, "1% on 400 samples is: {small_many}");
+    }
+
+    #[test]
+    fn autocorrelation_widens_the_evidence_needed() {
+        // A slow drift (strong lag-1 autocorrelation) is weaker evidence than the same
+        // values shuffled.
+        let drift: Vec<f64> = (0..60).map(|i| 100.0 + ((i as f64) / 6.0).sin() * 4.0).collect();
+        let mut shuffled = drift.clone();
+        // A fixed permutation that breaks the order.
+        for i in 0..shuffled.len() {
+            let j = (i * 37 + 11) % shuffled.len();
+            shuffled.swap(i, j);
+        }
+        let shift: Vec<f64> = drift.iter().map(|x| x - 2.0).collect();
+        let mut shift_shuffled: Vec<f64> = shuffled.iter().map(|x| x - 2.0).collect();
+        shift_shuffled.rotate_left(7);
+        let slow = msprt(&drift, &shift, TAU_REL).unwrap();
+        let fast = msprt(&shuffled, &shift_shuffled, TAU_REL).unwrap();
+        assert!(slow.inflation[0] > 2.0, "{slow:?}");
+        assert!(fast.inflation[0] < slow.inflation[0], "{fast:?}");
+        assert!(slow.p > fast.p, "{slow:?} vs {fast:?}");
+    }
+}
