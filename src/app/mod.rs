@@ -285,7 +285,8 @@ impl App {
                 }
                 health.ok(batch.fresh, batch.at, batch.refresh_interval);
                 health.warnings.clone_from(&batch.warnings);
-                // The rules judge the variant: they run on each refresh of its metrics.
+                // The rules judge the variant: they run on each refresh of its metrics (and on
+                // ticks without one).
                 evaluate = batch.fresh && id.group == Group::Variant && id.kind != SourceKind::Host;
                 self.live.store.ingest(id.group, batch);
             }

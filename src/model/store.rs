@@ -28,6 +28,8 @@ fn rank(provider: &str) -> u8 {
 
 #[derive(Debug, Clone)]
 pub struct GroupData {
+    /// "baseline" or "variant", for the logs.
+    name: &'static str,
     pub series: BTreeMap<MetricKey, Series>,
     pub latency: BTreeMap<MetricKey, WindowedHistogram>,
     /// Rates and blocks are formed per source kind: two sources never interleave their
@@ -57,8 +59,9 @@ pub struct GroupData {
 }
 
 impl GroupData {
-    fn new(capacity: usize, retention_s: f64) -> Self {
+    fn new(name: &'static str, capacity: usize, retention_s: f64) -> Self {
         GroupData {
+            name,
             series: MetricKey::ALL.iter().map(|k| (*k, Series::new(capacity))).collect(),
             latency: MetricKey::ALL
                 .iter()
@@ -131,6 +134,7 @@ impl GroupData {
         if let (Some(v), false, Some(s)) = (value, from_counter, self.blocks.get_mut(&key))
             && let Some(mean) = self.gauge_blocks.entry((key, provider)).or_default().feed(t, v, block)
         {
+            tracing::debug!(group = self.name, key = key.as_str(), t, value = mean, "block sample");
             s.push(t, Some(mean));
         }
     }
@@ -167,7 +171,10 @@ impl Store {
             retention,
             block,
             min_interval,
-            groups: [GroupData::new(capacity, r), GroupData::new(capacity, r)],
+            groups: [
+                GroupData::new(Group::Baseline.as_str(), capacity, r),
+                GroupData::new(Group::Variant.as_str(), capacity, r),
+            ],
         }
     }
 
@@ -255,6 +262,9 @@ impl Store {
                 block,
             );
             if let (Some(r), Some(s)) = (rate, g.blocks.get_mut(&c.key)) {
+                // Recordings of these lines (RUST_LOG=flinkscope::model::store=debug) gave the
+                // noise and autocorrelation that benches/sequential.rs simulates.
+                tracing::debug!(group = group.as_str(), key = c.key.as_str(), t, value = r * c.scale, "block sample");
                 s.push(t, Some(r * c.scale));
             }
         }

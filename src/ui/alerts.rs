@@ -30,7 +30,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, focused: bool, full: boo
     if lines.is_empty() {
         let evals = app.evaluations;
         lines.push(Line::from(Span::styled(
-            format!("no alerts ({evals} evaluations; rules run on each refresh of the variant's metrics)"),
+            format!("no alerts ({evals} evaluations; rules run on every tick and refresh)"),
             theme.fg(theme.dim),
         )));
     }

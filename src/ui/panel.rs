@@ -1,5 +1,7 @@
-//! One chart panel: a table of the panel's metrics for both groups (current value, window
-//! mean, % change) and a chart of its first metric over the chart span.
+//! One chart panel: a table of the panel's metrics for both groups (window means, the %
+//! change between them with its significance mark, then the latest values) and a chart of
+//! its first metric over the chart span. The figures beside the change are the ones it was
+//! computed from.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -104,12 +106,13 @@ fn change_cell(app: &App, key: MetricKey, pct: Option<f64>, theme: &Theme) -> Ce
 fn render_table(frame: &mut Frame, area: Rect, app: &App, metrics: &[MetricKey], full: bool, theme: &Theme) {
     let view = app.view();
     let wide = area.width >= 60;
+    // The latest values need room; the means and their change come first.
+    let latest = area.width >= 56;
     let stats = full && area.width >= 100;
-    let mut header: Vec<Cell> = if wide {
-        vec!["", "baseline", "variant", "mean b", "mean v", "Δ mean"].into_iter().map(Cell::from).collect()
-    } else {
-        vec!["", "baseline", "variant", "Δ mean"].into_iter().map(Cell::from).collect()
-    };
+    let mut header: Vec<Cell> = vec!["", "mean b", "mean v", "Δ mean"].into_iter().map(Cell::from).collect();
+    if latest {
+        header.extend(["now b", "now v"].map(Cell::from));
+    }
     if stats {
         header.extend(["n b/v", "p", "shift [CI]", "class"].map(Cell::from));
     }
@@ -118,14 +121,14 @@ fn render_table(frame: &mut Frame, area: Rect, app: &App, metrics: &[MetricKey],
         let u = k.unit();
         let mut cells = vec![
             Cell::from(k.label()),
-            Cell::from(format::value(u, c.baseline.current)).style(theme.group(false)),
-            Cell::from(format::value(u, c.variant.current)).style(theme.group(true)),
+            Cell::from(format::value(u, c.baseline.mean)).style(theme.group(false)),
+            Cell::from(format::value(u, c.variant.mean)).style(theme.group(true)),
+            change_cell(app, k, c.change_pct, theme),
         ];
-        if wide {
-            cells.push(Cell::from(format::value(u, c.baseline.mean)).style(theme.group(false)));
-            cells.push(Cell::from(format::value(u, c.variant.mean)).style(theme.group(true)));
+        if latest {
+            cells.push(Cell::from(format::value(u, c.baseline.current)).style(theme.fg(theme.dim)));
+            cells.push(Cell::from(format::value(u, c.variant.current)).style(theme.fg(theme.dim)));
         }
-        cells.push(change_cell(app, k, c.change_pct, theme));
         if stats {
             let j = view.judgements.get(&k);
             let n = j.map(|j| format!("{}/{}", j.baseline.map_or(0, |s| s.n), j.variant.map_or(0, |s| s.n)));
@@ -147,18 +150,16 @@ fn render_table(frame: &mut Frame, area: Rect, app: &App, metrics: &[MetricKey],
         }
         Row::new(cells)
     });
-    let mut widths: Vec<Constraint> = if wide {
-        vec![
-            Constraint::Length(14),
-            Constraint::Length(10),
-            Constraint::Length(10),
-            Constraint::Length(10),
-            Constraint::Length(10),
-            Constraint::Length(8),
-        ]
-    } else {
-        vec![Constraint::Length(12), Constraint::Length(8), Constraint::Length(8), Constraint::Length(7)]
-    };
+    let (label, value, change) = if wide { (14, 10, 8) } else { (12, 8, 7) };
+    let mut widths: Vec<Constraint> = vec![
+        Constraint::Length(label),
+        Constraint::Length(value),
+        Constraint::Length(value),
+        Constraint::Length(change),
+    ];
+    if latest {
+        widths.extend([Constraint::Length(value), Constraint::Length(value)]);
+    }
     if stats {
         widths.extend([Constraint::Length(7), Constraint::Length(8), Constraint::Length(30), Constraint::Length(21)]);
     }

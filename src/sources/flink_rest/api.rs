@@ -83,6 +83,40 @@ pub struct JobDetail {
     pub name: String,
     pub state: String,
     pub vertices: Vec<Vertex>,
+    /// The job graph: which vertex reads from which.
+    #[serde(default)]
+    pub plan: Plan,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Plan {
+    #[serde(default)]
+    pub nodes: Vec<PlanNode>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PlanNode {
+    pub id: String,
+    #[serde(default)]
+    pub inputs: Vec<PlanInput>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PlanInput {
+    pub id: String,
+}
+
+impl JobDetail {
+    /// Whether vertex `id` has input gates (it reads from another vertex) and result
+    /// partitions (another vertex reads from it). Without a plan, both are assumed.
+    pub fn exchanges(&self, id: &str) -> (bool, bool) {
+        if self.plan.nodes.is_empty() {
+            return (true, true);
+        }
+        let inputs = self.plan.nodes.iter().find(|n| n.id == id).is_some_and(|n| !n.inputs.is_empty());
+        let outputs = self.plan.nodes.iter().any(|n| n.inputs.iter().any(|i| i.id == id));
+        (inputs, outputs)
+    }
 }
 
 /// `GET /jobs/<jid>`.

@@ -11,7 +11,7 @@ use super::queries::*;
 use crate::model::{Counter, MetricKey};
 
 /// One vertex's answers, restricted to the group's subtasks.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct VertexAnswers {
     /// How many of the group's subtasks the aggregates cover.
     pub subtasks: usize,
@@ -20,6 +20,25 @@ pub struct VertexAnswers {
     pub latency: Vec<AggMetric>,
     /// 0 ok, 1 low, 2 high.
     pub backpressure: Option<u8>,
+    /// It reads from another vertex (has input gates) / another reads from it (has result
+    /// partitions): a source's in-pool and a sink's out-pool usage are always 0 and must not
+    /// dilute the group's figure.
+    pub has_inputs: bool,
+    pub has_outputs: bool,
+}
+
+impl Default for VertexAnswers {
+    /// Without the job graph a vertex counts for both.
+    fn default() -> Self {
+        VertexAnswers {
+            subtasks: 0,
+            metrics: Vec::new(),
+            latency: Vec::new(),
+            backpressure: None,
+            has_inputs: true,
+            has_outputs: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -85,12 +104,18 @@ fn task_sum(a: &GroupAnswers, id: &str) -> Option<f64> {
 
 /// Mean over the group's subtasks of a task metric (subtask-weighted across vertices).
 fn task_mean(a: &GroupAnswers, id: &str) -> Option<f64> {
+    task_mean_of(a, id, |_| true)
+}
+
+/// The mean over the subtasks of the vertices `which` chooses.
+fn task_mean_of(a: &GroupAnswers, id: &str, which: impl Fn(&VertexAnswers) -> bool) -> Option<f64> {
     if !a.has_job {
         return None;
     }
     let (sum, n) = a
         .vertices
         .iter()
+        .filter(|v| which(v))
         .filter_map(|v| find(&v.metrics, id).and_then(|m| m.sum).map(|s| (s, v.subtasks)))
         .fold((0.0, 0usize), |(s, n), (vs, vn)| (s + vs, n + vn));
     (n > 0).then(|| sum / n as f64)
@@ -127,10 +152,12 @@ pub fn gauges(a: &GroupAnswers) -> Vec<(MetricKey, Option<f64>)> {
         (LatencyP50Ms, worst_latency(a, ".latency_median")),
         (LatencyP95Ms, worst_latency(a, ".latency_p95")),
         (LatencyP99Ms, worst_latency(a, ".latency_p99")),
-        (InPoolUsage, task_mean(a, TASK_IN_POOL)),
-        (OutPoolUsage, task_mean(a, TASK_OUT_POOL)),
-        (FloatingBuffersUsage, task_mean(a, TASK_FLOATING)),
-        (ExclusiveBuffersUsage, task_mean(a, TASK_EXCLUSIVE)),
+        // Input buffers over the subtasks that have input gates, output buffers over those
+        // with result partitions.
+        (InPoolUsage, task_mean_of(a, TASK_IN_POOL, |v| v.has_inputs)),
+        (OutPoolUsage, task_mean_of(a, TASK_OUT_POOL, |v| v.has_outputs)),
+        (FloatingBuffersUsage, task_mean_of(a, TASK_FLOATING, |v| v.has_inputs)),
+        (ExclusiveBuffersUsage, task_mean_of(a, TASK_EXCLUSIVE, |v| v.has_inputs)),
         (NettyUsedSegments, tm_mean(a, TM_NETTY_USED)),
         (NettyAvailableSegments, tm_mean(a, TM_NETTY_AVAILABLE)),
         (RequestedMemoryUsage, tm_mean(a, TM_REQUESTED_MEMORY)),
@@ -297,12 +324,16 @@ mod tests {
                     latency: vec![],
                     backpressure: api::parse_backpressure_level(&fixture(version, "vertex-source-backpressure.json"))
                         .unwrap(),
+                    has_inputs: job.exchanges(&job.vertices[0].id).0,
+                    has_outputs: job.exchanges(&job.vertices[0].id).1,
                 },
                 VertexAnswers {
                     subtasks: parallelism,
                     metrics: api::parse_agg(&fixture(version, "vertex-sink-metrics-agg.json")).unwrap(),
                     latency: api::parse_agg(&fixture(version, "vertex-sink-latency-agg.json")).unwrap(),
                     backpressure: Some(0),
+                    has_inputs: job.exchanges(&job.vertices[1].id).0,
+                    has_outputs: job.exchanges(&job.vertices[1].id).1,
                 },
             ],
             restarts: Some(0.0),
@@ -343,6 +374,32 @@ mod tests {
         assert_eq!(b.len(), 8, "{version}: every task counter: {b:?}");
         let busy = b.iter().find(|c| c.key == MetricKey::BusyMsPerS).unwrap();
         assert_eq!(busy.scale, 1.0 / 4.0, "mean over the 4 subtasks of 2 vertices");
+    }
+
+    /// The lab job is source -> keyed sink: in-pool usage is the sink's alone, out-pool the
+    /// source's alone (each other vertex reports 0 and would halve the figure).
+    #[test]
+    fn pool_usage_is_the_mean_over_the_subtasks_that_have_the_buffers() {
+        let a = answers("2.3.0");
+        let metric = |v: &VertexAnswers, id: &str| find(&v.metrics, id).and_then(|m| m.sum).unwrap();
+        let (source, sink) = (&a.vertices[0], &a.vertices[1]);
+        assert_eq!(
+            (source.has_inputs, source.has_outputs, sink.has_inputs, sink.has_outputs),
+            (false, true, true, false)
+        );
+        let g: BTreeMap<MetricKey, Option<f64>> = gauges(&a).into_iter().collect();
+        let want_out = metric(source, TASK_OUT_POOL) / source.subtasks as f64;
+        let want_in = metric(sink, TASK_IN_POOL) / sink.subtasks as f64;
+        assert!((g[&MetricKey::OutPoolUsage].unwrap() - want_out).abs() < 1e-12);
+        assert!((g[&MetricKey::InPoolUsage].unwrap() - want_in).abs() < 1e-12);
+        // Without a plan every vertex counts, as before.
+        let mut all = a.clone();
+        for v in &mut all.vertices {
+            (v.has_inputs, v.has_outputs) = (true, true);
+        }
+        let diluted: BTreeMap<MetricKey, Option<f64>> = gauges(&all).into_iter().collect();
+        let both = (metric(source, TASK_OUT_POOL) + metric(sink, TASK_OUT_POOL)) / 4.0;
+        assert!((diluted[&MetricKey::OutPoolUsage].unwrap() - both).abs() < 1e-12);
     }
 
     #[test]

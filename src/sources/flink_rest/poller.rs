@@ -258,8 +258,9 @@ impl RestPoller {
                 if subtasks.as_ref().is_some_and(|s| s.is_empty()) {
                     continue;
                 }
-                let v =
+                let mut v =
                     self.read_vertex(&detail.jid, &vertex.id, vertex.parallelism as usize, subtasks.as_deref()).await?;
+                (v.has_inputs, v.has_outputs) = detail.exchanges(&vertex.id);
                 answers.vertices.push(v);
             }
             details.push((detail, placements));
@@ -323,16 +324,26 @@ impl RestPoller {
         let metrics =
             api::parse_agg(&self.get(&format!("{base}?get={}&agg=sum,avg,max{filter}", names.join(","))).await?)?;
 
-        let ids = self.latency_ids(&base, vid).await?;
+        let mut ids = self.latency_ids(&base, vid).await?;
+        if let Some(s) = subtasks {
+            ids = queries::latency_ids_of(&ids, s);
+        }
         let mut latency = Vec::new();
         for g in queries::batches(&ids, usize::MAX, MAX_GET_CHARS) {
-            latency.extend(api::parse_agg(&self.get(&format!("{base}?get={g}&agg=max{filter}")).await?)?);
+            latency.extend(api::parse_agg(&self.get(&format!("{base}?get={g}&agg=max")).await?)?);
         }
         let backpressure = api::parse_backpressure_of(
             &self.get(&format!("/jobs/{jid}/vertices/{vid}/backpressure")).await?,
             subtasks,
         )?;
-        Ok(VertexAnswers { subtasks: subtasks.map_or(parallelism, <[i64]>::len), metrics, latency, backpressure })
+        Ok(VertexAnswers {
+            subtasks: subtasks.map_or(parallelism, <[i64]>::len),
+            metrics,
+            latency,
+            backpressure,
+            has_inputs: true,
+            has_outputs: true,
+        })
     }
 
     async fn latency_ids(&mut self, base: &str, vid: &str) -> Result<Vec<String>, SourceError> {
@@ -360,7 +371,8 @@ impl RestPoller {
         let t = at.saturating_duration_since(self.started).as_secs_f64();
         // Pair mode did not fetch placements; the drill-down needs them.
         // (job id, vertex id, [(subtask, TaskManager id)])
-        type Placed = (String, String, Vec<(i64, String)>);
+        // (job id, vertex id, [(subtask, TaskManager id)], (has inputs, has outputs))
+        type Placed = (String, String, Vec<(i64, String)>, (bool, bool));
         let mut placed: Vec<Placed> = Vec::new();
         for (job, _) in jobs {
             for v in &job.vertices {
@@ -370,6 +382,7 @@ impl RestPoller {
                     job.jid.clone(),
                     v.id.clone(),
                     subtasks.into_iter().filter_map(|s| s.taskmanager_id.map(|tm| (s.subtask, tm))).collect(),
+                    job.exchanges(&v.id),
                 ));
             }
         }
@@ -394,7 +407,7 @@ impl RestPoller {
             row.values.push((MetricKey::RequestedMemoryUsage, num(queries::TM_REQUESTED_MEMORY)));
 
             let mut vertices = Vec::new();
-            for (jid, vid, subtasks) in &placed {
+            for (jid, vid, subtasks, (has_inputs, has_outputs)) in &placed {
                 let mine: Vec<String> =
                     subtasks.iter().filter(|(_, id)| id == tm).map(|(i, _)| i.to_string()).collect();
                 if mine.is_empty() {
@@ -410,6 +423,8 @@ impl RestPoller {
                 vertices.push(VertexAnswers {
                     subtasks: mine.len(),
                     metrics: api::parse_agg(&body)?,
+                    has_inputs: *has_inputs,
+                    has_outputs: *has_outputs,
                     ..Default::default()
                 });
             }

@@ -124,9 +124,35 @@ pub fn latency_ids(available: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// The marker ids of the receiving subtasks `subtasks` (split mode). Flink answers an
+/// aggregated latency query with a `subtasks=` filter with `[]` (seen on 1.20.5 and 2.3.0:
+/// the markers are in the job's scope, not the subtask's), so the group's markers are
+/// chosen by the `operator_subtask_index` in their id and queried without the filter.
+pub fn latency_ids_of(ids: &[String], subtasks: &[i64]) -> Vec<String> {
+    ids.iter()
+        .filter(|id| {
+            id.split(".operator_subtask_index.")
+                .nth(1)
+                .and_then(|rest| rest.split('.').next())
+                .and_then(|n| n.parse::<i64>().ok())
+                .is_some_and(|n| subtasks.contains(&n))
+        })
+        .cloned()
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn latency_ids_of_some_subtasks() {
+        let id = |n: u32| format!("latency.source_id.a.operator_id.b.operator_subtask_index.{n}.latency_p99");
+        let ids: Vec<String> = [0, 1, 12].map(id).to_vec();
+        assert_eq!(latency_ids_of(&ids, &[1, 12]), vec![id(1), id(12)]);
+        assert!(latency_ids_of(&ids, &[2]).is_empty());
+        assert!(latency_ids_of(&["latency.bad".to_string()], &[0]).is_empty());
+    }
 
     #[test]
     fn encodes_sql_operator_names() {

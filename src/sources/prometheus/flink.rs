@@ -9,7 +9,9 @@ use super::parse::Sample;
 use crate::config::TmPattern;
 use crate::sources::flink_rest::api::AggMetric;
 use crate::sources::flink_rest::assemble::{GroupAnswers, VertexAnswers, gc_time_ids};
-use crate::sources::flink_rest::queries::{TASK_COUNTERS, TASK_METRICS, TM_GAUGES};
+use crate::sources::flink_rest::queries::{
+    TASK_COUNTER_BYTES_IN, TASK_COUNTER_BYTES_OUT, TASK_COUNTERS, TASK_METRICS, TM_GAUGES,
+};
 
 const TM_PREFIX: &str = "flink_taskmanager_";
 const TASK_PREFIX: &str = "flink_taskmanager_job_task_";
@@ -114,18 +116,32 @@ pub fn answers(scrapes: &[Vec<Sample<'_>>], pattern: Option<&TmPattern>) -> Grou
     let mut vertices = Vec::new();
     let tasks: BTreeSet<&String> = task_acc.keys().chain(latency.keys()).collect();
     for task in tasks {
-        let metrics =
+        let metrics: Vec<AggMetric> =
             task_acc.get(task).map(|m| m.iter().filter_map(|(id, a)| a.agg(id)).collect()).unwrap_or_default();
         let lat = latency
             .get(task)
             .map(|m| m.iter().filter_map(|(suffix, a)| a.agg(&format!("latency.{task}{suffix}"))).collect())
             .unwrap_or_default();
+        // The reporter has no job graph: a task that has received bytes has input gates, one
+        // that has sent bytes has result partitions (a sink's numBytesOut stays 0).
+        let moved = |id: &str| metrics.iter().any(|m: &AggMetric| m.id == id && m.sum.is_some_and(|s| s > 0.0));
+        let (has_inputs, has_outputs) = (moved(TASK_COUNTER_BYTES_IN), moved(TASK_COUNTER_BYTES_OUT));
         vertices.push(VertexAnswers {
             subtasks: subtasks.get(task).map_or(0, BTreeSet::len),
             metrics,
             latency: lat,
             backpressure: None,
+            has_inputs,
+            has_outputs,
         });
+    }
+    // Before any bytes moved nothing tells them apart: count every task.
+    for (flag, any) in [(0, vertices.iter().any(|v| v.has_inputs)), (1, vertices.iter().any(|v| v.has_outputs))] {
+        if !any {
+            for v in &mut vertices {
+                if flag == 0 { v.has_inputs = true } else { v.has_outputs = true }
+            }
+        }
     }
     GroupAnswers {
         has_job: !vertices.is_empty(),
