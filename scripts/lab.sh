@@ -10,6 +10,10 @@
 #   scripts/lab.sh restart-tm ID [CLUSTER]  stop it gracefully (SIGTERM) and start it again
 #   scripts/lab.sh slow-variant MICROS      resubmit the variant's job with a consumer that parks MICROS per record
 #   scripts/lab.sh normal-variant           resubmit the variant's job at full speed
+#   scripts/lab.sh break-checkpoints-variant [MS]  resubmit it with a checkpoint timeout of MS (10):
+#                                           every checkpoint fails, the job runs on
+#   scripts/lab.sh oom-once-variant MARKER  resubmit the variant's job to throw one OutOfMemoryError
+#                                           (MARKER: a file that must not exist yet)
 #   scripts/lab.sh rollback-variant         the lab's rollback: restart the variant's TaskManagers
 #                                           with the baseline's settings, wait until the job runs again
 # `up --variant-conf FILE` appends FILE (flat config.yaml keys) to the variant TaskManagers' settings.
@@ -411,9 +415,15 @@ cmd_restart_tm() {
   cmd_start_tm "$@"
 }
 
-resubmit_variant() { # resubmit_variant PARK_MICROS
-  local cdir=$run/variant v home rest jid
-  [ -f "$cdir/rest.port" ] || die "the variant cluster is not running"
+resubmit_variant() { # resubmit_variant PARK_MICROS [CHECKPOINT_TIMEOUT_MS] [OOM_MARKER]
+  resubmit variant "$@"
+}
+
+resubmit() { # resubmit CLUSTER PARK_MICROS [CHECKPOINT_TIMEOUT_MS] [OOM_MARKER]
+  local cluster=$1
+  shift
+  local cdir=$run/$cluster v home rest jid
+  [ -f "$cdir/rest.port" ] || die "the $cluster cluster is not running"
   v=$(cat "$cdir/flink.version")
   rest=$(cat "$cdir/rest.port")
   home=$(flink_home "$v")
@@ -423,12 +433,12 @@ resubmit_variant() { # resubmit_variant PARK_MICROS
       die "cancelling $jid failed: $(tail -5 "$cdir/cancel.out")"
   done
   # The slots come free when the cancelled tasks are gone.
-  wait_for "$wait_s" "free slots on the variant" slots_free "$rest"
+  wait_for "$wait_s" "free slots on the $cluster" slots_free "$rest"
   FLINK_CONF_DIR=$cdir/jobmanager/conf "$home/bin/flink" run -d -m "127.0.0.1:$rest" \
-    "$lab/job-$v/shuffle-job.jar" "flinkscope-lab-variant" "$rate" "$1" >"$cdir/submit.out" 2>&1 ||
-    die "job submission to variant failed: $(tail -20 "$cdir/submit.out")"
-  wait_for "$wait_s" "records to flow on variant" records_flow "$rest"
-  log "variant job runs again (consumer parks ${1} us per record)"
+    "$lab/job-$v/shuffle-job.jar" "flinkscope-lab-$cluster" "$rate" "$1" "${2:-0}" "${3:-}" >"$cdir/submit.out" 2>&1 ||
+    die "job submission to $cluster failed: $(tail -20 "$cdir/submit.out")"
+  if [ -z "${3:-}" ]; then wait_for "$wait_s" "records to flow on $cluster" records_flow "$rest"; fi
+  log "$cluster job runs again (consumer parks ${1} us per record, checkpoint timeout ${2:-0} ms${3:+, one OutOfMemoryError})"
 }
 
 slots_free() {
@@ -479,8 +489,10 @@ case ${1:-} in
   restart-tm) shift; [ $# -ge 1 ] || die "usage: lab.sh restart-tm ID [CLUSTER]"; cmd_restart_tm "$@" ;;
   slow-variant) shift; [ $# -eq 1 ] || die "usage: lab.sh slow-variant MICROS"; resubmit_variant "$1" ;;
   normal-variant) resubmit_variant 0 ;;
+  break-checkpoints-variant) resubmit_variant 0 "${2:-10}" ;;
+  oom-once-variant) shift; [ $# -eq 1 ] || die "usage: lab.sh oom-once-variant MARKER_FILE"; resubmit_variant 0 0 "$1" ;;
   down) cmd_down ;;
   status) cmd_status ;;
   install) install_flink "${2:-2.3.0}"; build_job "${2:-2.3.0}" ;;
-  *) echo "usage: $0 up [--flink 1.20.5|2.3.0] [--mixed] [--pair] [--variant-conf FILE] | down | status | install [VERSION] | kill-tm ID | start-tm ID | restart-tm ID | slow-variant MICROS | normal-variant" >&2; exit 2 ;;
+  *) echo "usage: $0 up [--flink 1.20.5|2.3.0] [--mixed] [--pair] [--variant-conf FILE] | down | status | install [VERSION] | kill-tm ID | start-tm ID | restart-tm ID | slow-variant MICROS | normal-variant | break-checkpoints-variant [MS] | oom-once-variant MARKER" >&2; exit 2 ;;
 esac

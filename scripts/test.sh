@@ -26,7 +26,7 @@ say "tests without Flink"
 # The statistics are checked against a scipy reference (pinned versions, in .lab/pyref).
 FLINKSCOPE_PYREF_PYTHON=$(scripts/pyref.sh)
 export FLINKSCOPE_PYREF_PYTHON
-cargo test --locked --lib --bins --test misbehaving --test tls --test cli --test stats_reference --test rollback_runner --test prom_fuzz --test node_exporter
+cargo test --locked --lib --bins --test misbehaving --test tls --test cli --test stats_reference --test rollback_runner --test prom_fuzz --test node_exporter --test sequential_sim
 
 # Counts the tests that passed in a cargo test log; fails when none ran.
 require_ran() { # require_ran LOG WHAT
@@ -46,8 +46,12 @@ FLINKSCOPE_LAB_FLINK=2.3.0 cargo test --locked "${lab_targets[@]}" 2>&1 | tee "$
 require_ran "$log_dir/lab-2.3.0.log" "Flink 2.3.0 lab"
 
 say "judgement scenarios on the 2.3.0 lab (one at a time: they change the lab)"
-FLINKSCOPE_LAB_FLINK=2.3.0 cargo test --locked --test lab_judgement -- --test-threads=1 2>&1 | tee "$log_dir/lab-judgement.log"
+FLINKSCOPE_LAB_FLINK=2.3.0 cargo test --locked --test lab_judgement -- --test-threads=1 --skip defaults_ 2>&1 | tee "$log_dir/lab-judgement.log"
 require_ran "$log_dir/lab-judgement.log" "judgement scenario"
+
+say "the shipped judgement defaults on the 2.3.0 lab (together: they do not disturb one another)"
+FLINKSCOPE_LAB_FLINK=2.3.0 cargo test --locked --test lab_judgement defaults_ -- --test-threads=3 2>&1 | tee "$log_dir/lab-defaults.log"
+require_ran "$log_dir/lab-defaults.log" "judgement-defaults"
 
 say "rollback end to end on the 2.3.0 lab (last: it changes the variant's settings)"
 FLINKSCOPE_LAB_FLINK=2.3.0 cargo test --locked --test e2e_rollback 2>&1 | tee "$log_dir/lab-rollback.log"

@@ -75,6 +75,19 @@ pub fn text(app: &App) -> String {
     for r in &v.reasons {
         let _ = writeln!(out, "  - {r}");
     }
+    for g in crate::model::Group::BOTH {
+        let earlier = &app.view().store.group(g).exceptions.earlier;
+        if !earlier.is_empty() {
+            let names: Vec<&str> = earlier.iter().map(|e| e.name.as_str()).collect();
+            let _ = writeln!(
+                out,
+                "  - {}: {} exception(s) from before the start, history only (not counted): {}",
+                g.as_str(),
+                earlier.len(),
+                names.join(", ")
+            );
+        }
+    }
     let alerts = app.alerts.all();
     let _ = writeln!(out, "\nalerts: {}", if alerts.is_empty() { "none" } else { "" });
     for a in alerts {

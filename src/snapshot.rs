@@ -35,6 +35,16 @@ pub struct GroupSnapshot {
     pub job_state: Option<String>,
     pub job_name: Option<String>,
     pub metrics: BTreeMap<&'static str, MetricSnapshot>,
+    /// Exception history entries Flink stamped before this run began: shown, not counted.
+    pub earlier_exceptions: Vec<EarlierException>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EarlierException {
+    pub name: String,
+    /// Flink's timestamp, RFC 3339.
+    pub at: String,
+    pub taskmanager: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -64,6 +74,8 @@ pub struct JudgementSnapshot {
     pub p: Option<f64>,
     pub welch_p: Option<f64>,
     pub mann_whitney_p: Option<f64>,
+    /// The always-valid p-value of the sequential test (over every block so far).
+    pub sequential_p: Option<f64>,
     pub hodges_lehmann_shift: Option<f64>,
     pub ci: Option<[f64; 2]>,
     pub cohens_d: Option<f64>,
@@ -160,6 +172,18 @@ pub fn build(app: &App, config: &Config) -> Snapshot {
                 job_state: data.job.as_ref().map(|j| j.state.clone()),
                 job_name: data.job.as_ref().map(|j| j.name.clone()),
                 metrics,
+                earlier_exceptions: data
+                    .exceptions
+                    .earlier
+                    .iter()
+                    .map(|e| EarlierException {
+                        name: e.name.clone(),
+                        at: crate::analysis::alerts::rfc3339(
+                            std::time::UNIX_EPOCH + Duration::from_millis(e.timestamp_ms.max(0) as u64),
+                        ),
+                        taskmanager: e.taskmanager_id.clone(),
+                    })
+                    .collect(),
             },
         );
     }
@@ -174,6 +198,7 @@ pub fn build(app: &App, config: &Config) -> Snapshot {
                 p: j.p,
                 welch_p: j.welch_p,
                 mann_whitney_p: j.mann_whitney_p,
+                sequential_p: j.sequential_p,
                 hodges_lehmann_shift: j.hodges_lehmann.map(|h| h.shift),
                 ci: j.hodges_lehmann.and_then(|h| h.ci).map(|(a, b)| [a, b]),
                 cohens_d: j.cohens_d,

@@ -1,6 +1,10 @@
 //! `flinkscope check` against the real lab (scripts/lab.sh up --pair), in scenarios that
 //! change the lab: run with --test-threads=1 after the other lab tests (scripts/test.sh
 //! does). Each scenario puts the lab back as it found it.
+//!
+//! The `defaults_` tests run the shipped defaults (no --block, no --min-samples), as a user
+//! would; they do not disturb one another (two read the baseline cluster, one changes the
+//! variant's), so scripts/test.sh runs them together, after the others.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -54,10 +58,18 @@ fn require_lab() {
     });
 }
 
+/// `check` with short blocks (the scenarios written before the defaults could decide).
 fn check(args: &[&str], log: &Path) -> Child {
+    let mut all = vec!["--block", "2s"];
+    all.extend_from_slice(args);
+    check_defaults(&all, log)
+}
+
+/// `check` with only the flags given: the shipped judgement defaults.
+fn check_defaults(args: &[&str], log: &Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_flinkscope"))
         .arg("check")
-        .args(["--format", "json", "--block", "2s"])
+        .args(["--format", "json"])
         .args(args)
         .args(["--log-file", log.to_str().unwrap()])
         .stdout(Stdio::piped())
@@ -181,4 +193,194 @@ fn lab_check_slowed_variant_consumer_is_a_soft_alert() {
     assert!(alerts(&doc).iter().all(|a| a["severity"] != "hard"), "no hard alert: {}", doc["alerts"]);
     assert_ne!(doc["verdict"]["result"], "PASS", "{}", doc["verdict"]);
     assert_ne!(out.status.code(), Some(0));
+}
+
+/// The class of a metric's judgement in a check document.
+fn class<'a>(doc: &'a Value, key: &str) -> &'a str {
+    doc["comparison"][key]["judgement"]["class"].as_str().unwrap_or("missing")
+}
+
+fn judged(doc: &Value, key: &str) -> bool {
+    !matches!(class(doc, key), "NO-DATA" | "LOW-N" | "missing")
+}
+
+/// Identical settings (the baseline cluster split into its two TaskManagers), every
+/// judgement setting at its default: decided within the window (5 min; the issue allows the
+/// window + 2 min), PASS or MARGINAL, no hard alert.
+#[test]
+fn defaults_identical_settings_decide_within_the_window() {
+    require_lab();
+    let log = log_path("defaults-identical");
+    let args = ["--flink", BASELINE, "--baseline-tm", "^tm-base-1$", "--variant-tm", "^tm-base-2$", "--duration", "5m"];
+    let (out, doc) = finish(check_defaults(&args, &log), 420);
+    let result = doc["verdict"]["result"].as_str().unwrap();
+    assert!(
+        result == "PASS" || result == "MARGINAL",
+        "identical settings with the defaults: {result}, reasons {}",
+        doc["verdict"]["reasons"]
+    );
+    assert_eq!(out.status.code(), Some(if result == "PASS" { 0 } else { 3 }));
+    assert!(alerts(&doc).iter().all(|a| a["severity"] != "hard"), "no hard alert: {}", doc["alerts"]);
+    for key in ["records_in_per_s", "latency_p99_ms", "cpu_cores", "heap_used_bytes"] {
+        assert!(judged(&doc, key), "{key} judged: {}", doc["comparison"][key]);
+        let n = &doc["comparison"][key]["judgement"]["samples"];
+        assert!(n[0].as_u64().unwrap() >= 20 && n[1].as_u64().unwrap() >= 20, "{key}: {n}");
+    }
+    assert!(doc["verdict"]["score"].as_f64().is_some(), "a decided verdict has a score");
+}
+
+/// The README's config: REST, the reporters and the Jolokia agents of the same TaskManagers
+/// in one group. Throughput and CPU come from one stream per metric, and are judged.
+#[test]
+fn defaults_prometheus_and_jolokia_in_one_group_are_judged() {
+    require_lab();
+    let log = log_path("defaults-prom-jolokia");
+    let args = [
+        "--flink",
+        BASELINE,
+        "--baseline-tm",
+        "^tm-base-1$",
+        "--variant-tm",
+        "^tm-base-2$",
+        "--baseline-prometheus",
+        "http://127.0.0.1:9251/",
+        "--baseline-jolokia",
+        "http://127.0.0.1:7781/jolokia",
+        "--variant-prometheus",
+        "http://127.0.0.1:9252/",
+        "--variant-jolokia",
+        "http://127.0.0.1:7782/jolokia",
+        "--duration",
+        "5m",
+    ];
+    let (_, doc) = finish(check_defaults(&args, &log), 420);
+    for key in ["records_in_per_s", "cpu_cores", "latency_p99_ms"] {
+        assert!(judged(&doc, key), "{key} judged: {} (verdict {})", doc["comparison"][key], doc["verdict"]);
+    }
+    let source = |g: &str, k: &str| doc["groups"][g]["metrics"][k]["source"].as_str().unwrap_or("").to_string();
+    for g in ["baseline", "variant"] {
+        let s = source(g, "records_in_per_s");
+        assert!(s == "prometheus" || s == "jolokia", "{g}: a live source gives throughput, not {s}");
+    }
+    assert_ne!(doc["verdict"]["result"], "INCONCLUSIVE", "{}", doc["verdict"]);
+}
+
+fn variant_tms() -> usize {
+    get(&format!("{VARIANT}/taskmanagers"))
+        .and_then(|t| t["taskmanagers"].as_array().map(Vec::len))
+        .unwrap_or(usize::MAX)
+}
+
+fn running_job(url: &str) -> Option<String> {
+    let jobs = get(&format!("{url}/jobs/overview"))?;
+    jobs["jobs"].as_array()?.iter().find(|j| j["state"] != "CANCELED" && j["state"] != "FINISHED")?["jid"]
+        .as_str()
+        .map(str::to_string)
+}
+
+/// The scenarios that change the variant, one after the other, each with the defaults.
+#[test]
+fn defaults_variant_scenarios() {
+    require_lab();
+    every_variant_taskmanager_lost_ends_the_check_with_fail();
+    checkpoints_that_all_fail_are_a_hard_alert();
+    an_out_of_memory_error_from_before_the_start_is_history();
+}
+
+/// Both variant TaskManagers killed during `check`: it ends early with FAIL (exit 1) and
+/// the hard TaskManager alert, within 30 s of Flink's REST reporting the loss.
+fn every_variant_taskmanager_lost_ends_the_check_with_fail() {
+    let log = log_path("defaults-kill-all");
+    let child = check_defaults(&["--baseline", BASELINE, "--variant", VARIANT, "--duration", "10m"], &log);
+    wait_until("the check's first variant refresh", 60, || {
+        std::fs::read_to_string(&log).is_ok_and(|l| l.contains("first metrics refresh source=variant/flink-rest"))
+    });
+    lab(&["kill-tm", "tm-var-1"]);
+    lab(&["kill-tm", "tm-var-2"]);
+    let killed = Instant::now();
+    // When Flink's REST stops listing them (the JobManager notices in 10-20 s).
+    let mut child = child;
+    let mut reported: Option<Instant> = None;
+    while child.try_wait().unwrap().is_none() {
+        if reported.is_none() && variant_tms() == 0 {
+            reported = Some(Instant::now());
+        }
+        assert!(killed.elapsed() < Duration::from_secs(180), "the check did not end within 180 s of the kill");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let ended = Instant::now();
+    let (out, doc) = finish(child, 5);
+    lab(&["start-tm", "tm-var-1"]);
+    lab(&["start-tm", "tm-var-2"]);
+    wait_until("the variant to run again on 2 TaskManagers", 240, || cluster_healthy(VARIANT, 2));
+
+    assert_eq!(out.status.code(), Some(1), "FAIL exits 1: {}", doc["verdict"]);
+    assert_eq!(doc["verdict"]["result"], "FAIL");
+    let tm_loss = alerts(&doc)
+        .into_iter()
+        .find(|a| a["rule"] == "taskmanager-failures")
+        .unwrap_or_else(|| panic!("no TaskManager-loss alert: {}", doc["alerts"]));
+    assert_eq!(tm_loss["severity"], "hard");
+    assert!(tm_loss["message"].as_str().unwrap().contains("lost 2 of 2"), "{tm_loss}");
+    // Flink's REST may list them a moment longer than the check's last poll saw: measured
+    // from the kill when the test's own poll never saw zero.
+    let since = reported.unwrap_or(killed);
+    let after = ended.saturating_duration_since(since);
+    assert!(
+        after < Duration::from_secs(30),
+        "ended {after:?} after Flink reported the loss (killed {:?} before)",
+        ended - killed
+    );
+}
+
+/// A variant whose checkpoint timeout (10 ms) is shorter than barrier alignment: every
+/// checkpoint fails, none completes, the job runs on. That is a hard alert.
+fn checkpoints_that_all_fail_are_a_hard_alert() {
+    lab(&["break-checkpoints-variant", "10"]);
+    let log = log_path("defaults-checkpoints");
+    let (out, doc) =
+        finish(check_defaults(&["--baseline", BASELINE, "--variant", VARIANT, "--duration", "4m"], &log), 300);
+    lab(&["normal-variant"]);
+    wait_until("the variant to run normally", 180, || cluster_healthy(VARIANT, 2));
+
+    let ckpt = alerts(&doc).into_iter().find(|a| a["rule"] == "checkpoint-failures").unwrap_or_else(|| {
+        panic!(
+            "no checkpoint-failures alert: {} {}",
+            doc["alerts"], doc["groups"]["variant"]["metrics"]["checkpoints_failed"]
+        )
+    });
+    assert_eq!(ckpt["severity"], "hard");
+    assert_eq!(doc["verdict"]["result"], "FAIL");
+    assert_eq!(out.status.code(), Some(1));
+}
+
+/// An OutOfMemoryError in the variant's exception history from before the check started:
+/// shown as history, no alert.
+fn an_out_of_memory_error_from_before_the_start_is_history() {
+    let marker = std::env::temp_dir().join(format!("flinkscope-oom-{}", std::process::id()));
+    let _ = std::fs::remove_file(&marker);
+    lab(&["oom-once-variant", marker.to_str().unwrap()]);
+    let has_oom = || {
+        running_job(VARIANT)
+            .and_then(|jid| get(&format!("{VARIANT}/jobs/{jid}/exceptions")))
+            .is_some_and(|e| e.to_string().contains("OutOfMemoryError"))
+    };
+    wait_until("the OutOfMemoryError in the variant's exception history", 120, has_oom);
+    let log = log_path("defaults-oom");
+    let (_, doc) =
+        finish(check_defaults(&["--baseline", BASELINE, "--variant", VARIANT, "--duration", "40s"], &log), 120);
+    lab(&["normal-variant"]);
+    let _ = std::fs::remove_file(&marker);
+    wait_until("the variant to run normally", 180, || cluster_healthy(VARIANT, 2));
+
+    assert!(
+        alerts(&doc).iter().all(|a| a["rule"] != "out-of-memory"),
+        "last run's OutOfMemoryError fired an alert: {}",
+        doc["alerts"]
+    );
+    let earlier = doc["groups"]["variant"]["earlier_exceptions"].as_array().unwrap();
+    assert!(
+        earlier.iter().any(|e| e["name"].as_str().unwrap_or("").contains("OutOfMemoryError")),
+        "shown as history: {earlier:?}"
+    );
 }

@@ -9,6 +9,7 @@ pub mod metric;
 pub mod rate;
 pub mod series;
 pub mod store;
+pub mod taskmanager;
 
 pub use batch::{Batch, Counter, Gauges, InterfaceRate, JobStatus, TmRow};
 pub use exceptions::{ExceptionEntry, ExceptionLog};

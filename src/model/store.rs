@@ -227,7 +227,8 @@ impl Store {
             if batch.provider == "flink-rest" || g.last_rest.is_none() {
                 g.data_ports = batch.data_ports;
             }
-            g.taskmanagers = batch.taskmanagers;
+            // One TaskManager per canonical id, whichever form the source uses.
+            g.taskmanagers = super::taskmanager::distinct(batch.taskmanagers);
             g.job = batch.job;
             g.refresh_interval = Some(batch.refresh_interval);
             g.expected_taskmanagers = g.expected_taskmanagers.max(g.taskmanagers.len());
@@ -412,6 +413,36 @@ mod tests {
         assert_eq!(points[30], (5.0, 100.0));
         // Blocks for the statistics were formed from the history too.
         assert!(!s.group(Group::Baseline).block_values_since(MetricKey::RecordsInPerS, -100.0).is_empty());
+    }
+
+    /// A reporter that fails restarts its own rates and blocks; REST's CPU rate goes on.
+    #[test]
+    fn a_failing_source_resets_only_its_own_rates_and_blocks() {
+        let t0 = Instant::now();
+        let mut s = Store::with_epoch(t0, Duration::from_secs(3600), Duration::from_secs(1));
+        let at = |secs: u64| t0 + Duration::from_secs(secs);
+        for i in 0..3u64 {
+            s.ingest(Group::Baseline, batch(at(10 * i), true, (10 * i) as f64 * 1e9));
+        }
+        let cpu_points = |s: &Store| s.group(Group::Baseline).series(MetricKey::CpuCores).values_since(0.0).count();
+        assert_eq!(cpu_points(&s), 2);
+        s.gap_from(Group::Baseline, at(25), Some("prometheus"));
+        s.ingest(Group::Baseline, batch(at(30), true, 30e9));
+        assert_eq!(cpu_points(&s), 3, "REST's CPU rate did not restart for the reporter's failure");
+        s.gap_from(Group::Baseline, at(35), Some("flink-rest"));
+        s.ingest(Group::Baseline, batch(at(40), true, 40e9));
+        assert_eq!(cpu_points(&s), 3, "its own failure restarts it: no rate from the first reading after");
+    }
+
+    #[test]
+    fn taskmanagers_are_one_per_canonical_id() {
+        let t0 = Instant::now();
+        let mut s = Store::with_epoch(t0, Duration::from_secs(3600), Duration::from_secs(1));
+        let mut b = batch(t0, true, 0.0);
+        b.taskmanagers = vec!["tm-base-1".into(), "tm_base_1".into(), "tm-base-2".into()];
+        s.ingest(Group::Baseline, b);
+        assert_eq!(s.group(Group::Baseline).taskmanagers, vec!["tm-base-1", "tm-base-2"]);
+        assert_eq!(s.group(Group::Baseline).expected_taskmanagers, 2);
     }
 
     #[test]

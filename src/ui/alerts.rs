@@ -27,7 +27,22 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, focused: bool, full: boo
     for a in app.alerts.all() {
         lines.push(line(a, now, full, theme));
     }
-    if lines.is_empty() {
+    // Failures Flink recorded before this run: shown as history, never counted.
+    for g in crate::model::Group::BOTH {
+        let earlier = &app.view().store.group(g).exceptions.earlier;
+        if let Some(last) = earlier.back() {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "history: {} exception(s) in the {}'s job from before the start (latest {}), not counted",
+                    earlier.len(),
+                    g.as_str(),
+                    last.name
+                ),
+                theme.fg(theme.dim),
+            )));
+        }
+    }
+    if app.alerts.all().is_empty() {
         let evals = app.evaluations;
         lines.push(Line::from(Span::styled(
             format!("no alerts ({evals} evaluations; rules run on every tick and refresh)"),

@@ -332,10 +332,14 @@ impl RestPoller {
         for g in queries::batches(&ids, usize::MAX, MAX_GET_CHARS) {
             latency.extend(api::parse_agg(&self.get(&format!("{base}?get={g}&agg=max")).await?)?);
         }
-        let backpressure = api::parse_backpressure_of(
-            &self.get(&format!("/jobs/{jid}/vertices/{vid}/backpressure")).await?,
-            subtasks,
-        )?;
+        // While the job's tasks are not running (a restart's delay) Flink answers the
+        // backpressure sample with HTTP 500 (NoSuchElementException): the level is unknown
+        // then, and the rest of the poll (the exception history above all) still counts.
+        let backpressure = match self.get(&format!("/jobs/{jid}/vertices/{vid}/backpressure")).await {
+            Ok(body) => api::parse_backpressure_of(&body, subtasks)?,
+            Err(SourceError::Status { status, .. }) if status >= 500 => None,
+            Err(e) => return Err(e),
+        };
         Ok(VertexAnswers {
             subtasks: subtasks.map_or(parallelism, <[i64]>::len),
             metrics,

@@ -39,10 +39,7 @@ pub struct Members {
     pub known: Known,
 }
 
-fn same_id(a: &str, b: &str) -> bool {
-    // Flink's Prometheus reporter reports `tm-base-1` as `tm_base_1`.
-    a == b || a.replace('-', "_") == b.replace('-', "_")
-}
+use crate::model::taskmanager::same_taskmanager as same_id;
 
 /// The group a local TaskManager process belongs to. The Netty data port it listens on
 /// decides where REST reported ports (two clusters on one host may both have a `tm-1`);
