@@ -112,12 +112,28 @@ pub struct Judgement {
     pub class: Class,
 }
 
-/// Judges one metric from its block samples.
+/// Judges one metric from its block samples (the same ones for every test).
 pub fn judge_samples(key: MetricKey, baseline: &[f64], variant: &[f64], s: &JudgeSettings) -> Judgement {
+    judge_windowed(key, (baseline, variant), (baseline, variant), s)
+}
+
+/// Judges one metric: the sequential test and the summaries over `all` the blocks so far,
+/// the fixed-horizon tests and estimates over the `window`'s (they are fixed-horizon by
+/// nature, and the Hodges-Lehmann estimate costs n1·n2).
+pub fn judge_windowed(
+    key: MetricKey,
+    all: (&[f64], &[f64]),
+    window: (&[f64], &[f64]),
+    s: &JudgeSettings,
+) -> Judgement {
+    let (baseline, variant) = match s.test {
+        TestKind::Sequential => all,
+        TestKind::MannWhitney | TestKind::Welch => window,
+    };
     let (b, v) = (stats::summary(baseline), stats::summary(variant));
-    let welch_p = stats::welch(baseline, variant).map(|w| w.p);
-    let mann_whitney_p = stats::mann_whitney(baseline, variant).map(|m| m.p);
-    let sequential_p = super::sequential::msprt(baseline, variant, super::sequential::TAU_REL).map(|q| q.p);
+    let welch_p = stats::welch(window.0, window.1).map(|w| w.p);
+    let mann_whitney_p = stats::mann_whitney(window.0, window.1).map(|m| m.p);
+    let sequential_p = super::sequential::msprt(all.0, all.1, super::sequential::TAU_REL).map(|q| q.p);
     let p = match s.test {
         TestKind::Sequential => sequential_p,
         TestKind::MannWhitney => mann_whitney_p,
@@ -148,8 +164,8 @@ pub fn judge_samples(key: MetricKey, baseline: &[f64], variant: &[f64], s: &Judg
         mann_whitney_p,
         sequential_p,
         // All n1*n2 pairwise differences are sorted: bound the work to the latest samples.
-        hodges_lehmann: stats::hodges_lehmann(latest(baseline), latest(variant), s.alpha),
-        cohens_d: stats::cohens_d(baseline, variant),
+        hodges_lehmann: stats::hodges_lehmann(latest(window.0), latest(window.1), s.alpha),
+        cohens_d: stats::cohens_d(window.0, window.1),
         p,
         significant,
         class,
@@ -170,17 +186,17 @@ pub fn judge_all(
     since: f64,
     s: &JudgeSettings,
 ) -> BTreeMap<MetricKey, Judgement> {
-    let from = match s.test {
-        TestKind::Sequential => since,
-        TestKind::MannWhitney | TestKind::Welch => now - window_s,
-    };
+    let from = now - window_s;
     MetricKey::ALL
         .iter()
         .filter(|k| k.has_blocks())
         .map(|&k| {
-            let b = store.group(Group::Baseline).block_values_since(k, from);
-            let v = store.group(Group::Variant).block_values_since(k, from);
-            (k, judge_samples(k, &b, &v, s))
+            let b = store.group(Group::Baseline).block_values_since(k, since.min(from));
+            let v = store.group(Group::Variant).block_values_since(k, since.min(from));
+            // The window's blocks are the newest of them.
+            let in_window = |g: Group, all: &[f64]| all.len() - store.group(g).block_count_since(k, from).min(all.len());
+            let (wb, wv) = (in_window(Group::Baseline, &b), in_window(Group::Variant, &v));
+            (k, judge_windowed(k, (&b, &v), (&b[wb..], &v[wv..]), s))
         })
         .collect()
 }

@@ -139,6 +139,11 @@ impl GroupData {
         }
     }
 
+    /// How many block samples of a metric there are at or after `from`.
+    pub fn block_count_since(&self, key: MetricKey, from: f64) -> usize {
+        self.blocks.get(&key).map_or(0, |s| s.values_since(from).count())
+    }
+
     /// Block samples of a metric (empty for metrics without statistics).
     pub fn block_values_since(&self, key: MetricKey, from: f64) -> Vec<f64> {
         self.blocks.get(&key).map(|s| s.values_since(from).map(|(_, v)| v).collect()).unwrap_or_default()
