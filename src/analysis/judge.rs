@@ -114,7 +114,27 @@ pub struct Judgement {
 
 /// Judges one metric from its block samples (the same ones for every test).
 pub fn judge_samples(key: MetricKey, baseline: &[f64], variant: &[f64], s: &JudgeSettings) -> Judgement {
-    judge_windowed(key, (baseline, variant), (baseline, variant), s)
+    judge_windowed(key, (baseline, variant), (baseline, variant), 1.0, s)
+}
+
+/// Flink's latency quantiles come from a sliding histogram of the last
+/// `metrics.latency.history-size` markers (128 by default): a block spans less than it, so
+/// consecutive blocks share most of their data. Without REST to say how long it is, the
+/// defaults and one marker a second are assumed.
+const ASSUMED_LATENCY_WINDOW_S: f64 = 128.0;
+
+/// How many blocks one independent sample of `key` spans (1 unless Flink smooths it).
+fn overlap(store: &Store, key: MetricKey) -> f64 {
+    if key.unit() != crate::model::Unit::Millis {
+        return 1.0;
+    }
+    Group::BOTH
+        .into_iter()
+        .map(|g| {
+            let window = store.group(g).latency_window.map_or(ASSUMED_LATENCY_WINDOW_S, |w| w.as_secs_f64());
+            window / store.block_seconds(g).max(f64::MIN_POSITIVE)
+        })
+        .fold(1.0, f64::max)
 }
 
 /// Judges one metric: the sequential test and the summaries over `all` the blocks so far,
@@ -124,6 +144,7 @@ pub fn judge_windowed(
     key: MetricKey,
     all: (&[f64], &[f64]),
     window: (&[f64], &[f64]),
+    overlap: f64,
     s: &JudgeSettings,
 ) -> Judgement {
     let (baseline, variant) = match s.test {
@@ -133,7 +154,7 @@ pub fn judge_windowed(
     let (b, v) = (stats::summary(baseline), stats::summary(variant));
     let welch_p = stats::welch(window.0, window.1).map(|w| w.p);
     let mann_whitney_p = stats::mann_whitney(window.0, window.1).map(|m| m.p);
-    let sequential_p = super::sequential::msprt(all.0, all.1, super::sequential::TAU_REL).map(|q| q.p);
+    let sequential_p = super::sequential::msprt_with(all.0, all.1, super::sequential::TAU_REL, overlap).map(|q| q.p);
     let p = match s.test {
         TestKind::Sequential => sequential_p,
         TestKind::MannWhitney => mann_whitney_p,
@@ -194,9 +215,10 @@ pub fn judge_all(
             let b = store.group(Group::Baseline).block_values_since(k, since.min(from));
             let v = store.group(Group::Variant).block_values_since(k, since.min(from));
             // The window's blocks are the newest of them.
-            let in_window = |g: Group, all: &[f64]| all.len() - store.group(g).block_count_since(k, from).min(all.len());
+            let in_window =
+                |g: Group, all: &[f64]| all.len() - store.group(g).block_count_since(k, from).min(all.len());
             let (wb, wv) = (in_window(Group::Baseline, &b), in_window(Group::Variant, &v));
-            (k, judge_windowed(k, (&b, &v), (&b[wb..], &v[wv..]), s))
+            (k, judge_windowed(k, (&b, &v), (&b[wb..], &v[wv..]), overlap(store, k), s))
         })
         .collect()
 }

@@ -470,7 +470,8 @@ mod tests {
         let bp_high: Vec<f64> = bp.iter().map(|x| x + 300.0).collect();
         assert!(soft_eval(RuleId::Backpressure, &bp, &bp_high).is_some());
 
-        let lat: Vec<f64> = (0..20).map(|i| 100.0 + i as f64).collect();
+        // Noise without a trend (a ramp would be one slow drift: no independent samples).
+        let lat: Vec<f64> = (0..20).map(|i| 100.0 + ((i * 7) % 11) as f64).collect();
         let lat_up: Vec<f64> = lat.iter().map(|x| x * 1.6).collect();
         assert!(soft_eval(RuleId::LatencyP99, &lat, &lat_up).is_some());
         let lat_down: Vec<f64> = lat.iter().map(|x| x * 0.5).collect();
@@ -507,6 +508,7 @@ mod tests {
                 flink_version: None,
                 refresh_interval: Duration::from_secs(10),
                 independent_interval: Duration::from_secs(10),
+                latency_window: None,
             };
             store.ingest(Group::Variant, b);
         }

@@ -121,6 +121,7 @@ pub fn batch(g: Group, at: Instant, i: u64) -> Batch {
         flink_version: Some("2.3.0".into()),
         refresh_interval: Duration::from_secs(2),
         independent_interval: Duration::from_secs(2),
+        latency_window: None,
     }
 }
 

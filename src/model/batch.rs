@@ -98,6 +98,10 @@ pub struct Batch {
     /// or longer for values that are already averages (a Prometheus server's `rate()`
     /// over its rate window). A statistics block is never shorter.
     pub independent_interval: Duration,
+    /// The span of the sliding histogram Flink computes latency-marker quantiles over, when
+    /// known (REST reads it from the JobManager's config): consecutive blocks of a latency
+    /// gauge share most of it.
+    pub latency_window: Option<Duration>,
 }
 
 impl Batch {

@@ -56,6 +56,8 @@ pub struct GroupData {
     pub refresh_interval: Option<Duration>,
     /// The longest span any of its sources needs between two independent samples.
     pub independent_interval: Duration,
+    /// The span of Flink's latency-marker histogram, when a source knows it.
+    pub latency_window: Option<Duration>,
 }
 
 impl GroupData {
@@ -85,6 +87,7 @@ impl GroupData {
             flink_version: None,
             refresh_interval: None,
             independent_interval: Duration::ZERO,
+            latency_window: None,
         }
     }
 
@@ -239,6 +242,7 @@ impl Store {
             g.expected_taskmanagers = g.expected_taskmanagers.max(g.taskmanagers.len());
         }
         g.flink_version = batch.flink_version.or(g.flink_version.take());
+        g.latency_window = batch.latency_window.or(g.latency_window);
         g.exceptions.ingest(t, &batch.exceptions);
         if !batch.interfaces.is_empty() {
             g.interfaces = std::mem::take(&mut batch.interfaces);
@@ -382,6 +386,7 @@ mod tests {
             flink_version: Some("2.3.0".into()),
             refresh_interval: Duration::from_secs(10),
             independent_interval: Duration::from_secs(10),
+            latency_window: None,
         }
     }
 

@@ -1,16 +1,20 @@
 //! The judgement under continuous watching, simulated: identical groups and regressed
 //! variants whose block series have the noise and autocorrelation of the lab's recordings
 //! (tests/fixtures/blocks, see its README), judged after every block as the dashboard and
-//! `check` do. Shared by `benches/sequential.rs` (the full table in the README) and
+//! `check` do. The series are a stationary bootstrap (Politis and Romano, 1994) of the
+//! recorded blocks: runs of recorded blocks of random length (mean `RUN`), so the recorded
+//! dependence (latency markers' sliding histogram, the heap's GC cycle, a JVM's CPU drift)
+//! is kept, not replaced by a model of it. Both groups were recorded at the same time on
+//! the same machine, and a run takes both from the same recorded times, so what they share
+//! (the host's load) stays shared, as it is for a baseline beside its variant. Shared by `benches/sequential.rs` (the full table in the README) and
 //! `tests/sequential_sim.rs` (a short form in CI that asserts the false-alarm bound).
 #![allow(dead_code)]
 
 use std::path::PathBuf;
 
-use flinkscope::analysis::sequential::{TAU_REL, msprt};
+use flinkscope::analysis::sequential::{TAU_REL, msprt_with};
 use flinkscope::analysis::stats::mann_whitney;
 use rand::SeedableRng;
-use rand_distr::{Distribution, StandardNormal};
 use rand_pcg::Pcg64;
 
 /// One metric's block series, as the lab recorded it: mean, standard deviation and lag-1
@@ -60,18 +64,46 @@ pub fn noise_of(recording: &[(String, String, Vec<f64>)], key: &str) -> Noise {
     Noise { mean, sd: cv * mean.abs(), phi: phi.clamp(0.0, 0.95) }
 }
 
-/// An AR(1) series with that noise (started in its stationary state), its mean times
-/// `factor`.
-pub fn series(rng: &mut Pcg64, noise: Noise, factor: f64, n: usize) -> Vec<f64> {
-    let innovation = noise.sd * (1.0 - noise.phi * noise.phi).sqrt();
-    let mut e = noise.sd * Distribution::<f64>::sample(&StandardNormal, rng);
-    (0..n)
-        .map(|_| {
-            let x = noise.mean * factor + e;
-            e = noise.phi * e + innovation * Distribution::<f64>::sample(&StandardNormal, rng);
-            x
-        })
-        .collect()
+/// Mean length of a bootstrap run, in blocks: longer than the recordings' dependence
+/// (latency's autocorrelation is gone by lag 13).
+pub const RUN: f64 = 20.0;
+
+/// One metric's recorded series, each as relative deviations from its own mean.
+#[derive(Debug, Clone)]
+pub struct Residuals {
+    pub key: String,
+    pub mean: f64,
+    pub series: Vec<Vec<f64>>,
+}
+
+pub fn residuals_of(recording: &[(String, String, Vec<f64>)], key: &str) -> Residuals {
+    let all: Vec<&Vec<f64>> = recording.iter().filter(|(_, k, _)| k == key).map(|(_, _, v)| v).collect();
+    assert!(!all.is_empty(), "no {key} in the recording");
+    let means: Vec<f64> = all.iter().map(|v| v.iter().sum::<f64>() / v.len() as f64).collect();
+    let series = all.iter().zip(&means).map(|(v, m)| v.iter().map(|x| x / m - 1.0).collect()).collect();
+    Residuals { key: key.to_string(), mean: means.iter().sum::<f64>() / means.len() as f64, series }
+}
+
+/// `n` blocks of each group, a stationary bootstrap of the recording at the same recorded
+/// times: the baseline around the mean, the variant around `mean * factor`. Which recorded
+/// group plays the baseline is drawn per run.
+pub fn bootstrap_pair(rng: &mut Pcg64, r: &Residuals, factor: f64, n: usize) -> (Vec<f64>, Vec<f64>) {
+    use rand::RngExt;
+    assert!(r.series.len() >= 2, "the recording needs both groups");
+    let len = r.series.iter().map(Vec::len).min().unwrap_or(0);
+    let (first, second) = if rng.random::<bool>() { (0, 1) } else { (1, 0) };
+    let (mut b, mut v) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut i = 0usize;
+    for k in 0..n {
+        if k == 0 || rng.random::<f64>() < 1.0 / RUN {
+            i = rng.random_range(0..len);
+        } else {
+            i = (i + 1) % len;
+        }
+        b.push(r.mean * (1.0 + r.series[first][i]));
+        v.push(r.mean * factor * (1.0 + r.series[second][i]));
+    }
+    (b, v)
 }
 
 /// How a run is judged at each block.
@@ -94,11 +126,13 @@ impl Method {
         }
     }
 
-    /// Is the difference significant with these blocks so far?
-    pub fn significant(self, baseline: &[f64], variant: &[f64], alpha: f64) -> bool {
+    /// Is the difference significant with these blocks so far? `overlap`: how many blocks a
+    /// sliding-window gauge spans (1 for counters), as flinkscope knows it from Flink.
+    pub fn significant(self, baseline: &[f64], variant: &[f64], overlap: f64, alpha: f64) -> bool {
         match self {
             Method::Sequential { min_samples } => {
-                baseline.len() >= min_samples && msprt(baseline, variant, TAU_REL).is_some_and(|s| s.p < alpha)
+                baseline.len() >= min_samples
+                    && msprt_with(baseline, variant, TAU_REL, overlap).is_some_and(|s| s.p < alpha)
             }
             Method::WindowedMannWhitney { window, min_samples } => {
                 let from = baseline.len().saturating_sub(window);
@@ -131,15 +165,21 @@ impl Outcome {
     }
 }
 
-/// Simulates `runs` canaries of `blocks` blocks with the variant's mean at `factor` times
-/// the baseline's; seeded, so the same call gives the same answer.
-pub fn simulate(noise: Noise, factor: f64, method: Method, runs: usize, blocks: usize, seed: u64) -> Outcome {
+/// The lab's blocks per latency-marker history: 128 markers a second apart over 10 s blocks
+/// (flinkscope reads both from the JobManager's config); counters overlap nothing.
+pub fn lab_overlap(key: &str) -> f64 {
+    if key.starts_with("latency") { 12.8 } else { 1.0 }
+}
+
+/// Simulates `runs` canaries of `blocks` blocks of `key` with the variant's mean at
+/// `factor` times the baseline's; seeded, so the same call gives the same answer.
+pub fn simulate(r: &Residuals, factor: f64, method: Method, runs: usize, blocks: usize, seed: u64) -> Outcome {
+    let overlap = lab_overlap(&r.key);
     let mut rng = Pcg64::seed_from_u64(seed);
     let mut out = Outcome { runs, detected: 0, first: Vec::new() };
     for _ in 0..runs {
-        let b = series(&mut rng, noise, 1.0, blocks);
-        let v = series(&mut rng, noise, factor, blocks);
-        if let Some(at) = (2..=blocks).find(|&n| method.significant(&b[..n], &v[..n], 0.05)) {
+        let (b, v) = bootstrap_pair(&mut rng, r, factor, blocks);
+        if let Some(at) = (2..=blocks).find(|&n| method.significant(&b[..n], &v[..n], overlap, 0.05)) {
             out.detected += 1;
             out.first.push(at);
         }

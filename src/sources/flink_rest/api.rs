@@ -333,10 +333,23 @@ pub fn parse_exceptions(body: &str, job_id: &str) -> Result<Vec<crate::model::Ex
 
 /// Reads `metrics.fetcher.update-interval` (milliseconds, or a duration like "10 s").
 pub fn fetcher_interval_ms(config: &BTreeMap<String, String>) -> Option<u64> {
-    let raw = config.get("metrics.fetcher.update-interval")?.trim();
+    millis(config, "metrics.fetcher.update-interval")
+}
+
+fn millis(config: &BTreeMap<String, String>, key: &str) -> Option<u64> {
+    let raw = config.get(key)?.trim();
     raw.parse::<u64>()
         .ok()
         .or_else(|| humantime::parse_duration(&raw.replace(' ', "")).ok().map(|d| d.as_millis() as u64))
+}
+
+/// The span of the sliding histogram behind Flink's latency-marker quantiles:
+/// `metrics.latency.history-size` markers (default 128) `metrics.latency.interval` apart.
+/// `None` when markers are off (interval 0 or unset in the JobManager's config).
+pub fn latency_window(config: &BTreeMap<String, String>) -> Option<std::time::Duration> {
+    let interval = millis(config, "metrics.latency.interval").filter(|ms| *ms > 0)?;
+    let size = config.get("metrics.latency.history-size").and_then(|s| s.trim().parse::<u64>().ok()).unwrap_or(128);
+    Some(std::time::Duration::from_millis(interval * size.max(1)))
 }
 
 #[cfg(test)]
@@ -395,5 +408,18 @@ mod tests {
         assert_eq!(fetcher_interval_ms(&c), Some(2000));
         c.insert("metrics.fetcher.update-interval".to_string(), "10 s".to_string());
         assert_eq!(fetcher_interval_ms(&c), Some(10_000));
+    }
+
+    #[test]
+    fn latency_window_from_the_jobmanager_config() {
+        let cfg = parse_jobmanager_config(include_str!("../../../tests/fixtures/flink-2.3.0/jobmanager-config.json"))
+            .unwrap();
+        // The lab: a marker a second, Flink's default history of 128.
+        assert_eq!(latency_window(&cfg), Some(std::time::Duration::from_secs(128)));
+        let mut c = BTreeMap::new();
+        assert_eq!(latency_window(&c), None, "markers off");
+        c.insert("metrics.latency.interval".to_string(), "10 s".to_string());
+        c.insert("metrics.latency.history-size".to_string(), "64".to_string());
+        assert_eq!(latency_window(&c), Some(std::time::Duration::from_secs(640)));
     }
 }

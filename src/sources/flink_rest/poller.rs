@@ -26,6 +26,8 @@ pub struct RestPoller {
     pattern: Option<TmPattern>,
     flink_version: Option<String>,
     refresh_interval: Option<Duration>,
+    /// The span of Flink's latency-marker histogram (from the JobManager's config).
+    latency_window: Option<Duration>,
     gc_ids: Option<(Instant, Vec<String>)>,
     latency_ids: HashMap<String, (Instant, Vec<String>)>,
     last_fingerprint: Option<u64>,
@@ -48,6 +50,7 @@ impl RestPoller {
             pattern,
             flink_version: None,
             refresh_interval: None,
+            latency_window: None,
             gc_ids: None,
             latency_ids: HashMap::new(),
             last_fingerprint: None,
@@ -151,6 +154,7 @@ impl RestPoller {
             flink_version: self.flink_version.clone(),
             refresh_interval: self.refresh_interval.unwrap_or(DEFAULT_REFRESH),
             independent_interval: self.refresh_interval.unwrap_or(DEFAULT_REFRESH),
+            latency_window: self.latency_window,
         })
     }
 
@@ -173,6 +177,7 @@ impl RestPoller {
             let cfg = api::parse_jobmanager_config(&self.get("/jobmanager/config").await?)?;
             let ms = api::fetcher_interval_ms(&cfg).unwrap_or(DEFAULT_REFRESH.as_millis() as u64);
             self.refresh_interval = Some(Duration::from_millis(ms.max(100)));
+            self.latency_window = api::latency_window(&cfg);
         }
         Ok(())
     }

@@ -138,6 +138,7 @@ fn batch(s: &HostSample, procs: &[&TmProcess], interval: Duration) -> Batch {
         flink_version: None,
         refresh_interval: interval,
         independent_interval: interval,
+        latency_window: None,
     }
 }
 

@@ -86,6 +86,7 @@ impl JolokiaPoller {
             flink_version: None,
             refresh_interval: self.interval,
             independent_interval: self.interval,
+            latency_window: None,
         })
     }
 }

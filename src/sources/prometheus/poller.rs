@@ -94,6 +94,7 @@ impl PromPoller {
             flink_version: None,
             refresh_interval: self.interval,
             independent_interval: self.interval,
+            latency_window: None,
         })
     }
 }

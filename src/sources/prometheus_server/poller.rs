@@ -130,6 +130,7 @@ impl ServerPoller {
             refresh_interval: self.scrape_interval,
             // rate() over the rate window: values closer than that share most of their data.
             independent_interval: self.scrape_interval.max(self.rate_window),
+            latency_window: None,
         })
     }
 }
