@@ -1,7 +1,8 @@
 //! Performance figures for the README (run: `cargo bench --bench perf`; the lab must be up for
 //! the poll and whole-program parts: `scripts/lab.sh up`).
 //!
-//! 1. draw of one full frame at 200x60 with an hour of samples (TestBackend);
+//! 1. draw of one full frame at 200x60 with an hour of samples (TestBackend), and one
+//!    evaluation of every judgement, rule and the verdict over that hour (it runs every tick);
 //! 2. CPU time of one poll tick of the Flink REST source against the lab's baseline cluster;
 //! 3. one tick of the Prometheus source scraping the lab's 4 TaskManager reporters (wall and
 //!    CPU time), and one reading of this host (/proc, the lab's TaskManager JVMs);
@@ -24,6 +25,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
     frame(if quick { 20 } else { 500 });
+    evaluation(if quick { 20 } else { 200 });
     poll_tick(if quick { 5 } else { 30 });
     prometheus_tick(if quick { 10 } else { 100 });
     host_tick(if quick { 10 } else { 100 });
@@ -51,6 +53,24 @@ fn frame(iterations: usize) {
 }
 
 /// Process CPU time (user + system) from /proc/self/stat, in seconds.
+fn evaluation(iterations: usize) {
+    let mut app = demo::app(Instant::now(), 3600, false);
+    let mut times: Vec<Duration> = (0..iterations)
+        .map(|_| {
+            let t = Instant::now();
+            app.evaluate(std::time::SystemTime::now());
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    let blocks = app.view().judgements.values().map(|j| j.baseline.map_or(0, |s| s.n)).max().unwrap_or(0);
+    println!(
+        "evaluation (judgements, rules, verdict), 1 h of samples ({blocks} blocks per metric): median {:.3} ms, p99 {:.3} ms",
+        ms(times[times.len() / 2]),
+        ms(times[times.len() * 99 / 100])
+    );
+}
+
 fn cpu_seconds(pid: &str) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
     let after = &stat[stat.rfind(')').unwrap() + 2..];

@@ -109,7 +109,7 @@ pub struct WatchArgs {
     /// Verdict weights for a workload type: default, throughput, latency, memory, cpu, bursty.
     #[arg(long, global = true, value_enum)]
     pub profile: Option<crate::analysis::verdict::Profile>,
-    /// Block samples each group needs before a metric is judged (default 30).
+    /// Block samples each group needs before a metric is judged (default 20).
     #[arg(long, global = true, value_name = "N")]
     pub min_samples: Option<usize>,
     /// Length of one statistics sample (default 10s; at least one Flink metrics refresh).

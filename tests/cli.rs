@@ -135,3 +135,20 @@ fn no_proxy_ignores_the_proxy_variables() {
     let (states, detail) = run(&["--no-proxy"]);
     assert_eq!(states, ["live", "live"], "{detail}");
 }
+
+/// A window that cannot hold min-samples blocks is refused before anything runs, by the
+/// TUI, `check` and `snapshot` alike, naming the three values.
+#[test]
+fn a_window_too_short_for_min_samples_is_refused() {
+    for cmd in [&[][..], &["check"][..], &["snapshot"][..]] {
+        let mut args: Vec<&str> = cmd.to_vec();
+        args.extend(["--baseline", "http://127.0.0.1:9", "--variant", "http://127.0.0.1:10", "--window", "2m"]);
+        args.extend(["--min-samples", "20"]);
+        let o = flinkscope(&args);
+        assert_eq!(o.status.code(), Some(2), "{cmd:?}: {}", stderr(&o));
+        let e = stderr(&o);
+        for part in ["window (2m)", "block (10s)", "holds 12 blocks", "min-samples (20)"] {
+            assert!(e.contains(part), "{cmd:?}: {part} in {e}");
+        }
+    }
+}
