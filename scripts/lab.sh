@@ -490,7 +490,7 @@ case ${1:-} in
   slow-variant) shift; [ $# -eq 1 ] || die "usage: lab.sh slow-variant MICROS"; resubmit_variant "$1" ;;
   normal-variant) resubmit_variant 0 ;;
   break-checkpoints-variant) resubmit_variant 0 "${2:-10}" ;;
-  oom-once-variant) shift; [ $# -eq 1 ] || die "usage: lab.sh oom-once-variant MARKER_FILE"; resubmit_variant 0 0 "$1" ;;
+  oom-once-variant) shift; [ $# -eq 1 ] && [ -d "$(dirname "$1")" ] && [ "${1:0:1}" = / ] || die "usage: lab.sh oom-once-variant /ABSOLUTE/MARKER_FILE (in an existing folder)"; resubmit_variant 0 0 "$1" ;;
   down) cmd_down ;;
   status) cmd_status ;;
   install) install_flink "${2:-2.3.0}"; build_job "${2:-2.3.0}" ;;

@@ -285,6 +285,22 @@ fn defaults_variant_scenarios() {
     every_variant_taskmanager_lost_ends_the_check_with_fail();
     checkpoints_that_all_fail_are_a_hard_alert();
     an_out_of_memory_error_from_before_the_start_is_history();
+    a_regressed_variant_fails_within_the_window();
+}
+
+/// A variant whose consumer is slowed (it parks 1 ms per record: backpressure, less
+/// throughput, higher latency) reaches FAIL within the window, with the defaults.
+fn a_regressed_variant_fails_within_the_window() {
+    lab(&["slow-variant", "1000"]);
+    let log = log_path("defaults-slow");
+    let (out, doc) =
+        finish(check_defaults(&["--baseline", BASELINE, "--variant", VARIANT, "--duration", "5m"], &log), 420);
+    lab(&["normal-variant"]);
+    wait_until("the variant to run at full speed", 180, || cluster_healthy(VARIANT, 2));
+
+    assert_eq!(doc["verdict"]["result"], "FAIL", "{} {}", doc["verdict"], doc["alerts"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(class(&doc, "records_in_per_s"), "worse", "{}", doc["comparison"]["records_in_per_s"]);
 }
 
 /// Both variant TaskManagers killed during `check`: it ends early with FAIL (exit 1) and

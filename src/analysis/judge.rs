@@ -132,7 +132,7 @@ fn overlap(store: &Store, key: MetricKey) -> f64 {
         .into_iter()
         .map(|g| {
             let window = store.group(g).latency_window.map_or(ASSUMED_LATENCY_WINDOW_S, |w| w.as_secs_f64());
-            window / store.block_seconds(g).max(f64::MIN_POSITIVE)
+            window / store.block_seconds_of(g, key).max(f64::MIN_POSITIVE)
         })
         .fold(1.0, f64::max)
 }

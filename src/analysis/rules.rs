@@ -292,7 +292,8 @@ pub fn evaluate(
             // source (the same host's /proc, shared by both groups), only the variant's
             // excess over them is charged to it.
             let tcp_excess = match (var.tcp_timeouts_per_min, base.tcp_timeouts_per_min) {
-                (Some((v, vs)), Some((b, bs))) if vs == bs => Some(((v - b).max(0.0), vs)),
+                // node_exporter ("prometheus") reads each group's own hosts: nothing shared.
+                (Some((v, "host")), Some((b, "host"))) => Some(((v - b).max(0.0), "host")),
                 (v, _) => v,
             };
             let var = &GroupHealth { tcp_timeouts_per_min: tcp_excess, ..*var };
@@ -428,6 +429,10 @@ mod tests {
         assert!(eval(RuleId::NetworkTimeouts, &shared, &shared).is_none(), "host-wide timeouts are not the variant's");
         let more = GroupHealth { tcp_timeouts_per_min: Some((300.0, "host")), ..health() };
         assert_eq!(eval(RuleId::NetworkTimeouts, &shared, &more).map(|b| b.observed), Some(150.0), "only the excess");
+        // node_exporter reads each group's own hosts: the baseline's do not excuse the variant's.
+        let node_base = GroupHealth { tcp_timeouts_per_min: Some((150.0, "prometheus")), ..health() };
+        let node_var = GroupHealth { tcp_timeouts_per_min: Some((150.0, "prometheus")), ..health() };
+        assert!(eval(RuleId::NetworkTimeouts, &node_base, &node_var).is_some(), "other hosts' timeouts count in full");
         let node = GroupHealth { tcp_timeouts_per_min: Some((101.0, "prometheus")), ..health() };
         assert!(eval(RuleId::NetworkTimeouts, &b, &node).unwrap().message.contains("node_exporter"));
         assert!(

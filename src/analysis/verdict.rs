@@ -112,6 +112,9 @@ pub struct DataState {
     pub block_s: f64,
     /// Groups without live data for longer than the stale limit, with why.
     pub stale: Vec<String>,
+    /// Latency can be judged: Flink's latency markers are on (its config says so) or
+    /// latency was seen. Flink ships with them off; then latency is not essential.
+    pub latency_expected: bool,
 }
 
 impl Verdict {
@@ -148,7 +151,9 @@ pub fn verdict(
     ];
     // Throughput and latency always; and whichever category the profile weighs most.
     let heaviest = categories.iter().map(|c| c.3).fold(0.0, f64::max);
-    let essential = |name: &str, weight: f64| name == "throughput" || name == "latency" || weight >= heaviest;
+    let essential = |name: &str, weight: f64| {
+        name == "throughput" || (name == "latency" && data.latency_expected) || weight >= heaviest
+    };
     let mut needs: Option<Needs> = None;
     let mut reasons = Vec::new();
     let (mut low_n, mut no_data) = (Vec::new(), Vec::new());
@@ -186,10 +191,18 @@ pub fn verdict(
                         key.label(),
                         no_data_side(j)
                     ));
+                } else if name == "latency" && !data.latency_expected {
+                    reasons.push(
+                        "latency: not judged: Flink's latency markers are off (metrics.latency.interval); turn them on to judge latency".into(),
+                    );
                 } else {
                     reasons.push(format!("{name}: NO-DATA ({}), left out of the score", key.label()));
                 }
             }
+            None if name == "latency" && !data.latency_expected => reasons.push(
+                "latency: not judged: Flink's latency markers are off (metrics.latency.interval); turn them on to judge latency"
+                    .into(),
+            ),
             None if must => {
                 inconclusive = true;
                 reasons.push(format!("{name}: NO-DATA ({}): it must be compared before a PASS", key.label()));
@@ -296,7 +309,7 @@ mod tests {
     }
 
     fn data() -> DataState {
-        DataState { min_samples: 30, block_s: 10.0, stale: Vec::new() }
+        DataState { min_samples: 30, block_s: 10.0, stale: Vec::new(), latency_expected: true }
     }
 
     fn run(j: &BTreeMap<MetricKey, Judgement>, book: &AlertBook) -> Verdict {
@@ -340,6 +353,11 @@ mod tests {
         let mut j = judgements(40, 1.0);
         j.remove(&MetricKey::LatencyP99Ms);
         assert_eq!(run(&j, &book).outcome, Outcome::Inconclusive);
+        // ...unless Flink's latency markers are off: then it cannot be judged, and says so.
+        let off = DataState { latency_expected: false, ..data() };
+        let v = verdict(&j, &book, &RulesConfig::default(), &VerdictSettings::default(), false, &off);
+        assert_eq!(v.outcome, Outcome::Pass, "{v:?}");
+        assert!(v.reasons.iter().any(|r| r.contains("latency markers are off")), "{v:?}");
         // CPU is not essential under the default profile: left out, still PASS.
         let mut j = judgements(40, 1.0);
         j.insert(MetricKey::CpuCores, judge_samples(MetricKey::CpuCores, &[], &[], &s));

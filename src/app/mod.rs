@@ -115,9 +115,8 @@ pub struct App {
     pub help: bool,
     pub sort_column: usize,
     pub quit: bool,
-    /// An evaluation ran since the last tick (a tick evaluates only when none did, so
-    /// that a rule's `for = N` counts about one evaluation per poll interval).
-    evaluated_since_tick: bool,
+    /// When the variant last sent fresh data (each such refresh evaluates the rules).
+    last_variant_data: Option<Instant>,
     started: Instant,
     now: Instant,
 }
@@ -166,6 +165,7 @@ impl App {
             min_samples: s.analysis.judge.min_samples,
             block_s: store.block_seconds(Group::Baseline),
             stale: Vec::new(),
+            latency_expected: true,
         };
         let verdict = verdict::verdict(&judgements, &alerts, &s.rules, &s.analysis.verdict(), false, &data);
         App {
@@ -186,7 +186,7 @@ impl App {
             help: false,
             sort_column: 0,
             quit: false,
-            evaluated_since_tick: false,
+            last_variant_data: None,
             started,
             now: started,
         }
@@ -248,9 +248,11 @@ impl App {
         }
     }
 
-    /// One tick at `now`: the armed countdown, the view, and the rules and verdict when no
-    /// data evaluated them since the last tick, so that a group whose data stopped (every
-    /// TaskManager gone, REST down) is still judged, with its data's age known.
+    /// One tick at `now`: the armed countdown, the view, and, once the variant's data is
+    /// overdue (no fresh refresh for 1.5 refresh intervals: every TaskManager gone, REST
+    /// down), the rules and verdict on every tick, so a group whose data stopped is still
+    /// judged with its data's age known. While data flows each refresh evaluates, so a
+    /// rule's `for = N` counts refreshes, not ticks over the same data.
     pub fn tick(&mut self, now: Instant) -> Option<Command> {
         self.now = self.now.max(now);
         for h in self.health.values_mut() {
@@ -258,13 +260,10 @@ impl App {
         }
         let countdown = self.tick_at(now);
         self.refresh_view();
-        let evaluated = if std::mem::take(&mut self.evaluated_since_tick) {
-            None
-        } else {
-            let c = self.evaluate(self.wall_clock());
-            self.evaluated_since_tick = false;
-            c
-        };
+        let refresh = self.live.store.group(Group::Variant).refresh_interval.unwrap_or(Duration::from_secs(10));
+        let overdue =
+            self.last_variant_data.is_none_or(|t| self.now.saturating_duration_since(t) > refresh.mul_f64(1.5));
+        let evaluated = if overdue { self.evaluate(self.wall_clock()) } else { None };
         countdown.or(evaluated)
     }
 
@@ -288,6 +287,9 @@ impl App {
                 // The rules judge the variant: they run on each refresh of its metrics (and on
                 // ticks without one).
                 evaluate = batch.fresh && id.group == Group::Variant && id.kind != SourceKind::Host;
+                if evaluate {
+                    self.last_variant_data = Some(now);
+                }
                 self.live.store.ingest(id.group, batch);
             }
             Err(e) => {
@@ -344,10 +346,13 @@ impl App {
                 min_samples: s.analysis.judge.min_samples,
                 block_s: store.block_seconds(Group::Baseline).max(store.block_seconds(Group::Variant)),
                 stale: self.stale_groups(),
+                latency_expected: Group::BOTH.into_iter().any(|g| {
+                    let d = store.group(g);
+                    d.latency_window.is_some() || d.series(MetricKey::LatencyP99Ms).last_value().is_some()
+                }),
             },
         );
         self.evaluations += 1;
-        self.evaluated_since_tick = true;
         for a in &fired {
             tracing::warn!(rule = a.rule.as_str(), severity = ?a.severity, message = %a.message, "alert fired");
         }

@@ -43,8 +43,11 @@ pub struct ExceptionLog {
     /// Entries whose Flink timestamp is before `counted_from_ms`: shown, never counted
     /// (an OutOfMemoryError of last week is not a failure of today's canary).
     pub earlier: VecDeque<ExceptionEntry>,
-    /// Flink timestamps (epoch ms) before this are history.
+    /// Flink timestamps (epoch ms) before this are history, in the first read.
     pub counted_from_ms: i64,
+    /// The first read of the history is done: later entries are new whatever their stamp
+    /// (a JobManager's clock behind ours must not hide a failure of this run).
+    settled: bool,
     capacity: usize,
 }
 
@@ -59,6 +62,7 @@ impl Default for ExceptionLog {
             new: VecDeque::new(),
             earlier: VecDeque::new(),
             counted_from_ms: i64::MIN,
+            settled: false,
             capacity: 10_000,
         }
     }
@@ -80,7 +84,7 @@ impl ExceptionLog {
             }
             self.seen.insert(key.clone());
             self.order.push_back(key);
-            if e.timestamp_ms < self.counted_from_ms {
+            if !self.settled && e.timestamp_ms < self.counted_from_ms {
                 if self.earlier.len() == EARLIER {
                     self.earlier.pop_front();
                 }
@@ -94,6 +98,11 @@ impl ExceptionLog {
             added += 1;
         }
         added
+    }
+
+    /// The history has been read once: from now on every unseen entry is new.
+    pub fn settle(&mut self) {
+        self.settled = true;
     }
 
     pub fn network_since(&self, from: f64) -> usize {
@@ -132,6 +141,10 @@ mod tests {
         assert_eq!(log.ingest(2.0, &[oom]), 0, "and is kept once");
         assert_eq!(log.earlier.len(), 1);
         assert_eq!(log.network_since(0.0), 1);
+        // After the first read, an unseen entry is new even if its stamp is old (clock skew).
+        log.settle();
+        assert_eq!(log.ingest(3.0, &[ExceptionEntry { out_of_memory: true, ..e(900, false) }]), 1);
+        assert_eq!(log.out_of_memory().count(), 1);
     }
 
     #[test]

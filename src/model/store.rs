@@ -54,8 +54,9 @@ pub struct GroupData {
     per_tm_from: Option<(&'static str, f64)>,
     pub flink_version: Option<String>,
     pub refresh_interval: Option<Duration>,
-    /// The longest span any of its sources needs between two independent samples.
-    pub independent_interval: Duration,
+    /// The length of the block each metric's latest sample was formed over (sources differ:
+    /// a Prometheus server's `rate()` window is longer than REST's refresh).
+    block_lengths: BTreeMap<MetricKey, f64>,
     /// The span of Flink's latency-marker histogram, when a source knows it.
     pub latency_window: Option<Duration>,
 }
@@ -86,7 +87,7 @@ impl GroupData {
             per_tm_from: None,
             flink_version: None,
             refresh_interval: None,
-            independent_interval: Duration::ZERO,
+            block_lengths: BTreeMap::new(),
             latency_window: None,
         }
     }
@@ -125,6 +126,11 @@ impl GroupData {
         from_counter: bool,
     ) {
         if !self.accepts(key, provider, t) {
+            // Its readings go unused: when it takes over, its first block must start then,
+            // not at a reading from before it was refused.
+            if let Some(b) = self.gauge_blocks.get_mut(&(key, provider)) {
+                b.reset();
+            }
             return;
         }
         if value.is_some() {
@@ -139,6 +145,7 @@ impl GroupData {
         {
             tracing::debug!(group = self.name, key = key.as_str(), t, value = mean, "block sample");
             s.push(t, Some(mean));
+            self.block_lengths.insert(key, block.length);
         }
     }
 
@@ -193,11 +200,20 @@ impl Store {
         BlockLength::new(self.block.max(independent.max(refresh)).as_secs_f64(), cadence)
     }
 
-    /// The seconds one block sample of `group` takes (its sources' refresh interval or the
-    /// configured block, whichever is longer): how long until `n` more samples.
+    /// The seconds one block sample of `group`'s throughput takes: how long until `n` more
+    /// samples.
     pub fn block_seconds(&self, group: Group) -> f64 {
+        self.block_seconds_of(group, MetricKey::RecordsInPerS)
+    }
+
+    /// The seconds one block sample of `key` takes: the length its latest block was formed
+    /// over, else the configured block (or the refresh interval, if longer).
+    pub fn block_seconds_of(&self, group: Group, key: MetricKey) -> f64 {
         let g = self.group(group);
-        self.block.max(g.refresh_interval.unwrap_or_default()).max(g.independent_interval).as_secs_f64()
+        g.block_lengths
+            .get(&key)
+            .copied()
+            .unwrap_or_else(|| self.block.max(g.refresh_interval.unwrap_or_default()).as_secs_f64())
     }
 
     /// Exception history entries that Flink stamped before `from` are history: shown,
@@ -244,12 +260,19 @@ impl Store {
         g.flink_version = batch.flink_version.or(g.flink_version.take());
         g.latency_window = batch.latency_window.or(g.latency_window);
         g.exceptions.ingest(t, &batch.exceptions);
+        if batch.provider == "flink-rest" && batch.fresh {
+            // REST read the exception history in this poll: whatever appears later is new
+            // to this run, whatever the JobManager's clock says.
+            g.exceptions.settle();
+        }
         if !batch.interfaces.is_empty() {
             g.interfaces = std::mem::take(&mut batch.interfaces);
         }
         // Per-TaskManager rows from the fresher source (the reporter's, at 1 s) while it gives them.
         if !batch.per_tm.is_empty()
-            && g.per_tm_from.is_none_or(|(p, when)| rank(batch.provider) >= rank(p) || t - when > PROVIDER_STALE_S)
+            && g.per_tm_from.is_none_or(|(p, when)| {
+                p == batch.provider || rank(batch.provider) > rank(p) || t - when > PROVIDER_STALE_S
+            })
         {
             g.per_tm = batch.per_tm;
             g.per_tm_from = Some((batch.provider, t));
@@ -260,9 +283,12 @@ impl Store {
         let provider = batch.provider;
         let block = self.block_length(batch.refresh_interval, batch.independent_interval);
         let g = &mut self.groups[group.index()];
-        g.independent_interval = g.independent_interval.max(batch.independent_interval);
         for c in batch.block_counters.iter().chain(&batch.counters) {
             if !g.accepts(c.key, provider, t) {
+                // As for gauges: no block may span the time it was refused.
+                if let Some(b) = g.counter_blocks.get_mut(&(c.key, provider)) {
+                    b.reset();
+                }
                 continue;
             }
             let rate = g.counter_blocks.entry((c.key, provider)).or_default().feed(
@@ -276,6 +302,7 @@ impl Store {
                 // noise and autocorrelation that benches/sequential.rs simulates.
                 tracing::debug!(group = group.as_str(), key = c.key.as_str(), t, value = r * c.scale, "block sample");
                 s.push(t, Some(r * c.scale));
+                g.block_lengths.insert(c.key, block.length);
             }
         }
         let from_counters: Vec<MetricKey> = batch.block_counters.iter().chain(&batch.counters).map(|c| c.key).collect();
@@ -289,6 +316,9 @@ impl Store {
         }
         for c in batch.counters {
             if !g.accepts(c.key, provider, t) {
+                if let Some(r) = g.rates.get_mut(&(c.key, provider)) {
+                    r.reset();
+                }
                 continue;
             }
             let rate = g

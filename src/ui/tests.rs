@@ -143,7 +143,12 @@ fn app_with_alerts() -> App {
         &rules,
         &app.settings.analysis.verdict(),
         false,
-        &crate::analysis::verdict::DataState { min_samples: 30, block_s: 10.0, stale: Vec::new() },
+        &crate::analysis::verdict::DataState {
+            min_samples: 30,
+            block_s: 10.0,
+            stale: Vec::new(),
+            latency_expected: true,
+        },
     );
     app
 }

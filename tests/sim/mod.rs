@@ -84,24 +84,40 @@ pub fn residuals_of(recording: &[(String, String, Vec<f64>)], key: &str) -> Resi
     Residuals { key: key.to_string(), mean: means.iter().sum::<f64>() / means.len() as f64, series }
 }
 
-/// `n` blocks of each group, a stationary bootstrap of the recording at the same recorded
-/// times: the baseline around the mean, the variant around `mean * factor`. Which recorded
-/// group plays the baseline is drawn per run.
-pub fn bootstrap_pair(rng: &mut Pcg64, r: &Residuals, factor: f64, n: usize) -> (Vec<f64>, Vec<f64>) {
+/// How the two groups' series are drawn from the recording.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Pairing {
+    /// At the same recorded times: what the groups share (one host's load) stays shared, as
+    /// for TaskManagers side by side.
+    SameTimes,
+    /// Each from its own random stretches: nothing shared, as for groups on different
+    /// hosts; harder, since each group's slow drift is its own.
+    Independent,
+}
+
+/// `n` blocks of each group, a stationary bootstrap of the recording: the baseline around
+/// the mean, the variant around `mean * factor`. Which recorded group plays the baseline is
+/// drawn per run.
+pub fn bootstrap_pair(rng: &mut Pcg64, r: &Residuals, factor: f64, n: usize, pairing: Pairing) -> (Vec<f64>, Vec<f64>) {
     use rand::RngExt;
     assert!(r.series.len() >= 2, "the recording needs both groups");
     let len = r.series.iter().map(Vec::len).min().unwrap_or(0);
     let (first, second) = if rng.random::<bool>() { (0, 1) } else { (1, 0) };
     let (mut b, mut v) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    let mut i = 0usize;
+    let (mut i, mut j) = (0usize, 0usize);
     for k in 0..n {
         if k == 0 || rng.random::<f64>() < 1.0 / RUN {
             i = rng.random_range(0..len);
         } else {
             i = (i + 1) % len;
         }
+        j = match pairing {
+            Pairing::SameTimes => i,
+            Pairing::Independent if k == 0 || rng.random::<f64>() < 1.0 / RUN => rng.random_range(0..len),
+            Pairing::Independent => (j + 1) % len,
+        };
         b.push(r.mean * (1.0 + r.series[first][i]));
-        v.push(r.mean * factor * (1.0 + r.series[second][i]));
+        v.push(r.mean * factor * (1.0 + r.series[second][j]));
     }
     (b, v)
 }
@@ -174,15 +190,60 @@ pub fn lab_overlap(key: &str) -> f64 {
 /// Simulates `runs` canaries of `blocks` blocks of `key` with the variant's mean at
 /// `factor` times the baseline's; seeded, so the same call gives the same answer.
 pub fn simulate(r: &Residuals, factor: f64, method: Method, runs: usize, blocks: usize, seed: u64) -> Outcome {
+    simulate_paired(r, factor, method, Pairing::SameTimes, runs, blocks, seed)
+}
+
+pub fn simulate_paired(
+    r: &Residuals,
+    factor: f64,
+    method: Method,
+    pairing: Pairing,
+    runs: usize,
+    blocks: usize,
+    seed: u64,
+) -> Outcome {
     let overlap = lab_overlap(&r.key);
     let mut rng = Pcg64::seed_from_u64(seed);
     let mut out = Outcome { runs, detected: 0, first: Vec::new() };
     for _ in 0..runs {
-        let (b, v) = bootstrap_pair(&mut rng, r, factor, blocks);
+        let (b, v) = bootstrap_pair(&mut rng, r, factor, blocks, pairing);
         if let Some(at) = (2..=blocks).find(|&n| method.significant(&b[..n], &v[..n], overlap, 0.05)) {
             out.detected += 1;
             out.first.push(at);
         }
     }
     out
+}
+
+/// Of `runs` identical runs, how many ever had the variant significantly worse by more than
+/// `threshold_pct` (the soft rule's threshold) in `hold` consecutive evaluations: a false
+/// soft alert. `worse_is_lower`: throughput (lower is worse) or the others (higher is).
+#[allow(clippy::too_many_arguments)]
+pub fn false_soft_alerts(
+    r: &Residuals,
+    method: Method,
+    pairing: Pairing,
+    threshold_pct: f64,
+    worse_is_lower: bool,
+    hold: usize,
+    runs: usize,
+    blocks: usize,
+    seed: u64,
+) -> usize {
+    let mut rng = Pcg64::seed_from_u64(seed);
+    let overlap = lab_overlap(&r.key);
+    let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
+    (0..runs)
+        .filter(|_| {
+            let (b, v) = bootstrap_pair(&mut rng, r, 1.0, blocks, pairing);
+            let mut streak = 0;
+            (2..=blocks).any(|n| {
+                let change = (mean(&v[..n]) - mean(&b[..n])) / mean(&b[..n]).abs() * 100.0;
+                let worse = if worse_is_lower { -change } else { change };
+                let breach = worse > threshold_pct && method.significant(&b[..n], &v[..n], overlap, 0.05);
+                streak = if breach { streak + 1 } else { 0 };
+                streak >= hold
+            })
+        })
+        .count()
 }
