@@ -141,3 +141,44 @@ pub fn text(app: &App) -> String {
 fn short(x: f64) -> String {
     if x.abs() >= 1000.0 { format!("{x:.0}") } else { format!("{x:.3}") }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::app::demo;
+    use crate::model::Group;
+    use crate::sources::{SourceError, SourceId, SourceKind};
+
+    #[test]
+    fn a_source_failed_at_the_end_or_for_over_a_tenth_of_the_run_is_named() {
+        // The variant's last poll failed: named, whatever the verdict.
+        let app = demo::app(Instant::now(), 60, true);
+        let gaps = source_gaps(&app);
+        assert_eq!(gaps.len(), 1, "{gaps:?}");
+        assert!(gaps[0].starts_with("source variant/flink-rest was failed or stale at the end"), "{gaps:?}");
+
+        // Failed for 10 s of a 60 s run, then fine again: over 10%.
+        let t0 = Instant::now();
+        let mut app = App::new(&demo::config(), t0);
+        let id = SourceId { group: Group::Variant, kind: SourceKind::FlinkRest };
+        for i in 0..30u64 {
+            let at = t0 + Duration::from_secs(2 * i);
+            for g in Group::BOTH {
+                let sid = SourceId { group: g, kind: SourceKind::FlinkRest };
+                if g == Group::Variant && (10..15).contains(&i) {
+                    app.on_sample(id, Err(SourceError::Other("connection refused".into())), at);
+                } else {
+                    app.on_sample(sid, Ok(demo::batch(g, at, 2 * i)), at);
+                }
+            }
+        }
+        let gaps = source_gaps(&app);
+        assert_eq!(gaps.len(), 1, "{gaps:?}");
+        assert!(gaps[0].contains("over 10%"), "{gaps:?}");
+
+        // Both live throughout: nothing.
+        assert!(source_gaps(&demo::app(Instant::now(), 60, false)).is_empty());
+    }
+}

@@ -285,12 +285,15 @@ fn defaults_variant_scenarios() {
     every_variant_taskmanager_lost_ends_the_check_with_fail();
     checkpoints_that_all_fail_are_a_hard_alert();
     an_out_of_memory_error_from_before_the_start_is_history();
-    a_regressed_variant_fails_within_the_window();
+    a_regressed_variant_is_judged_worse_within_the_window();
 }
 
 /// A variant whose consumer is slowed (it parks 1 ms per record: backpressure, less
-/// throughput, higher latency) reaches FAIL within the window, with the defaults.
-fn a_regressed_variant_fails_within_the_window() {
+/// throughput, higher latency) is judged worse within the window, with the defaults: never
+/// PASS, throughput significantly worse, a soft alert. (It is MARGINAL, not FAIL: latency,
+/// whose markers span 128 s each, is not yet significant in 5 minutes, so the score keeps
+/// its weight.)
+fn a_regressed_variant_is_judged_worse_within_the_window() {
     lab(&["slow-variant", "1000"]);
     let log = log_path("defaults-slow");
     let (out, doc) =
@@ -298,9 +301,17 @@ fn a_regressed_variant_fails_within_the_window() {
     lab(&["normal-variant"]);
     wait_until("the variant to run at full speed", 180, || cluster_healthy(VARIANT, 2));
 
-    assert_eq!(doc["verdict"]["result"], "FAIL", "{} {}", doc["verdict"], doc["alerts"]);
-    assert_eq!(out.status.code(), Some(1));
+    let result = doc["verdict"]["result"].as_str().unwrap_or("");
+    assert!(result == "FAIL" || result == "MARGINAL", "{} {}", doc["verdict"], doc["alerts"]);
+    assert_ne!(out.status.code(), Some(0));
     assert_eq!(class(&doc, "records_in_per_s"), "worse", "{}", doc["comparison"]["records_in_per_s"]);
+    assert!(
+        alerts(&doc)
+            .iter()
+            .any(|a| a["severity"] == "soft" && (a["rule"] == "throughput" || a["rule"] == "backpressure")),
+        "a soft alert: {}",
+        doc["alerts"]
+    );
 }
 
 /// Both variant TaskManagers killed during `check`: it ends early with FAIL (exit 1) and

@@ -352,7 +352,12 @@ fn soft(rule: RuleId, c: &RuleConfig, j: &Judgement) -> Option<Breach> {
     let (b, v) = (j.baseline?.mean, j.variant?.mean);
     let (holds, observed_label) = match rule {
         RuleId::Backpressure => {
-            (v >= c.threshold * b && v - b >= c.floor, format!("{:.1}x the baseline", v / b.max(f64::MIN_POSITIVE)))
+            let label = if b > 0.0 {
+                format!("{:.1}x the baseline", v / b)
+            } else {
+                format!("{v:.0} ms/s against none on the baseline")
+            };
+            (v >= c.threshold * b && v - b >= c.floor, label)
         }
         RuleId::Throughput => {
             let pct = j.change_pct?;

@@ -45,7 +45,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, focused: bool, full: boo
     if app.alerts.all().is_empty() {
         let evals = app.evaluations;
         lines.push(Line::from(Span::styled(
-            format!("no alerts ({evals} evaluations; rules run on every tick and refresh)"),
+            format!("no alerts ({evals} evaluations; rules run on each refresh, every tick once data is overdue)"),
             theme.fg(theme.dim),
         )));
     }
