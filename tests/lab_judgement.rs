@@ -52,6 +52,13 @@ fn cluster_healthy(url: &str, tms: usize) -> bool {
     })
 }
 
+/// Resubmits the variant's job as the lab started it and waits until it runs on both
+/// TaskManagers (a scenario's last step, before it asserts).
+fn restore_variant() {
+    lab(&["normal-variant"]);
+    wait_until("the variant to run at full speed", 180, || cluster_healthy(VARIANT, 2));
+}
+
 fn require_lab() {
     wait_until("the lab's baseline and variant clusters (scripts/lab.sh up --pair)", 120, || {
         cluster_healthy(BASELINE, 2) && cluster_healthy(VARIANT, 2)
@@ -182,8 +189,7 @@ fn lab_check_slowed_variant_consumer_is_a_soft_alert() {
     let child =
         check(&["--baseline", BASELINE, "--variant", VARIANT, "--duration", "75s", "--min-samples", "10"], &log);
     let (out, doc) = finish(child, 150);
-    lab(&["normal-variant"]);
-    wait_until("the variant to run at full speed", 180, || cluster_healthy(VARIANT, 2));
+    restore_variant();
 
     let soft: Vec<&Value> = alerts(&doc)
         .into_iter()
@@ -298,8 +304,7 @@ fn a_regressed_variant_is_judged_worse_within_the_window() {
     let log = log_path("defaults-slow");
     let (out, doc) =
         finish(check_defaults(&["--baseline", BASELINE, "--variant", VARIANT, "--duration", "5m"], &log), 420);
-    lab(&["normal-variant"]);
-    wait_until("the variant to run at full speed", 180, || cluster_healthy(VARIANT, 2));
+    restore_variant();
 
     let result = doc["verdict"]["result"].as_str().unwrap_or("");
     assert!(result == "FAIL" || result == "MARGINAL", "{} {}", doc["verdict"], doc["alerts"]);
@@ -367,8 +372,7 @@ fn checkpoints_that_all_fail_are_a_hard_alert() {
     let log = log_path("defaults-checkpoints");
     let (out, doc) =
         finish(check_defaults(&["--baseline", BASELINE, "--variant", VARIANT, "--duration", "4m"], &log), 300);
-    lab(&["normal-variant"]);
-    wait_until("the variant to run normally", 180, || cluster_healthy(VARIANT, 2));
+    restore_variant();
 
     let ckpt = alerts(&doc).into_iter().find(|a| a["rule"] == "checkpoint-failures").unwrap_or_else(|| {
         panic!(
@@ -396,9 +400,8 @@ fn an_out_of_memory_error_from_before_the_start_is_history() {
     let log = log_path("defaults-oom");
     let (_, doc) =
         finish(check_defaults(&["--baseline", BASELINE, "--variant", VARIANT, "--duration", "40s"], &log), 120);
-    lab(&["normal-variant"]);
     let _ = std::fs::remove_file(&marker);
-    wait_until("the variant to run normally", 180, || cluster_healthy(VARIANT, 2));
+    restore_variant();
 
     assert!(
         alerts(&doc).iter().all(|a| a["rule"] != "out-of-memory"),

@@ -52,18 +52,6 @@ pub fn recording(name: &str) -> Vec<(String, String, Vec<f64>)> {
     out
 }
 
-/// The noise of `key`: the mean over the recording's groups of their sd (relative to the
-/// mean) and autocorrelation.
-pub fn noise_of(recording: &[(String, String, Vec<f64>)], key: &str) -> Noise {
-    let all: Vec<Noise> = recording.iter().filter(|(_, k, _)| k == key).map(|(_, _, v)| Noise::of(v)).collect();
-    assert!(!all.is_empty(), "no {key} in the recording");
-    let n = all.len() as f64;
-    let mean = all.iter().map(|x| x.mean).sum::<f64>() / n;
-    let cv = all.iter().map(|x| x.sd / x.mean.abs().max(f64::MIN_POSITIVE)).sum::<f64>() / n;
-    let phi = all.iter().map(|x| x.phi).sum::<f64>() / n;
-    Noise { mean, sd: cv * mean.abs(), phi: phi.clamp(0.0, 0.95) }
-}
-
 /// Mean length of a bootstrap run, in blocks: longer than the recordings' dependence
 /// (latency's autocorrelation is gone by lag 13).
 pub const RUN: f64 = 20.0;
