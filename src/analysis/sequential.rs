@@ -19,8 +19,9 @@
 //! - block means of a Flink job are autocorrelated (Flink's latency markers are the p99 of
 //!   a sliding histogram of the last 128 markers, so 10 s blocks share most of their data;
 //!   heap follows the GC cycle), so each group counts `n / f` effective samples with
-//!   `f = (1 + r) / (1 - r)` from its lag-1 autocorrelation `r` (bias-corrected for short
-//!   series, never below 0);
+//!   `f` the larger of `(1 + r) / (1 - r)` from its lag-1 autocorrelation `r`
+//!   (bias-corrected for short series, never below 0) and the largest partial sum of
+//!   autocorrelations (a slow drift), and at least the known overlap of a sliding gauge;
 //! - `V` uses the sample variances, uncertain when there are few effective samples: the
 //!   difference is turned into Welch's t with Satterthwaite's degrees of freedom over the
 //!   effective samples, and that t into the normal z of the same tail probability before it

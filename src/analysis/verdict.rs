@@ -1,5 +1,6 @@
 //! The composite verdict: a 0-100 score from the test plan's weighted categories, and
-//! PASS / MARGINAL / FAIL / INCONCLUSIVE. Any hard alert is FAIL. Never PASS without the
+//! PASS / MARGINAL / FAIL / INCONCLUSIVE. Any hard alert in the run, or a soft alert active
+//! now, is FAIL. Never PASS without the
 //! essentials judged: throughput, latency and the profile's heaviest category must have
 //! enough samples in both groups, and no group may have gone without live data for
 //! longer than the stale limit; otherwise INCONCLUSIVE, saying what is missing.
@@ -247,8 +248,20 @@ pub fn verdict(
         .filter(|a| a.severity == super::rules::Severity::Hard)
         .map(|a| format!("hard alert {}: {}", a.rule.as_str(), a.message))
         .collect();
+    // The test plan rolls back on a soft failure too ("throughput degradation > 15%", ...):
+    // an active soft alert is a significant change beyond the rule's threshold, held for
+    // `for` evaluations, so it fails the run whatever the weighted score says.
+    let soft: Vec<String> = book
+        .active
+        .values()
+        .filter(|a| a.severity == super::rules::Severity::Soft)
+        .map(|a| format!("soft failure {}: {}", a.rule.as_str(), a.message))
+        .collect();
     let outcome = if book.hard_fired {
         reasons.splice(0..0, hard);
+        Outcome::Fail
+    } else if !soft.is_empty() {
+        reasons.splice(0..0, soft);
         Outcome::Fail
     } else if inconclusive || score.is_none() {
         if score.is_none() {
@@ -382,6 +395,25 @@ mod tests {
         let v = run(&judgements(40, 1.0), &book);
         assert_eq!(v.outcome, Outcome::Fail);
         assert!(v.reasons[0].contains("out-of-memory"));
+    }
+
+    #[test]
+    fn an_active_soft_alert_is_fail_and_a_resolved_one_is_not() {
+        let config = RulesConfig::default();
+        let mut book = AlertBook::default();
+        let b = Some(Breach { observed: 40.0, baseline: 100.0, threshold: 15.0, message: "-60%".into() });
+        let t0 = SystemTime::UNIX_EPOCH;
+        for s in 0..3 {
+            book.update(&[(RuleId::Throughput, b.clone())], &config, t0 + std::time::Duration::from_secs(s));
+        }
+        assert!(book.active.contains_key(&RuleId::Throughput), "held 3 evaluations: fired");
+        // -60% alone scores 70 (MARGINAL); the soft failure makes it FAIL, first reason.
+        let v = run(&judgements(40, 0.4), &book);
+        assert_eq!(v.outcome, Outcome::Fail, "{v:?}");
+        assert!(v.reasons[0].starts_with("soft failure throughput"), "{:?}", v.reasons);
+        assert!(!book.hard_fired);
+        book.update(&[(RuleId::Throughput, None)], &config, t0 + std::time::Duration::from_secs(9));
+        assert_eq!(run(&judgements(40, 1.0), &book).outcome, Outcome::Pass, "resolved: judged on the data again");
     }
 
     #[test]
