@@ -13,6 +13,7 @@ pub mod config;
 pub mod event;
 pub mod logging;
 pub mod model;
+pub(crate) mod private;
 pub mod run;
 pub mod sanitize;
 pub mod snapshot;

@@ -20,10 +20,8 @@ pub fn default_path() -> PathBuf {
 
 /// Starts logging to `path`; keep the guard alive until exit so buffered lines are written.
 pub fn init(path: &Path) -> std::io::Result<WorkerGuard> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    // 0600 in a 0700 directory: a shared bastion's other users do not read our log.
+    let file = crate::private::append(path)?;
     let (writer, guard) = tracing_appender::non_blocking(file);
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).try_init();

@@ -23,7 +23,8 @@ fn main() -> ExitCode {
         match config::load(cli.watch.config.as_deref()).and_then(|l| cli.watch.apply(l)).and_then(|l| l.finish()) {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("flinkscope: {e}");
+                // A TOML error quotes the config line: a URL's password is hidden.
+                eprintln!("flinkscope: {}", flinkscope::sanitize::redact_userinfo(&e.to_string()));
                 return ExitCode::from(2);
             }
         };
@@ -35,7 +36,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    tracing::info!(version = env!("CARGO_PKG_VERSION"), ?config.baseline.flink, ?config.variant.flink, "starting");
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "starting");
+    // As ssh does for keys: a secret others can read is said before anything starts.
+    for w in config.secret_warnings() {
+        eprintln!("flinkscope: {w}");
+        tracing::warn!("{w}");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(r) => r,
         Err(e) => {

@@ -12,7 +12,7 @@ pub fn clean(input: &str) -> String {
             '\u{1b}' => skip_escape(&mut chars),
             '\u{9b}' => skip_csi(&mut chars),
             '\u{9d}' => skip_osc(&mut chars),
-            '\n' | '\r' | '\t' => {
+            '\n' | '\r' | '\t' | '\u{2028}' | '\u{2029}' => {
                 if !out.ends_with(' ') {
                     out.push(' ');
                 }
@@ -21,6 +21,29 @@ pub fn clean(input: &str) -> String {
             c => out.push(c),
         }
     }
+    out
+}
+
+/// Hides the userinfo of every URL in `text` (`http://user:secret@host` becomes
+/// `http://***@host`): error messages quote config lines and URLs, and a password must not
+/// reach the screen, the log or a file through them.
+pub fn redact_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        // The authority ends at the first of / ? # or a blank/quote; userinfo is before its last '@'.
+        let end = tail.find(['/', '?', '#', '"', '\'', ' ', '\n']).unwrap_or(tail.len());
+        match tail[..end].rfind('@') {
+            Some(at) => {
+                out.push_str("***");
+                rest = &tail[at..];
+            }
+            None => rest = tail,
+        }
+    }
+    out.push_str(rest);
     out
 }
 
@@ -43,6 +66,11 @@ fn is_invisible(c: char) -> bool {
             | '\u{2066}'..='\u{2069}' // bidi isolates
             | '\u{061c}' // Arabic letter mark
             | '\u{feff}' // zero-width no-break space / BOM
+            | '\u{00ad}' // soft hyphen
+            | '\u{180e}' // Mongolian vowel separator
+            | '\u{206a}'..='\u{206f}' // deprecated format controls
+            | '\u{fff9}'..='\u{fffb}' // interlinear annotation
+            | '\u{e0000}'..='\u{e007f}' // tag characters (invisible text)
         )
 }
 
@@ -99,10 +127,23 @@ mod tests {
             ("zero\u{200b}width\u{feff}", "zerowidth"),
             ("c1 csi\u{9b}2Jok", "c1 csiok"),
             ("unicode ümlaut 日本", "unicode ümlaut 日本"),
+            ("line\u{2028}sep\u{2029}para", "line sep para"),
+            ("soft\u{ad}hy\u{180e}phen", "softhyphen"),
+            ("fmt\u{206a}\u{206f}ctl\u{fff9}\u{fffb}x", "fmtctlx"),
+            ("tag\u{e0041}\u{e0042}\u{e007f}s", "tags"),
         ];
         for (input, want) in cases {
             assert_eq!(clean(input), want, "input {input:?}");
         }
+    }
+
+    #[test]
+    fn userinfo_is_redacted() {
+        use super::redact_userinfo as r;
+        assert_eq!(r("flink = \"http://admin:pw@127.0.0.1:9/x\""), "flink = \"http://***@127.0.0.1:9/x\"");
+        assert_eq!(r("a https://u@h b http://h2:1 c"), "a https://***@h b http://h2:1 c");
+        assert_eq!(r("no url here"), "no url here");
+        assert_eq!(r("http://x:p@q@h"), "http://***@h");
     }
 
     #[test]

@@ -152,3 +152,47 @@ fn a_window_too_short_for_min_samples_is_refused() {
         }
     }
 }
+
+/// A shared bastion: the log is created 0600 in a 0700 directory, a token file others can
+/// read is warned about (without its content), and the log never holds the token or a
+/// URL's password.
+#[test]
+fn files_are_private_and_a_readable_token_is_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("token");
+    std::fs::write(&token, "planted-s3cret-token").unwrap();
+    std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let config = dir.path().join("flinkscope.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[baseline]\nflink = \"http://127.0.0.1:9\"\n[baseline.auth]\ntoken-file = \"{}\"\n[variant]\nflink = \"http://127.0.0.1:10\"\n",
+            token.display()
+        ),
+    )
+    .unwrap();
+    let state = dir.path().join("state");
+    let o = Command::new(env!("CARGO_BIN_EXE_flinkscope"))
+        .args(["--config", config.to_str().unwrap(), "snapshot", "--duration", "1s"])
+        .current_dir(dir.path())
+        .env("XDG_STATE_HOME", &state)
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    let e = stderr(&o);
+    assert!(e.contains("token-file") && e.contains("readable by others") && e.contains("chmod 600"), "{e}");
+    assert!(!e.contains("planted-s3cret-token"), "{e}");
+    let log = state.join("flinkscope/flinkscope.log");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&log), 0o600);
+    assert_eq!(mode(log.parent().unwrap()), 0o700);
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(!text.contains("planted-s3cret-token"), "{text}");
+    // A password in a URL is refused, and the refusal does not echo it.
+    std::fs::write(&config, "[baseline]\nflink = \"http://admin:planted-pw@127.0.0.1:9\"\n").unwrap();
+    let o = flinkscope(&["--config", config.to_str().unwrap(), "snapshot"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("credentials do not belong in the URL") && !e.contains("planted-pw"), "{e}");
+}

@@ -5,10 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 pub fn append(path: &Path, line: &serde_json::Value) -> std::io::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    let mut f = crate::private::append(path)?;
     let mut text = serde_json::to_string(line).map_err(std::io::Error::other)?;
     text.push('\n');
     f.write_all(text.as_bytes())?;
@@ -30,10 +27,7 @@ pub fn host() -> String {
 /// A non-blocking exclusive flock; held while the returned file lives.
 pub fn lock(path: &Path) -> std::io::Result<std::fs::File> {
     use std::os::fd::AsRawFd;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    let f = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(path)?;
+    let f = crate::private::open_write(path)?;
     // SAFETY: flock on a descriptor this function owns.
     let rc = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
     if rc != 0 {

@@ -67,10 +67,10 @@ pub fn netty_line(log: &str) -> Option<String> {
 
 /// Writes `<dir>/rollback-<stamp>.json` and `.md`; returns the JSON path.
 pub fn write(dir: &Path, stamp: &str, doc: &Value) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
+    crate::private::dir(dir)?;
     let json_path = dir.join(format!("rollback-{stamp}.json"));
-    std::fs::write(&json_path, serde_json::to_string_pretty(doc).map_err(std::io::Error::other)?)?;
-    std::fs::write(dir.join(format!("rollback-{stamp}.md")), markdown(doc))?;
+    crate::private::write(&json_path, serde_json::to_string_pretty(doc).map_err(std::io::Error::other)?.as_bytes())?;
+    crate::private::write(&dir.join(format!("rollback-{stamp}.md")), markdown(doc).as_bytes())?;
     Ok(json_path)
 }
 

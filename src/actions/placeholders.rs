@@ -32,6 +32,10 @@ pub enum PlaceholderError {
     Missing { placeholder: String, why: String },
     #[error("{placeholder} = {value:?} is refused: only letters, digits and . _ - : / @ % + = , ~ are allowed")]
     Unsafe { placeholder: String, value: String },
+    #[error(
+        "{placeholder} = {value:?} is refused: it starts with '-' and the command would read it as an option (put the placeholder after a \"--\" element to pass such values)"
+    )]
+    OptionLike { placeholder: String, value: String },
 }
 
 const FIELDS: &[&str] = &["flink", "job_id", "taskmanagers", "flink_version"];
@@ -69,8 +73,11 @@ pub fn is_safe(value: &str) -> bool {
 /// Replaces placeholders; a list placeholder becomes one element per item.
 pub fn expand(argv: &[String], t: &Targets) -> Result<Vec<String>, PlaceholderError> {
     let mut out = Vec::with_capacity(argv.len());
+    // After a literal `--` the command takes every element as an operand, never an option.
+    let mut operands_only = false;
     for arg in argv {
         let Some((group, field)) = parse(arg)? else {
+            operands_only |= arg == "--";
             out.push(arg.clone());
             continue;
         };
@@ -87,6 +94,13 @@ pub fn expand(argv: &[String], t: &Targets) -> Result<Vec<String>, PlaceholderEr
         for v in values {
             if !is_safe(&v) {
                 return Err(PlaceholderError::Unsafe {
+                    placeholder: arg.clone(),
+                    value: crate::sanitize::snippet(&v, 80),
+                });
+            }
+            // A TaskManager id `--all` must not become `kubectl delete pod --all`.
+            if v.starts_with('-') && !operands_only {
+                return Err(PlaceholderError::OptionLike {
                     placeholder: arg.clone(),
                     value: crate::sanitize::snippet(&v, 80),
                 });
@@ -166,6 +180,23 @@ mod tests {
             let e = expand(&argv(&["{variant.taskmanagers}"]), &t).unwrap_err();
             assert!(matches!(e, PlaceholderError::Unsafe { .. } | PlaceholderError::Missing { .. }), "{evil:?}: {e:?}");
         }
+    }
+
+    #[test]
+    fn values_that_read_as_options_are_refused_unless_after_a_double_dash() {
+        let mut t = targets();
+        t.variant.taskmanagers = vec!["tm-var-1".into(), "--all".into()];
+        let e = expand(&argv(&["kubectl", "delete", "pod", "{variant.taskmanagers}"]), &t).unwrap_err();
+        assert!(matches!(&e, PlaceholderError::OptionLike { value, .. } if value == "--all"), "{e:?}");
+        assert!(e.to_string().contains("\"--\""), "says how to pass it: {e}");
+        t.variant.job_id = Some("-f".into());
+        assert!(matches!(
+            expand(&argv(&["flink", "cancel", "{variant.job_id}"]), &t),
+            Err(PlaceholderError::OptionLike { .. })
+        ));
+        // After `--` every element is an operand: passed as it is.
+        let got = expand(&argv(&["kubectl", "delete", "pod", "--", "{variant.taskmanagers}"]), &t).unwrap();
+        assert_eq!(got, argv(&["kubectl", "delete", "pod", "--", "tm-var-1", "--all"]));
     }
 
     #[test]

@@ -82,7 +82,9 @@ pub struct GroupLabel {
     pub taskmanagers: Option<String>,
 }
 
-/// What the screen shows: the live store, or a frozen copy while paused.
+/// What the screen shows: the live store, or, while paused, the moment of the pause: its
+/// judgements and the store without its history (`Store::present`); the charts read the
+/// live series up to `now` (`App::history`), so a pause costs the same after an hour.
 #[derive(Debug, Clone)]
 pub struct View {
     pub store: Store,
@@ -92,6 +94,19 @@ pub struct View {
     pub verdict: Verdict,
     /// "Now" on the store's time axis.
     pub now: f64,
+}
+
+impl View {
+    /// The view at this moment without the store's history.
+    fn freeze(&self) -> View {
+        View {
+            store: self.store.present(),
+            comparisons: self.comparisons.clone(),
+            judgements: self.judgements.clone(),
+            verdict: self.verdict.clone(),
+            now: self.now,
+        }
+    }
 }
 
 pub struct App {
@@ -194,6 +209,12 @@ impl App {
 
     pub fn view(&self) -> &View {
         self.frozen.as_ref().unwrap_or(&self.live)
+    }
+
+    /// The series behind the charts and window quantiles: always the live store, read up
+    /// to `view().now` (a pause freezes the time, it does not copy the history).
+    pub fn history(&self) -> &Store {
+        &self.live.store
     }
 
     pub fn paused(&self) -> bool {
@@ -448,7 +469,7 @@ impl App {
             Action::Pause => {
                 self.frozen = match self.frozen {
                     Some(_) => None,
-                    None => Some(self.live.clone()),
+                    None => Some(self.live.freeze()),
                 }
             }
             Action::WidenSpan => self.span = next_span(self.span, true),

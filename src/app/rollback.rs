@@ -16,8 +16,12 @@ pub const CONFIRM_WORD: &str = "rollback";
 #[derive(Debug, Clone)]
 pub struct Dialog {
     pub typed: String,
-    /// The steps with placeholders expanded, or why they cannot run now.
+    /// The steps with placeholders expanded, or why they cannot run now. Expanded once,
+    /// when the dialog opens: exactly these argv run on Enter, whatever the view shows by
+    /// then (a TaskManager replaced, a new job id, a pause).
     pub preview: Result<Vec<PreparedStep>, String>,
+    /// What the placeholders stood for when the preview was made (the steps' environment).
+    pub targets: Targets,
 }
 
 #[derive(Debug, Clone)]
@@ -111,14 +115,13 @@ impl super::App {
         Targets { baseline: group(Group::Baseline), variant: group(Group::Variant) }
     }
 
-    fn prepare_steps(&self) -> Result<Vec<PreparedStep>, String> {
+    fn prepare_steps(&self, targets: &Targets) -> Result<Vec<PreparedStep>, String> {
         let r = self.settings.rollback.as_ref().ok_or("no [rollback] section")?;
-        let targets = self.targets();
         r.steps
             .iter()
             .enumerate()
             .map(|(index, s)| {
-                let argv = placeholders::expand(&s.argv, &targets).map_err(|e| format!("step {:?}: {e}", s.name))?;
+                let argv = placeholders::expand(&s.argv, targets).map_err(|e| format!("step {:?}: {e}", s.name))?;
                 Ok(PreparedStep {
                     index,
                     name: s.name.clone(),
@@ -137,7 +140,9 @@ impl super::App {
         } else if self.rollback.running() {
             self.rollback.notice = Some("a rollback is running: wait for it to end".into());
         } else {
-            self.rollback.dialog = Some(Dialog { typed: String::new(), preview: self.prepare_steps() });
+            let targets = self.targets();
+            let preview = self.prepare_steps(&targets);
+            self.rollback.dialog = Some(Dialog { typed: String::new(), preview, targets });
         }
     }
 
@@ -155,29 +160,41 @@ impl super::App {
             }
             KeyCode::Char(c) if dialog.typed.chars().count() < 32 => dialog.typed.push(c),
             KeyCode::Enter if dialog.typed == CONFIRM_WORD && dialog.preview.is_ok() => {
-                return self.start_rollback("manual");
+                let Dialog { preview, targets, .. } = self.rollback.dialog.take()?;
+                return self.start_prepared("manual", preview.ok()?, targets);
             }
             _ => {}
         }
         None
     }
 
-    /// Builds the plan and marks the run started (single flight).
+    /// Expands the steps now, once, and starts exactly those (the automatic rollback, and
+    /// a start without the dialog).
     pub fn start_rollback(&mut self, trigger: &'static str) -> Option<super::Command> {
+        let targets = self.targets();
+        match self.prepare_steps(&targets) {
+            Ok(steps) => self.start_prepared(trigger, steps, targets),
+            Err(e) => {
+                self.rollback.notice = Some(format!("rollback not started: {e}"));
+                None
+            }
+        }
+    }
+
+    /// Builds the plan from steps already expanded and marks the run started (single
+    /// flight): the argv that run are the ones that were shown.
+    fn start_prepared(
+        &mut self,
+        trigger: &'static str,
+        steps: Vec<PreparedStep>,
+        targets: Targets,
+    ) -> Option<super::Command> {
         let r = self.settings.rollback.clone()?;
         if self.rollback.running() || self.settings.read_only {
             return None;
         }
         self.rollback.dialog = None;
         self.rollback.countdown = None;
-        let steps = match self.prepare_steps() {
-            Ok(s) => s,
-            Err(e) => {
-                self.rollback.notice = Some(format!("rollback not started: {e}"));
-                return None;
-            }
-        };
-        let targets = self.targets();
         let mut env = placeholders::env(&targets);
         for name in &r.env {
             if let Ok(v) = std::env::var(name) {

@@ -88,14 +88,55 @@ fn pause_freezes_the_view_but_keeps_polling() {
     let mut app = demo::app(t0, 10, false);
     app.update(press(KeyCode::Char('p')));
     assert!(app.paused());
-    let before = app.view().store.group(Group::Baseline).series(MetricKey::RecordsInPerS).len();
+    // What the charts draw: the live series up to the paused moment.
+    let drawn = |app: &App| {
+        app.history()
+            .group(Group::Baseline)
+            .series(MetricKey::RecordsInPerS)
+            .values_between(0.0, app.view().now)
+            .count()
+    };
+    let before = drawn(&app);
+    let held = app.live.store.group(Group::Baseline).series(MetricKey::RecordsInPerS).len();
     let id = SourceId { group: Group::Baseline, kind: SourceKind::FlinkRest };
     let at = t0 + Duration::from_secs(12);
     app.on_sample(id, Ok(demo::batch(Group::Baseline, at, 12)), at);
-    assert_eq!(app.view().store.group(Group::Baseline).series(MetricKey::RecordsInPerS).len(), before);
-    assert_eq!(app.live.store.group(Group::Baseline).series(MetricKey::RecordsInPerS).len(), before + 1);
+    assert_eq!(drawn(&app), before, "the paused screen does not move");
+    assert_eq!(
+        app.live.store.group(Group::Baseline).series(MetricKey::RecordsInPerS).len(),
+        held + 1,
+        "polling goes on"
+    );
     app.update(press(KeyCode::Char('p')));
-    assert_eq!(app.view().store.group(Group::Baseline).series(MetricKey::RecordsInPerS).len(), before + 1);
+    assert_eq!(drawn(&app), before + 1);
+}
+
+/// Two hours of readings every second (the densest source cadence) at the default one-hour
+/// retention: the store's accounted bytes are the same after one hour and after two, under
+/// a fixed bound, and a pause copies none of the history.
+#[test]
+fn the_store_is_flat_over_the_retention_and_a_pause_copies_no_history() {
+    let t0 = Instant::now();
+    let mut store = Store::with_epoch(t0, Duration::from_secs(3600), Duration::from_secs(1));
+    let feed = |store: &mut Store, from: u64, to: u64| {
+        for i in from..to {
+            for g in Group::BOTH {
+                store.ingest(g, demo::batch(g, t0 + Duration::from_secs(i), i));
+            }
+        }
+    };
+    feed(&mut store, 0, 60);
+    let frozen_early = store.present().heap_bytes();
+    feed(&mut store, 60, 3600);
+    let hour = store.heap_bytes();
+    feed(&mut store, 3600, 7200);
+    let two_hours = store.heap_bytes();
+    eprintln!("accounted: 1 h {hour} B, 2 h {two_hours} B, frozen {frozen_early} B");
+    assert!(two_hours as f64 <= hour as f64 * 1.01, "flat: {hour} B after 1 h, {two_hours} B after 2 h");
+    assert!(two_hours < 12 << 20, "{two_hours} B");
+    let frozen = store.present().heap_bytes();
+    assert_eq!(frozen, frozen_early, "a pause costs the same after a minute and after two hours");
+    assert!(frozen < 16 << 10, "{frozen} B");
 }
 
 #[test]
@@ -220,6 +261,27 @@ fn rollback_runs_once_after_the_typed_confirmation() {
     app.update(press(KeyCode::Esc));
     app.update(press(KeyCode::Char('R')));
     assert_eq!(app.rollback.dialog.as_ref().unwrap().typed, "", "a fresh confirmation");
+}
+
+/// The argv shown in the dialog is the argv that runs: TaskManagers replaced and a pause
+/// between opening the dialog and Enter change nothing in the plan.
+#[test]
+fn the_rollback_runs_exactly_the_argv_that_were_shown() {
+    let t0 = Instant::now();
+    let mut app = with_rollback(&["echo {variant.taskmanagers}"]);
+    app.update(press(KeyCode::Char('R')));
+    let shown = app.rollback.dialog.as_ref().unwrap().preview.clone().unwrap();
+    assert_eq!(shown[0].argv, ["echo", "tm-var-1", "tm-var-2"]);
+    // The variant's TaskManagers are replaced while the operator types.
+    let mut batch = demo::batch(Group::Variant, t0 + Duration::from_secs(32), 32);
+    batch.taskmanagers = vec!["tm-var-7".into()];
+    let at = t0 + Duration::from_secs(32);
+    app.on_sample(SourceId { group: Group::Variant, kind: SourceKind::FlinkRest }, Ok(batch), at);
+    assert_eq!(app.targets().variant.taskmanagers, ["tm-var-7"], "the view moved on");
+    type_word(&mut app, "rollback");
+    let Some(Command::StartRollback(plan)) = app.update(press(KeyCode::Enter)) else { panic!("confirmed") };
+    assert_eq!(plan.steps[0].argv, shown[0].argv, "what was shown runs");
+    assert_eq!(plan.targets.variant.taskmanagers, ["tm-var-1", "tm-var-2"], "and its environment is the shown one");
 }
 
 #[test]

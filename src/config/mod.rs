@@ -276,6 +276,28 @@ pub struct Config {
     pub variant: GroupConfig,
 }
 
+impl Config {
+    /// Secret files (passwords, tokens, client keys) that others on this host can read.
+    pub fn secret_warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (name, g) in [("baseline", &self.baseline), ("variant", &self.variant)] {
+            let files = [
+                ("password-file", &g.auth.password_file),
+                ("token-file", &g.auth.token_file),
+                ("key-file", &g.tls.key_file),
+            ];
+            for (what, path) in files {
+                if let Some(w) =
+                    path.as_deref().and_then(|p| crate::private::secret_warning(&format!("[{name}] {what}"), p))
+                {
+                    out.push(w);
+                }
+            }
+        }
+        out
+    }
+}
+
 /// The groups as given (before checks that both are present).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Loaded {

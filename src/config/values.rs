@@ -64,7 +64,11 @@ pub struct RestUrl(pub String);
 
 impl RestUrl {
     pub fn new(s: &str) -> Result<Self, String> {
-        let url = url::Url::parse(s.trim()).map_err(|e| format!("invalid URL {s:?}: {e}"))?;
+        let raw = s;
+        // Messages quote the URL without its userinfo (a password must not be echoed).
+        let shown = crate::sanitize::redact_userinfo(s);
+        let s = shown.as_str();
+        let url = url::Url::parse(raw.trim()).map_err(|e| format!("invalid URL {s:?}: {e}"))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(format!("invalid URL {s:?}: the scheme must be http or https"));
         }

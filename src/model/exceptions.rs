@@ -105,6 +105,34 @@ impl ExceptionLog {
         self.settled = true;
     }
 
+    /// Only what a screen shows (the earlier entries): a paused screen's copy, whose size
+    /// does not grow with the failures the rules have counted.
+    pub fn shown(&self) -> ExceptionLog {
+        ExceptionLog {
+            earlier: self.earlier.clone(),
+            counted_from_ms: self.counted_from_ms,
+            settled: self.settled,
+            ..ExceptionLog::default()
+        }
+    }
+
+    /// Bytes held on the heap, approximately (keys twice, entries once, their strings).
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let text = |e: &ExceptionEntry| {
+            e.job_id.capacity() + e.name.capacity() + e.taskmanager_id.as_ref().map_or(0, String::capacity)
+        };
+        let key = size_of::<(String, i64, String, Option<String>)>();
+        let keys: usize = self
+            .order
+            .iter()
+            .map(|k| key + k.0.capacity() + k.2.capacity() + k.3.as_ref().map_or(0, String::capacity))
+            .sum();
+        let new: usize = self.new.iter().map(|s| size_of::<SeenException>() + text(&s.entry)).sum();
+        let earlier: usize = self.earlier.iter().map(|e| size_of::<ExceptionEntry>() + text(e)).sum();
+        2 * keys + new + earlier
+    }
+
     pub fn network_since(&self, from: f64) -> usize {
         self.new.iter().filter(|s| s.t >= from && s.entry.network).count()
     }

@@ -1,10 +1,9 @@
-//! The model: time series in ring buffers, HDR histograms, baseline and variant groups.
+//! The model: time series in ring buffers, block samples, baseline and variant groups.
 //! It knows no screen and no wire.
 
 pub mod batch;
 pub mod blocks;
 pub mod exceptions;
-pub mod latency;
 pub mod metric;
 pub mod rate;
 pub mod series;

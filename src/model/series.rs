@@ -16,6 +16,9 @@ pub struct Series {
     capacity: usize,
 }
 
+/// A series without points, for a metric a frozen view keeps no history of.
+pub(crate) static NO_POINTS: Series = Series { points: VecDeque::new(), capacity: 2 };
+
 impl Series {
     pub fn new(capacity: usize) -> Self {
         let capacity = capacity.max(2);
@@ -64,12 +67,26 @@ impl Series {
         self.points.range(start..).filter_map(|p| p.v.map(|v| (p.t, v)))
     }
 
+    /// Real values in `[from, until]`.
+    pub fn values_between(&self, from: f64, until: f64) -> impl Iterator<Item = (f64, f64)> + '_ {
+        let start = self.points.partition_point(|p| p.t < from);
+        let end = self.points.partition_point(|p| p.t <= until);
+        self.points.range(start..end.max(start)).filter_map(|p| p.v.map(|v| (p.t, v)))
+    }
+
     /// Runs of consecutive values at or after `from`, split at gaps, for drawing lines.
     pub fn segments_since(&self, from: f64) -> Vec<Vec<(f64, f64)>> {
+        self.segments_between(from, f64::INFINITY)
+    }
+
+    /// Runs of consecutive values in `[from, until]`, split at gaps: a paused screen draws
+    /// the live series up to the moment it froze.
+    pub fn segments_between(&self, from: f64, until: f64) -> Vec<Vec<(f64, f64)>> {
         let start = self.points.partition_point(|p| p.t < from);
+        let end = self.points.partition_point(|p| p.t <= until).max(start);
         let mut out: Vec<Vec<(f64, f64)>> = Vec::new();
         let mut current = Vec::new();
-        for p in self.points.range(start..) {
+        for p in self.points.range(start..end) {
             match p.v {
                 Some(v) => current.push((p.t, v)),
                 None if !current.is_empty() => out.push(std::mem::take(&mut current)),
@@ -80,6 +97,24 @@ impl Series {
             out.push(current);
         }
         out
+    }
+
+    /// The `q` quantile (0..1, nearest rank: 0 is the least, 1 the greatest) of the real
+    /// values in `[from, until]`. Exact: it sorts the readings the series already holds
+    /// (at most window / interval of them), so no histogram is kept beside it.
+    pub fn quantile_between(&self, from: f64, until: f64, q: f64) -> Option<f64> {
+        let mut values: Vec<f64> = self.values_between(from, until).map(|(_, v)| v).collect();
+        if values.is_empty() {
+            return None;
+        }
+        values.sort_by(f64::total_cmp);
+        let rank = (q.clamp(0.0, 1.0) * values.len() as f64).ceil() as usize;
+        Some(values[rank.saturating_sub(1).min(values.len() - 1)])
+    }
+
+    /// Bytes this series holds on the heap (its ring buffer's allocation).
+    pub fn heap_bytes(&self) -> usize {
+        self.points.capacity() * std::mem::size_of::<Point>()
     }
 
     pub fn len(&self) -> usize {
@@ -125,6 +160,28 @@ mod tests {
         }
         assert_eq!(s.len(), 100);
         assert_eq!(s.values_since(0.0).next(), Some((99_900.0, 99_900.0)));
+    }
+
+    #[test]
+    fn quantiles_and_bounds_over_a_window() {
+        let mut s = Series::new(1000);
+        for i in 0..100 {
+            s.push(i as f64, Some((i + 1) as f64)); // 1..=100 at t = 0..99
+        }
+        s.push(100.0, None);
+        assert_eq!(s.quantile_between(0.0, 1e9, 0.5), Some(50.0));
+        assert_eq!(s.quantile_between(0.0, 1e9, 0.99), Some(99.0));
+        assert_eq!(s.quantile_between(0.0, 1e9, 1.0), Some(100.0));
+        assert_eq!(s.quantile_between(0.0, 1e9, 0.0), Some(1.0));
+        // Only t = 90..=95: values 91..=96.
+        assert_eq!(s.quantile_between(90.0, 95.0, 0.0), Some(91.0));
+        assert_eq!(s.quantile_between(90.0, 95.0, 1.0), Some(96.0));
+        assert_eq!(s.quantile_between(200.0, 300.0, 0.5), None);
+        assert_eq!(s.quantile_between(50.0, 40.0, 0.5), None, "an empty range");
+        // Segments up to a frozen moment leave out what came after it.
+        let upto: Vec<f64> = s.segments_between(95.0, 97.5).concat().iter().map(|p| p.0).collect();
+        assert_eq!(upto, vec![95.0, 96.0, 97.0]);
+        assert_eq!(NO_POINTS.segments_since(0.0), Vec::<Vec<(f64, f64)>>::new());
     }
 
     #[test]

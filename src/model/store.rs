@@ -1,4 +1,4 @@
-//! The store: per group and metric, a bounded time series; latency histograms; the latest
+//! The store: per group and metric, a bounded time series and its block samples; the latest
 //! TaskManagers and job state. Only the event loop writes to it.
 
 use std::collections::BTreeMap;
@@ -7,10 +7,9 @@ use std::time::{Duration, Instant};
 use super::batch::{Batch, JobStatus, TmRow};
 use super::blocks::{BlockLength, CounterBlocks, GaugeBlocks};
 use super::exceptions::ExceptionLog;
-use super::latency::WindowedHistogram;
 use super::rate::RateTracker;
-use super::series::Series;
-use super::{Group, MetricKey, Unit};
+use super::series::{NO_POINTS, Series};
+use super::{Group, MetricKey};
 
 /// How long a source's values keep another, lower-ranked source from writing a metric.
 const PROVIDER_STALE_S: f64 = 15.0;
@@ -31,7 +30,6 @@ pub struct GroupData {
     /// "baseline" or "variant", for the logs.
     name: &'static str,
     pub series: BTreeMap<MetricKey, Series>,
-    pub latency: BTreeMap<MetricKey, WindowedHistogram>,
     /// Rates and blocks are formed per source kind: two sources never interleave their
     /// readings of one counter, and a failing source restarts only its own.
     rates: BTreeMap<(MetricKey, &'static str), RateTracker>,
@@ -62,15 +60,10 @@ pub struct GroupData {
 }
 
 impl GroupData {
-    fn new(name: &'static str, capacity: usize, retention_s: f64) -> Self {
+    fn new(name: &'static str, capacity: usize) -> Self {
         GroupData {
             name,
             series: MetricKey::ALL.iter().map(|k| (*k, Series::new(capacity))).collect(),
-            latency: MetricKey::ALL
-                .iter()
-                .filter(|k| k.unit() == Unit::Millis)
-                .map(|k| (*k, WindowedHistogram::new(retention_s)))
-                .collect(),
             rates: BTreeMap::new(),
             blocks: MetricKey::ALL.iter().filter(|k| k.has_blocks()).map(|k| (*k, Series::new(capacity))).collect(),
             counter_blocks: BTreeMap::new(),
@@ -92,8 +85,55 @@ impl GroupData {
         }
     }
 
+    /// A metric's series (one without points in a frozen view, which keeps no history).
     pub fn series(&self, key: MetricKey) -> &Series {
-        &self.series[&key]
+        self.series.get(&key).unwrap_or(&NO_POINTS)
+    }
+
+    /// The group as it is now, without its history: what a paused screen freezes. Its
+    /// size does not depend on how long flinkscope has run (the charts of a paused screen
+    /// read the live series up to the moment of the pause).
+    fn present(&self) -> GroupData {
+        GroupData {
+            name: self.name,
+            series: BTreeMap::new(),
+            rates: BTreeMap::new(),
+            blocks: BTreeMap::new(),
+            counter_blocks: BTreeMap::new(),
+            gauge_blocks: BTreeMap::new(),
+            exceptions: self.exceptions.shown(),
+            providers: self.providers.clone(),
+            last_rest: self.last_rest,
+            expected_taskmanagers: self.expected_taskmanagers,
+            taskmanagers: self.taskmanagers.clone(),
+            data_ports: self.data_ports.clone(),
+            job: self.job.clone(),
+            per_tm: self.per_tm.clone(),
+            interfaces: self.interfaces.clone(),
+            per_tm_from: self.per_tm_from,
+            flink_version: self.flink_version.clone(),
+            refresh_interval: self.refresh_interval,
+            block_lengths: self.block_lengths.clone(),
+            latency_window: self.latency_window,
+        }
+    }
+
+    /// Bytes the group holds on the heap, as far as the store accounts for them: the ring
+    /// buffers of its series and block samples, the per-TaskManager rows and the trackers.
+    /// (Allocator overhead and the few fixed strings are left out.)
+    fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let series: usize = self.series.values().chain(self.blocks.values()).map(Series::heap_bytes).sum();
+        let rows: usize = self
+            .per_tm
+            .iter()
+            .map(|r| size_of::<TmRow>() + r.id.capacity() + r.values.capacity() * size_of::<(MetricKey, Option<f64>)>())
+            .sum();
+        let trackers = self.rates.len() * size_of::<RateTracker>()
+            + self.counter_blocks.len() * size_of::<CounterBlocks>()
+            + self.gauge_blocks.len() * size_of::<GaugeBlocks>();
+        let ids: usize = self.taskmanagers.iter().map(|s| size_of::<String>() + s.capacity()).sum();
+        series + rows + trackers + ids + self.exceptions.heap_bytes()
     }
 
     /// Which source kind last gave this metric a value ("flink-rest", "prometheus").
@@ -137,9 +177,6 @@ impl GroupData {
             self.providers.insert(key, (provider, t));
         }
         self.series.get_mut(&key).expect("every key has a series").push(t, value);
-        if let (Some(v), Some(h)) = (value, self.latency.get_mut(&key)) {
-            h.record(t, v);
-        }
         if let (Some(v), false, Some(s)) = (value, from_counter, self.blocks.get_mut(&key))
             && let Some(mean) = self.gauge_blocks.entry((key, provider)).or_default().feed(t, v, block)
         {
@@ -180,17 +217,38 @@ impl Store {
     pub fn with_block(epoch: Instant, retention: Duration, min_interval: Duration, block: Duration) -> Self {
         let capacity = (retention.as_secs_f64() / min_interval.as_secs_f64().max(0.05)).ceil() as usize + 16;
         let capacity = capacity.min(1_000_000);
-        let r = retention.as_secs_f64();
         Store {
             epoch,
             retention,
             block,
             min_interval,
             groups: [
-                GroupData::new(Group::Baseline.as_str(), capacity, r),
-                GroupData::new(Group::Variant.as_str(), capacity, r),
+                GroupData::new(Group::Baseline.as_str(), capacity),
+                GroupData::new(Group::Variant.as_str(), capacity),
             ],
         }
+    }
+
+    /// The store as it is now, without the history: a paused screen's copy. It costs the
+    /// same after a minute as after the whole retention.
+    pub fn present(&self) -> Store {
+        Store {
+            epoch: self.epoch,
+            retention: self.retention,
+            block: self.block,
+            min_interval: self.min_interval,
+            groups: [self.groups[0].present(), self.groups[1].present()],
+        }
+    }
+
+    /// Readings the store holds (points of every series and block series).
+    pub fn held_points(&self) -> usize {
+        self.groups.iter().flat_map(|g| g.series.values().chain(g.blocks.values())).map(Series::len).sum()
+    }
+
+    /// Bytes the store accounts for on the heap (see `GroupData::heap_bytes`).
+    pub fn heap_bytes(&self) -> usize {
+        self.groups.iter().map(GroupData::heap_bytes).sum()
     }
 
     /// The length of a statistics sample for readings of `batch`'s source: at least one
@@ -383,9 +441,6 @@ impl Store {
         for g in &mut self.groups {
             for s in g.series.values_mut().chain(g.blocks.values_mut()) {
                 s.prune_before(from);
-            }
-            for h in g.latency.values_mut() {
-                h.prune_before(from);
             }
         }
     }

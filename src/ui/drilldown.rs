@@ -65,7 +65,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     panel::render(frame, top, app, panel, true, true, theme);
 
     let block = Block::default().borders(Borders::ALL).border_style(theme.border(false)).title(match panel {
-        Panel::Latency => " every latency sample in the window (HDR histograms) ".to_string(),
+        Panel::Latency => " every latency reading in the window (exact quantiles) ".to_string(),
         Panel::Host => " this host's network interfaces (/proc/net/dev) ".to_string(),
         _ => format!(" per TaskManager · sorted by {} (s) ", sort_label(panel, app.sort_column)),
     });
@@ -110,8 +110,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 /// Latency markers belong to job vertices, not TaskManagers: instead of a per-TaskManager
-/// split, the distribution of every latency sample in the window (HDR histograms), which a
-/// mean hides: a p99 that spikes now and then has a calm median and a high 99th percentile.
+/// split, the distribution of every latency reading in the window (exact, from the series),
+/// which a mean hides: a p99 that spikes now and then has a calm median and a high 99th percentile.
 fn latency_distribution(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let view = app.view();
     let from = view.now - app.window.as_secs_f64();
@@ -119,9 +119,9 @@ fn latency_distribution(frame: &mut Frame, area: Rect, app: &App, theme: &Theme)
     let rows = [MetricKey::LatencyP50Ms, MetricKey::LatencyP95Ms, MetricKey::LatencyP99Ms].map(|k| {
         let mut cells = vec![Cell::from(format!("{} samples", k.label()))];
         for g in Group::BOTH {
-            let h = view.store.group(g).latency.get(&k);
+            let series = app.history().group(g).series(k);
             for q in [0.5, 0.99, 1.0] {
-                let v = h.and_then(|h| h.quantile_since(from, q));
+                let v = series.quantile_between(from, view.now, q);
                 cells.push(Cell::from(format::value(k.unit(), v)).style(theme.group(g == Group::Variant)));
             }
         }

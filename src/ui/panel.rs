@@ -187,7 +187,7 @@ fn render_chart(frame: &mut Frame, area: Rect, app: &App, key: MetricKey, theme:
     let from = view.now - app.span.as_secs_f64();
     type Segments = Vec<Vec<(f64, f64)>>;
     let series: Vec<(Group, Segments)> =
-        Group::BOTH.iter().map(|&g| (g, view.store.group(g).series(key).segments_since(from))).collect();
+        Group::BOTH.iter().map(|&g| (g, app.history().group(g).series(key).segments_between(from, view.now))).collect();
     let threshold = threshold_line(app, key);
     let max =
         series.iter().flat_map(|(_, s)| s.iter().flatten().map(|(_, v)| *v)).chain(threshold).fold(0.0_f64, f64::max);

@@ -1,5 +1,8 @@
 //! A zero-copy parser for the Prometheus text exposition format 0.0.4 and OpenMetrics text,
-//! exact with what Flink's PrometheusReporter writes: label sets with a trailing comma,
+//! with all the format allows (blanks or tabs between a name and `{` and inside a label set,
+//! a value right after `}` as in `m{a="1"}-Inf`, Prometheus 3's quoted UTF-8 metric and
+//! label names `{"name.x", "a.b"="v"}`), and exact with what Flink's PrometheusReporter
+//! writes: label sets with a trailing comma,
 //! Java number forms (`8.039E10`, `NaN`, `+Inf`), summaries with `quantile`, CRLF line ends,
 //! timestamps, and escaped label values that contain `=`, `,`, `{`, `}`, `"`, `\` or newlines.
 //!
@@ -38,19 +41,32 @@ impl<'a> Iterator for Labels<'a> {
     type Item = (&'a str, Cow<'a, str>);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let s = self.rest.trim_start_matches([',', ' ']);
-        if s.is_empty() {
-            return None;
+        loop {
+            let s = self.rest.trim_start_matches([',', ' ', '\t']);
+            if s.is_empty() {
+                return None;
+            }
+            let (name, after) = match s.strip_prefix('"') {
+                // A quoted name (Prometheus 3): a label's, or the metric's own.
+                Some(q) => {
+                    let end = closing_quote(q)?;
+                    (&q[..end], q[end + 1..].trim_start_matches([' ', '\t']))
+                }
+                None => {
+                    let eq = s.find('=')?;
+                    (s[..eq].trim_matches([' ', '\t']), &s[eq..])
+                }
+            };
+            let Some(value) = after.strip_prefix('=') else {
+                // The quoted metric name inside the set: not a label.
+                self.rest = after;
+                continue;
+            };
+            let body = value.trim_start_matches([' ', '\t']).strip_prefix('"')?;
+            let end = closing_quote(body)?;
+            self.rest = &body[end + 1..];
+            return Some((name, unescape(&body[..end])));
         }
-        let eq = s.find('=')?;
-        let name = s[..eq].trim();
-        let after = &s[eq + 1..];
-        let after = after.trim_start();
-        let body = after.strip_prefix('"')?;
-        let end = closing_quote(body)?;
-        let raw = &body[..end];
-        self.rest = &body[end + 1..];
-        Some((name, unescape(raw)))
     }
 }
 
@@ -152,6 +168,40 @@ pub fn parse(text: &str) -> Result<Vec<Sample<'_>>, ParseError> {
     Ok(out)
 }
 
+/// An exposition whose malformed lines were skipped: each costs its line, not the scrape.
+#[derive(Debug)]
+pub struct Parsed<'a> {
+    pub samples: Vec<Sample<'a>>,
+    /// Lines that could not be parsed, and the first of their errors.
+    pub malformed: usize,
+    pub first_error: Option<ParseError>,
+}
+
+/// Parses every line that can be parsed. An HTML page, or a body where no line is a
+/// sample, is still the scrape's error.
+pub fn parse_lenient(text: &str) -> Result<Parsed<'_>, ParseError> {
+    let mut samples = Vec::with_capacity((text.len() / 128).min(1 << 20));
+    let (mut malformed, mut first_error) = (0, None);
+    for s in self::samples(text) {
+        match s {
+            Ok(s) => samples.push(s),
+            Err(ParseError::Html) => return Err(ParseError::Html),
+            Err(e) => {
+                malformed += 1;
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    if samples.is_empty() {
+        return Err(first_error.unwrap_or(ParseError::NoSamples));
+    }
+    Ok(Parsed { samples, malformed, first_error })
+}
+
+fn is_blank(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
 fn is_name_char(b: u8, first: bool) -> bool {
     b.is_ascii_alphabetic() || b == b'_' || b == b':' || (!first && b.is_ascii_digit())
 }
@@ -162,18 +212,23 @@ fn parse_line(line: &str) -> Result<Sample<'_>, &'static str> {
     while i < bytes.len() && is_name_char(bytes[i], i == 0) {
         i += 1;
     }
-    if i == 0 {
-        return Err("no metric name");
-    }
-    let name = &line[..i];
+    let mut name = &line[..i];
     let mut raw_labels = "";
     let mut rest = &line[i..];
-    if let Some(after) = rest.strip_prefix('{') {
-        let end = label_set_end(after)?;
+    if let Some(after) = rest.trim_start_matches([' ', '\t']).strip_prefix('{') {
+        let (end, quoted) = label_set_end(after)?;
         raw_labels = &after[..end];
         rest = &after[end + 1..];
-    }
-    if !rest.starts_with([' ', '\t']) {
+        name = match (name.is_empty(), quoted) {
+            (true, Some(q)) => q,
+            (false, None) => name,
+            (true, None) => return Err("no metric name"),
+            (false, Some(_)) => return Err("two metric names"),
+        };
+        // After a label set the value may follow without a blank: `m{a="1"}-Inf`.
+    } else if name.is_empty() {
+        return Err("no metric name");
+    } else if !rest.starts_with([' ', '\t']) {
         return Err("no space before the value");
     }
     let mut fields = rest.split_ascii_whitespace();
@@ -188,35 +243,60 @@ fn parse_line(line: &str) -> Result<Sample<'_>, &'static str> {
     Ok(Sample { name, raw_labels, value, timestamp_ms })
 }
 
-/// Validates `name="value",...` up to the closing `}` and returns its index.
-fn label_set_end(s: &str) -> Result<usize, &'static str> {
+/// Validates `name="value",...` up to the closing `}` and returns its index, with the
+/// metric's quoted name when the set starts with one (`{"name.x", a="b"}`).
+fn label_set_end(s: &str) -> Result<(usize, Option<&str>), &'static str> {
     let bytes = s.as_bytes();
     let mut i = 0;
+    let mut quoted_name = None;
+    let mut first = true;
     loop {
-        while i < bytes.len() && (bytes[i] == b' ' || bytes[i] == b',') {
+        while i < bytes.len() && (is_blank(bytes[i]) || bytes[i] == b',') {
             i += 1;
         }
         if i >= bytes.len() {
             return Err("unterminated label set");
         }
         if bytes[i] == b'}' {
-            return Ok(i);
+            return Ok((i, quoted_name));
         }
-        let start = i;
-        while i < bytes.len() && is_name_char(bytes[i], i == start) {
-            i += 1;
+        if bytes[i] == b'"' {
+            let close = closing_quote(&s[i + 1..]).ok_or("unterminated quoted name")?;
+            let quoted = &s[i + 1..i + 1 + close];
+            i += close + 2;
+            while i < bytes.len() && is_blank(bytes[i]) {
+                i += 1;
+            }
+            if i < bytes.len() && matches!(bytes[i], b',' | b'}') {
+                // The metric's name: first in the set, borrowed as it is.
+                if !first {
+                    return Err("a quoted metric name after the labels");
+                }
+                if quoted.contains('\\') {
+                    return Err("an escape in a quoted metric name");
+                }
+                quoted_name = Some(quoted);
+                first = false;
+                continue;
+            }
+        } else {
+            let start = i;
+            while i < bytes.len() && is_name_char(bytes[i], i == start) {
+                i += 1;
+            }
+            if i == start {
+                return Err("bad label name");
+            }
+            while i < bytes.len() && is_blank(bytes[i]) {
+                i += 1;
+            }
         }
-        if i == start {
-            return Err("bad label name");
-        }
-        while i < bytes.len() && bytes[i] == b' ' {
-            i += 1;
-        }
+        first = false;
         if i >= bytes.len() || bytes[i] != b'=' {
             return Err("label without '='");
         }
         i += 1;
-        while i < bytes.len() && bytes[i] == b' ' {
+        while i < bytes.len() && is_blank(bytes[i]) {
             i += 1;
         }
         if i >= bytes.len() || bytes[i] != b'"' {
@@ -225,7 +305,7 @@ fn label_set_end(s: &str) -> Result<usize, &'static str> {
         i += 1;
         let close = closing_quote(&s[i..]).ok_or("unterminated label value")?;
         i += close + 1;
-        if i < bytes.len() && !matches!(bytes[i], b',' | b'}' | b' ') {
+        if i < bytes.len() && !matches!(bytes[i], b',' | b'}' | b' ' | b'\t') {
             return Err("junk after a label value");
         }
     }
@@ -306,6 +386,100 @@ om_metric{a=\"1\"} 1.5 1700000000.250\n";
         assert_eq!(s[0].label("p").as_deref(), Some("C:\\dir"));
         assert_eq!(s[0].label("n").as_deref(), Some("line1\nline2"));
         assert!(matches!(s[0].label("task_name"), Some(Cow::Borrowed(_))), "no escapes, no copy");
+    }
+
+    /// The exposition format's own example (prometheus.io, "Exposition formats", text
+    /// format example), every line of it.
+    #[test]
+    fn the_formats_documented_example() {
+        let text = r#"# HELP http_requests_total The total number of HTTP requests.
+# TYPE http_requests_total counter
+http_requests_total{method="post",code="200"} 1027 1395066363000
+http_requests_total{method="post",code="400"}    3 1395066363000
+
+# Escaping in label values:
+msdos_file_access_time_seconds{path="C:\\DIR\\FILE.TXT",error="Cannot find file:\n\"FILE.TXT\""} 1.458255915e9
+
+# Minimalistic line:
+metric_without_timestamp_and_labels 12.47
+
+# A weird metric from before the epoch:
+something_weird{problem="division by zero"} +Inf -3982045
+
+# A histogram, which has a pretty complex representation in the text format:
+# HELP http_request_duration_seconds A histogram of the request duration.
+# TYPE http_request_duration_seconds histogram
+http_request_duration_seconds_bucket{le="0.05"} 24054
+http_request_duration_seconds_bucket{le="0.1"} 33444
+http_request_duration_seconds_bucket{le="0.2"} 100392
+http_request_duration_seconds_bucket{le="0.5"} 129389
+http_request_duration_seconds_bucket{le="1"} 133988
+http_request_duration_seconds_bucket{le="+Inf"} 144320
+http_request_duration_seconds_sum 53423
+http_request_duration_seconds_count 144320
+
+# Finally a summary, which has a complex representation, too:
+# HELP rpc_duration_seconds A summary of the RPC duration in seconds.
+# TYPE rpc_duration_seconds summary
+rpc_duration_seconds{quantile="0.01"} 3102
+rpc_duration_seconds{quantile="0.05"} 3272
+rpc_duration_seconds{quantile="0.5"} 4773
+rpc_duration_seconds{quantile="0.9"} 9001
+rpc_duration_seconds{quantile="0.99"} 76656
+rpc_duration_seconds_sum 1.7560473e+07
+rpc_duration_seconds_count 2693
+"#;
+        let s = parse(text).unwrap();
+        assert_eq!(s.len(), 20);
+        assert_eq!((s[1].value, s[1].timestamp_ms), (3.0, Some(1_395_066_363_000)));
+        assert_eq!(s[2].label("path").as_deref(), Some("C:\\DIR\\FILE.TXT"));
+        assert_eq!(s[2].label("error").as_deref(), Some("Cannot find file:\n\"FILE.TXT\""));
+        assert_eq!((s[4].value, s[4].timestamp_ms), (f64::INFINITY, Some(-3_982_045)));
+        assert_eq!(s[10].label("le").as_deref(), Some("+Inf"));
+        assert_eq!(s[19].value, 2693.0);
+    }
+
+    /// Every blank the format allows, and Prometheus 3's quoted UTF-8 names.
+    #[test]
+    fn every_allowed_blank_and_quoted_names() {
+        type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], f64);
+        let cases: &[Case] = &[
+            ("m {a=\"1\"} 2", "m", &[("a", "1")], 2.0),
+            ("m\t{a=\"1\"}\t2", "m", &[("a", "1")], 2.0),
+            ("m{\ta\t=\t\"1\"\t,\tb=\"2\"\t}\t3", "m", &[("a", "1"), ("b", "2")], 3.0),
+            ("m{ a = \"1\" , } 4", "m", &[("a", "1")], 4.0),
+            ("m{a=\"1\"}-Inf", "m", &[("a", "1")], f64::NEG_INFINITY),
+            ("m{a=\"1\"}-2.5 17", "m", &[("a", "1")], -2.5),
+            ("m{} 5", "m", &[], 5.0),
+            ("{\"name.x\"} 1", "name.x", &[], 1.0),
+            ("{\"name.x\", \"a.b\"=\"v\", c=\"w\"} 6", "name.x", &[("a.b", "v"), ("c", "w")], 6.0),
+            ("m{\"a.b\"=\"v\"} 1", "m", &[("a.b", "v")], 1.0),
+            ("{\"日本.metric\"} 7", "日本.metric", &[], 7.0),
+        ];
+        for (line, name, labels, value) in cases {
+            let s = parse(line).unwrap_or_else(|e| panic!("{line:?}: {e}"));
+            assert_eq!(s[0].name, *name, "{line:?}");
+            let got: Vec<(&str, String)> = s[0].labels().map(|(k, v)| (k, v.into_owned())).collect();
+            let want: Vec<(&str, String)> = labels.iter().map(|(k, v)| (*k, v.to_string())).collect();
+            assert_eq!(got, want, "{line:?}");
+            assert_eq!(s[0].value, *value, "{line:?}");
+        }
+        for bad in ["m{\"a\"} 1", "{\"x\", \"y\"} 1", "{a=\"1\", \"x\"} 1", "m-1"] {
+            assert!(parse(bad).is_err(), "{bad:?} parsed");
+        }
+    }
+
+    /// A malformed line costs that line, counted, not the scrape; a body of nothing but
+    /// malformed lines (or HTML) is still the scrape's error.
+    #[test]
+    fn a_malformed_line_costs_only_that_line() {
+        let p = parse_lenient("ok 1\nbroken line here\nalso{ 2\nfine{a=\"b\"} 3\n").unwrap();
+        assert_eq!(p.samples.len(), 2);
+        assert_eq!(p.malformed, 2);
+        assert!(p.first_error.unwrap().to_string().contains("line 2"));
+        assert!(matches!(parse_lenient("broken line\n"), Err(ParseError::Line { .. })));
+        assert_eq!(parse_lenient("<html>x</html>").unwrap_err(), ParseError::Html);
+        assert_eq!(parse_lenient("# nothing\n").unwrap_err(), ParseError::NoSamples);
     }
 
     #[test]

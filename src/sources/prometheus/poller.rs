@@ -56,12 +56,17 @@ impl PromPoller {
             texts.push(body);
         }
         let mut scrapes = Vec::with_capacity(texts.len());
+        let mut warnings = Vec::new();
         for (e, text) in self.endpoints.iter().zip(&texts) {
-            let samples = parse::parse(text).map_err(|err| SourceError::Malformed {
+            let parsed = parse::parse_lenient(text).map_err(|err| SourceError::Malformed {
                 what: "Prometheus text",
                 detail: format!("{}: {err}", e.base()),
             })?;
-            scrapes.push(samples);
+            // A malformed line costs that line: counted, shown as the source's warning.
+            if let Some(first) = &parsed.first_error {
+                warnings.push(format!("{}: {} malformed line(s) skipped, first {first}", e.base(), parsed.malformed));
+            }
+            scrapes.push(parsed.samples);
         }
         let answers = flink::answers(&scrapes, self.pattern.as_ref());
         let per_tm = if detail { self.per_taskmanager(&scrapes, at) } else { Vec::new() };
@@ -86,7 +91,7 @@ impl PromPoller {
             epoch,
             job: answers.has_job.then(|| JobStatus { id: String::new(), name: String::new(), state: "RUNNING".into() }),
             data_ports: Vec::new(),
-            warnings: Vec::new(),
+            warnings,
             history: Vec::new(),
             interfaces: Vec::new(),
             taskmanagers: answers.taskmanagers,
