@@ -1,6 +1,6 @@
 //! flinkscope's own files on a shared bastion: the log, the audit log, the rollback lock
-//! and the evidence are created 0600 in directories created 0700, and a file of ours found
-//! readable by others is tightened. Secret files named in the config (tokens, passwords,
+//! and the evidence are created 0600 in directories created 0700. A file that already
+//! exists keeps its mode: a team may share an audit log on purpose (0660, one group). Secret files named in the config (tokens, passwords,
 //! client keys) that others can read are warned about, as ssh does for keys.
 
 use std::fs::{DirBuilder, File, OpenOptions};
@@ -15,38 +15,23 @@ fn parent(path: &Path) -> std::io::Result<()> {
     }
 }
 
-/// An existing file keeps the mode it was created with: ours are tightened to 0600.
-fn tighten(f: &File) -> std::io::Result<()> {
-    let mode = f.metadata()?.permissions().mode();
-    if mode & 0o077 != 0 {
-        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    Ok(())
-}
-
 /// Opens `path` for appending, creating it (and its directories) private.
 pub fn append(path: &Path) -> std::io::Result<File> {
     parent(path)?;
-    let f = OpenOptions::new().create(true).append(true).mode(0o600).open(path)?;
-    tighten(&f)?;
-    Ok(f)
+    OpenOptions::new().create(true).append(true).mode(0o600).open(path)
 }
 
 /// Opens `path` for writing without truncating (a lock file), created private.
 pub fn open_write(path: &Path) -> std::io::Result<File> {
     parent(path)?;
-    let f = OpenOptions::new().create(true).truncate(false).write(true).mode(0o600).open(path)?;
-    tighten(&f)?;
-    Ok(f)
+    OpenOptions::new().create(true).truncate(false).write(true).mode(0o600).open(path)
 }
 
 /// Writes `bytes` to a new or truncated private file.
 pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     parent(path)?;
-    let mut f = OpenOptions::new().create(true).truncate(true).write(true).mode(0o600).open(path)?;
-    tighten(&f)?;
-    f.write_all(bytes)
+    OpenOptions::new().create(true).truncate(true).write(true).mode(0o600).open(path)?.write_all(bytes)
 }
 
 /// Creates a private directory (and its parents).
@@ -81,10 +66,10 @@ mod tests {
         let evidence = tmp.path().join("evidence/rollback-1.json");
         write(&evidence, b"{}").unwrap();
         assert_eq!(mode(&evidence), 0o600);
-        // A file of ours left world-readable is tightened when opened again.
-        std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o644)).unwrap();
+        // An existing file keeps its mode (a team's shared audit log stays shared).
+        std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o660)).unwrap();
         append(&log).unwrap();
-        assert_eq!(mode(&log), 0o600);
+        assert_eq!(mode(&log), 0o660);
         let lock = tmp.path().join("rollback.lock");
         open_write(&lock).unwrap();
         assert_eq!(mode(&lock), 0o600);
