@@ -25,6 +25,8 @@ pub async fn dashboard(config: Config, theme: Theme) -> std::io::Result<()> {
     let tx_actions = tx.clone();
 
     let mut app = App::new(&config, Instant::now());
+    // The running rollback, if any: setting the flag interrupts it.
+    let mut rollback: Option<(tokio::sync::watch::Sender<bool>, tokio::task::JoinHandle<()>)> = None;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
     terminal.draw(|f| ui::render(f, &app, &theme))?;
@@ -51,7 +53,9 @@ pub async fn dashboard(config: Config, theme: Theme) -> std::io::Result<()> {
                     let _ = spawned.detail.send(on);
                 }
                 Command::StartRollback(plan) => {
-                    tokio::spawn(crate::actions::rollback::execute(*plan, tx_actions.clone()));
+                    let (stop, interrupt) = tokio::sync::watch::channel(false);
+                    let run = tokio::spawn(crate::actions::rollback::execute(*plan, tx_actions.clone(), interrupt));
+                    rollback = Some((stop, run));
                 }
             }
         }
@@ -63,6 +67,47 @@ pub async fn dashboard(config: Config, theme: Theme) -> std::io::Result<()> {
     }
     for h in spawned.handles {
         h.abort();
+    }
+    if let Some((stop, run)) = rollback.filter(|(_, run)| !run.is_finished()) {
+        stop_rollback(&mut app, stop, run, &mut rx, &mut terminal, &theme, &config).await?;
+    }
+    Ok(())
+}
+
+/// Quitting while a rollback runs: its step's process group gets SIGTERM (SIGKILL after
+/// the grace period), and the run writes its audit line (`interrupted`) and evidence
+/// before flinkscope exits. The screen keeps showing the run meanwhile.
+async fn stop_rollback(
+    app: &mut App,
+    stop: tokio::sync::watch::Sender<bool>,
+    mut run: tokio::task::JoinHandle<()>,
+    rx: &mut mpsc::Receiver<Event>,
+    terminal: &mut ratatui::DefaultTerminal,
+    theme: &Theme,
+    config: &Config,
+) -> std::io::Result<()> {
+    tracing::warn!("quitting during a rollback: interrupting it");
+    let _ = stop.send(true);
+    app.rollback.notice = Some("quitting: stopping the rollback's running step (SIGTERM, then SIGKILL)".into());
+    let grace = config.rollback.as_ref().map_or(Duration::from_secs(10), |r| r.grace.0);
+    // The step's grace, the output readers' 2 s, the audit and evidence writes.
+    let limit = grace + Duration::from_secs(15);
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        terminal.draw(|f| ui::render(f, app, theme))?;
+        tokio::select! {
+            _ = &mut run => break,
+            // The run reports through this channel: keep taking it so it never blocks.
+            ev = rx.recv() => match ev {
+                Some(Event::Action(e)) => { app.update(Event::Action(e)); }
+                Some(_) => {}
+                None => break,
+            },
+            _ = tokio::time::sleep_until(deadline) => {
+                tracing::error!("the rollback did not finish within {limit:?} of the interrupt");
+                break;
+            }
+        }
     }
     Ok(())
 }

@@ -1,10 +1,57 @@
 //! Cleaning of strings that come from remote servers (job names, exception text, error
 //! bodies) before they are drawn or logged: a job named "\x1b]0;pwned\x07" must not retitle
 //! the operator's terminal, and bidi or zero-width characters must not disguise text.
+//! The credentials flinkscope sends are registered here and never leave it in cleaned text:
+//! a proxy that echoes the Authorization header in its error page must not put the token
+//! on the screen, in the log or in the evidence.
+
+use std::sync::RwLock;
+
+/// Shorter values are not redacted: they would blank ordinary words.
+const MIN_SECRET: usize = 4;
+
+/// The secrets in use (tokens, passwords, their header encodings).
+static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
+
+/// What a secret becomes in cleaned text.
+pub const REDACTED: &str = "[redacted]";
+
+/// Registers a credential that is in use: from now on `clean` (and so every remote string,
+/// error and snippet) replaces it with `[redacted]`.
+pub fn register_secret(secret: &str) {
+    if secret.chars().count() < MIN_SECRET {
+        return;
+    }
+    if let Ok(mut s) = SECRETS.write()
+        && !s.iter().any(|x| x == secret)
+    {
+        s.push(secret.to_string());
+        // Longest first: a secret that contains another is replaced whole.
+        s.sort_by_key(|x| std::cmp::Reverse(x.len()));
+    }
+}
+
+/// Replaces every registered secret in `text`.
+pub fn redact_secrets(text: &str) -> String {
+    let Ok(secrets) = SECRETS.read() else { return text.to_string() };
+    let mut out = text.to_string();
+    for s in secrets.iter() {
+        if out.contains(s.as_str()) {
+            out = out.replace(s.as_str(), REDACTED);
+        }
+    }
+    out
+}
 
 /// Removes escape sequences, control characters, bidi controls and zero-width characters.
 /// Line breaks and tabs become single spaces so one value stays on one line.
 pub fn clean(input: &str) -> String {
+    let out = strip(input);
+    // After stripping: a secret split by an invisible character is whole again here.
+    if SECRETS.read().is_ok_and(|s| s.is_empty()) { out } else { redact_secrets(&out) }
+}
+
+fn strip(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
     let mut chars = input.chars().peekable();
     while let Some(c) = chars.next() {
@@ -135,6 +182,16 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(clean(input), want, "input {input:?}");
         }
+    }
+
+    #[test]
+    fn registered_secrets_never_survive_cleaning() {
+        super::register_secret("planted-unit-s3cret");
+        super::register_secret("abc"); // too short to redact: ordinary words stay
+        assert_eq!(clean("401: bearer planted-unit-s3cret denied"), "401: bearer [redacted] denied");
+        // An invisible character inside does not smuggle it through.
+        assert_eq!(clean("planted-unit\u{200b}-s3cret"), "[redacted]");
+        assert_eq!(clean("abc abcdef"), "abc abcdef");
     }
 
     #[test]

@@ -196,3 +196,81 @@ fn files_are_private_and_a_readable_token_is_warned_about() {
     let e = stderr(&o);
     assert!(e.contains("credentials do not belong in the URL") && !e.contains("planted-pw"), "{e}");
 }
+
+/// Every file a run writes, walked from `dir` (the secret files themselves excepted).
+fn files_under(dir: &std::path::Path, skip: &[&std::path::Path]) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p, skip));
+        } else if !skip.contains(&p.as_path()) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The credentials flinkscope sends come back from a server that quotes them in its 401
+/// (as some proxies' error pages do), on every source kind; no file the run wrote (log,
+/// check JSON, snapshot), nor its stdout or stderr, holds them, and the echo was really
+/// seen (redacted).
+#[test]
+fn no_file_a_run_writes_holds_a_credential() {
+    use base64::Engine;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let echo = rt.block_on(common::serve(common::Behaviour::EchoesCredentials));
+    let dir = tempfile::tempdir().unwrap();
+    let (token, password) = ("planted-token-7f3a9e", "planted-pw-51c2d0");
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("ops:{password}"));
+    let (token_file, password_file) = (dir.path().join("token"), dir.path().join("password"));
+    std::fs::write(&token_file, token).unwrap();
+    std::fs::write(&password_file, password).unwrap();
+    for f in [&token_file, &password_file] {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let config = dir.path().join("flinkscope.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[baseline]\nflink = \"{echo}\"\nprometheus = [\"{echo}/metrics\"]\n[baseline.auth]\ntoken-file = \"{}\"\n\
+             [variant]\nflink = \"{echo}\"\njolokia = [\"{echo}/jolokia\"]\n[variant.auth]\nuser = \"ops\"\npassword-file = \"{}\"\n",
+            token_file.display(),
+            password_file.display()
+        ),
+    )
+    .unwrap();
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let run = |args: &[&str], name: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_flinkscope"))
+            .args(["--config", config.to_str().unwrap(), "--interval", "500ms"])
+            .args(args)
+            .current_dir(&out_dir)
+            .env("XDG_STATE_HOME", dir.path().join("state"))
+            .env("RUST_LOG", "debug")
+            .output()
+            .unwrap();
+        std::fs::write(out_dir.join(format!("{name}.stdout")), &o.stdout).unwrap();
+        std::fs::write(out_dir.join(format!("{name}.stderr")), &o.stderr).unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("{name}: not JSON ({e}): {}", String::from_utf8_lossy(&o.stderr)));
+        doc
+    };
+    let check = run(&["check", "--duration", "3s", "--format", "json"], "check");
+    run(&["snapshot", "--duration", "2s"], "snapshot");
+    rt.block_on(async { drop(echo) });
+
+    let files = files_under(dir.path(), &[&token_file, &password_file, &config]);
+    assert!(files.iter().any(|f| f.ends_with("state/flinkscope/flinkscope.log")), "{files:?}");
+    let mut redacted = false;
+    for f in &files {
+        let text = String::from_utf8_lossy(&std::fs::read(f).unwrap()).into_owned();
+        for secret in [token, password, basic.as_str()] {
+            assert!(!text.contains(secret), "{} holds a credential:\n{text}", f.display());
+        }
+        redacted |= text.contains("[redacted]");
+    }
+    assert!(redacted, "the server's echo of the credential was never seen: {}", check["sources"]);
+}

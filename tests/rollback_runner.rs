@@ -37,7 +37,8 @@ fn env() -> BTreeMap<String, String> {
 async fn run(step: &PreparedStep) -> runner::StepResult {
     let env = env();
     let ctx = StepEnv { env: &env, workdir: None, grace: Duration::from_millis(500) };
-    runner::run(step, &ctx, Default::default()).await
+    let (_stop, mut interrupt) = tokio::sync::watch::channel(false);
+    runner::run(step, &ctx, Default::default(), &mut interrupt).await
 }
 
 fn alive(pid: i32) -> bool {
@@ -130,7 +131,9 @@ fn plan(dir: &std::path::Path, steps: Vec<PreparedStep>, dry_run: bool) -> Plan 
 
 async fn execute(p: Plan) -> Vec<ActionEvent> {
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
-    rollback::execute(p, tx).await;
+    // Dropped at once: nobody interrupts this run (and a dropped sender must not).
+    let (_, interrupt) = tokio::sync::watch::channel(false);
+    rollback::execute(p, tx, interrupt).await;
     let mut events = Vec::new();
     while let Ok(Event::Action(e)) = rx.try_recv() {
         events.push(e);
@@ -209,4 +212,72 @@ async fn a_second_run_on_the_same_lock_is_refused() {
     let Some(ActionEvent::Finished { ok: false, message, .. }) = events.last() else { panic!("{events:?}") };
     assert!(message.contains("another rollback"), "{message}");
     assert!(!dir.path().join("audit.jsonl").exists(), "nothing ran, nothing logged");
+}
+
+#[tokio::test]
+async fn an_interrupt_ends_the_step_group_and_is_audited_as_interrupted() {
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("hang.pid");
+    let steps = vec![
+        step(0, &[&script("hang.sh"), pidfile.to_str().unwrap()], 60_000),
+        step(1, &["touch", dir.path().join("never").to_str().unwrap()], 10_000),
+    ];
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let (stop, interrupt) = tokio::sync::watch::channel(false);
+    let run = tokio::spawn(rollback::execute(plan(dir.path(), steps, false), tx, interrupt));
+    // The step runs (its child wrote its pid), then flinkscope quits.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !pidfile.exists() {
+        assert!(std::time::Instant::now() < deadline, "the step never started");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop.send(true).unwrap();
+    tokio::time::timeout(Duration::from_secs(15), run).await.expect("the run ends after an interrupt").unwrap();
+    let child: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    let gone = std::time::Instant::now() + Duration::from_secs(10);
+    while alive(child) && std::time::Instant::now() < gone {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!alive(child), "the step's child {child} survived the interrupt");
+    assert!(!dir.path().join("never").exists(), "a step after the interrupt ran");
+
+    let lines = audit_lines(dir.path());
+    let step_line = lines.iter().find(|l| l["event"] == "step-finished").expect("the interrupted step's line");
+    assert_eq!(step_line["state"], "interrupted");
+    assert_eq!(step_line["signal"], libc::SIGTERM);
+    let last = lines.last().unwrap();
+    assert_eq!((&last["event"], &last["result"]), (&"rollback-finished".into(), &"interrupted".into()));
+    let mut events = Vec::new();
+    while let Ok(Event::Action(e)) = rx.try_recv() {
+        events.push(e);
+    }
+    let Some(ActionEvent::Finished { ok, evidence, message }) = events.last() else { panic!("{events:?}") };
+    assert!(!ok && message.contains("interrupted"), "{message}");
+    let ev: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(evidence.as_ref().unwrap()).unwrap()).unwrap();
+    assert_eq!(ev["result"], "interrupted");
+    assert_eq!(ev["steps"][0]["result"]["state"], "interrupted");
+}
+
+#[tokio::test]
+async fn an_audit_line_that_cannot_be_written_ends_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    // The first step takes the audit log away (a directory now stands where it was: even
+    // root cannot append to that), as a full or unmounted disk would.
+    let breaker = format!("rm -f '{0}' && mkdir '{0}'", audit.display());
+    let steps = vec![
+        step(0, &["sh", "-c", &breaker], 10_000),
+        step(1, &["touch", dir.path().join("never").to_str().unwrap()], 10_000),
+    ];
+    let events = execute(plan(dir.path(), steps, false)).await;
+    assert!(!dir.path().join("never").exists(), "a step ran after its audit line was lost");
+    let Some(ActionEvent::Finished { ok, message, evidence }) = events.last() else { panic!("{events:?}") };
+    assert!(!ok);
+    assert!(message.contains("audit log") && message.contains("could not be written"), "{message}");
+    let ev: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(evidence.as_ref().unwrap()).unwrap()).unwrap();
+    assert_eq!(ev["result"], "failed");
+    assert!(ev["audit_error"].as_str().is_some_and(|e| !e.is_empty()), "{}", ev["audit_error"]);
+    assert_eq!(ev["steps"][0]["result"]["state"], "ok");
 }

@@ -54,10 +54,48 @@ async fn send(tx: &mpsc::Sender<Event>, e: ActionEvent) {
     let _ = tx.send(Event::Action(e)).await;
 }
 
-/// Runs the plan to its end, reporting as it goes.
-pub async fn execute(plan: Plan, tx: mpsc::Sender<Event>) {
+/// File work (fsync, flock, evidence) on the blocking pool: an NFS home or a full disk
+/// stalls that thread, not the async workers that poll and draw.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> std::io::Result<T> + Send + 'static) -> std::io::Result<T> {
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| Err(std::io::Error::other(e)))
+}
+
+async fn append(path: &std::path::Path, line: serde_json::Value) -> std::io::Result<()> {
+    let path = path.to_path_buf();
+    blocking(move || audit::append(&path, &line)).await
+}
+
+/// What the steps came to.
+struct Outcome {
+    results: Vec<Option<StepResult>>,
+    ok: bool,
+    interrupted: bool,
+    /// A step's audit line could not be written: the run stopped there.
+    audit_error: Option<String>,
+}
+
+impl Outcome {
+    fn result(&self, dry_run: bool) -> &'static str {
+        if self.interrupted {
+            "interrupted"
+        } else if self.audit_error.is_some() || !self.ok {
+            "failed"
+        } else if dry_run {
+            "dry-run"
+        } else {
+            "ok"
+        }
+    }
+}
+
+/// Runs the plan to its end, reporting as it goes. Setting `interrupt` ends the running
+/// step's process group (SIGTERM, then SIGKILL after the grace period), runs no further
+/// step, and still writes the audit's `rollback-finished` line (`interrupted`) and the
+/// evidence.
+pub async fn execute(plan: Plan, tx: mpsc::Sender<Event>, mut interrupt: runner::Interrupt) {
     let started = Instant::now();
-    let _lock = match audit::lock(&plan.lock_file) {
+    let lock_file = plan.lock_file.clone();
+    let _lock = match blocking(move || audit::lock(&lock_file)).await {
         Ok(l) => l,
         Err(e) => {
             let message = format!("not started: another rollback holds {} ({e})", plan.lock_file.display());
@@ -67,8 +105,50 @@ pub async fn execute(plan: Plan, tx: mpsc::Sender<Event>) {
     };
     let stamp = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
     let started_at = now_rfc3339();
-    let steps_json: Vec<_> = plan.steps.iter().map(|s| json!({"name": s.name, "argv": s.argv})).collect();
-    let head = json!({
+    if let Err(e) = append(&plan.audit_log, started_line(&plan, &started_at)).await {
+        // No audit, no action: an unrecorded rollback is worse than none.
+        let message = format!("not started: cannot write the audit log {}: {e}", plan.audit_log.display());
+        send(&tx, ActionEvent::Finished { ok: false, message, evidence: None }).await;
+        return;
+    }
+    // The settings being rolled back are read before the first step changes them; a slow
+    // or dead endpoint delays the rollback by at most SETTINGS_WAIT.
+    let settings = tokio::select! {
+        s = read_settings(&plan) => Some(s),
+        _ = runner::interrupted(&mut interrupt) => None,
+    };
+    let outcome = match settings {
+        Some(_) => run_steps(&plan, &tx, &mut interrupt).await,
+        None => Outcome { results: vec![None; plan.steps.len()], ok: false, interrupted: true, audit_error: None },
+    };
+    let settings = settings.unwrap_or_else(|| json!({"error": "not read: interrupted"}));
+    let result = outcome.result(plan.dry_run);
+    let finished = json!({
+        "event": "rollback-finished",
+        "time": now_rfc3339(),
+        "result": result,
+        "audit_error": outcome.audit_error,
+        "duration_ms": started.elapsed().as_millis() as u64,
+    });
+    let finish_error = append(&plan.audit_log, finished).await.err().map(|e| e.to_string());
+    let audit_error = outcome.audit_error.clone().or(finish_error);
+    let doc = evidence_doc(&plan, &started_at, result, &settings, &outcome, audit_error.as_deref());
+    let (dir, name) = (plan.evidence_dir.clone(), stamp.to_string());
+    let evidence = blocking(move || evidence::write(&dir, &name, &doc)).await;
+    let mut message = match &evidence {
+        Ok(p) => format!("rollback {result}; evidence in {}", p.display()),
+        Err(e) => format!("rollback {result}; evidence could not be written: {e}"),
+    };
+    if let Some(e) = &audit_error {
+        message = format!("{message}; the audit log {} could not be written: {e}", plan.audit_log.display());
+    }
+    let ok = result == "ok" || result == "dry-run";
+    send(&tx, ActionEvent::Finished { ok, message, evidence: evidence.ok() }).await;
+}
+
+fn started_line(plan: &Plan, started_at: &str) -> serde_json::Value {
+    let steps: Vec<_> = plan.steps.iter().map(|s| json!({"name": s.name, "argv": s.argv})).collect();
+    json!({
         "event": "rollback-started",
         "time": started_at,
         "user": audit::user(),
@@ -79,33 +159,33 @@ pub async fn execute(plan: Plan, tx: mpsc::Sender<Event>) {
         "targets": plan.targets,
         "verdict": plan.context["verdict"],
         "alerts": plan.context["active_alerts"],
-        "steps": steps_json,
-    });
-    if let Err(e) = audit::append(&plan.audit_log, &head) {
-        // No audit, no action: an unrecorded rollback is worse than none.
-        let message = format!("not started: cannot write the audit log {}: {e}", plan.audit_log.display());
-        send(&tx, ActionEvent::Finished { ok: false, message, evidence: None }).await;
-        return;
-    }
-    // The settings being rolled back are read before the first step changes them; a slow
-    // or dead endpoint delays the rollback by at most SETTINGS_WAIT.
-    let settings = {
-        let (b, v) = (&plan.groups[0], &plan.groups[1]);
-        let read = async {
-            let (b, v) = tokio::join!(evidence::group_settings(b, &plan.http), evidence::group_settings(v, &plan.http));
-            json!({"baseline": b, "variant": v})
-        };
-        tokio::time::timeout(SETTINGS_WAIT, read)
-            .await
-            .unwrap_or_else(|_| json!({"error": format!("not read within {SETTINGS_WAIT:?}")}))
-    };
+        "steps": steps,
+    })
+}
 
+async fn read_settings(plan: &Plan) -> serde_json::Value {
+    let (b, v) = (&plan.groups[0], &plan.groups[1]);
+    let read = async {
+        let (b, v) = tokio::join!(evidence::group_settings(b, &plan.http), evidence::group_settings(v, &plan.http));
+        json!({"baseline": b, "variant": v})
+    };
+    tokio::time::timeout(SETTINGS_WAIT, read)
+        .await
+        .unwrap_or_else(|_| json!({"error": format!("not read within {SETTINGS_WAIT:?}")}))
+}
+
+/// Each step in order, an audit line after each (checked: a step whose line cannot be
+/// written is the last), stopping at a failure unless the step says otherwise.
+async fn run_steps(plan: &Plan, tx: &mpsc::Sender<Event>, interrupt: &mut runner::Interrupt) -> Outcome {
     let ctx = StepEnv { env: &plan.env, workdir: plan.workdir.as_ref(), grace: plan.grace };
-    let mut results: Vec<Option<StepResult>> = vec![None; plan.steps.len()];
-    let mut ok = true;
+    let mut out = Outcome { results: vec![None; plan.steps.len()], ok: true, interrupted: false, audit_error: None };
     for step in &plan.steps {
+        if *interrupt.borrow() {
+            out.interrupted = true;
+            break;
+        }
         let tail: Tail = Default::default();
-        send(&tx, ActionEvent::StepStarted { index: step.index, tail: tail.clone() }).await;
+        send(tx, ActionEvent::StepStarted { index: step.index, tail: tail.clone() }).await;
         let result = if plan.dry_run {
             StepResult {
                 state: StepState::Skipped,
@@ -116,7 +196,7 @@ pub async fn execute(plan: Plan, tx: mpsc::Sender<Event>) {
                 error: None,
             }
         } else {
-            runner::run(step, &ctx, tail).await
+            runner::run(step, &ctx, tail, interrupt).await
         };
         let line = json!({
             "event": "step-finished",
@@ -131,29 +211,42 @@ pub async fn execute(plan: Plan, tx: mpsc::Sender<Event>) {
             "error": result.error,
             "tail": result.tail.iter().rev().take(10).rev().collect::<Vec<_>>(),
         });
-        let _ = audit::append(&plan.audit_log, &line);
-        let failed = matches!(result.state, StepState::Failed | StepState::TimedOut);
-        results[step.index] = Some(result.clone());
-        send(&tx, ActionEvent::StepFinished { index: step.index, result }).await;
-        if failed {
-            ok = false;
-            if !step.continue_on_error {
+        let written = append(&plan.audit_log, line).await;
+        let state = result.state;
+        out.results[step.index] = Some(result.clone());
+        send(tx, ActionEvent::StepFinished { index: step.index, result }).await;
+        if let Err(e) = written {
+            tracing::error!(step = step.index, error = %e, "the audit log could not be written: the rollback stops");
+            out.audit_error = Some(e.to_string());
+            out.ok = false;
+            break;
+        }
+        match state {
+            StepState::Interrupted => {
+                out.interrupted = true;
                 break;
             }
+            StepState::Failed | StepState::TimedOut => {
+                out.ok = false;
+                if !step.continue_on_error {
+                    break;
+                }
+            }
+            _ => {}
         }
     }
-    let result = if plan.dry_run {
-        "dry-run"
-    } else if ok {
-        "ok"
-    } else {
-        "failed"
-    };
-    let _ = audit::append(
-        &plan.audit_log,
-        &json!({"event": "rollback-finished", "time": now_rfc3339(), "result": result, "duration_ms": started.elapsed().as_millis() as u64}),
-    );
-    let doc = json!({
+    out
+}
+
+fn evidence_doc(
+    plan: &Plan,
+    started_at: &str,
+    result: &str,
+    settings: &serde_json::Value,
+    outcome: &Outcome,
+    audit_error: Option<&str>,
+) -> serde_json::Value {
+    json!({
         "started": started_at,
         "finished": now_rfc3339(),
         "user": audit::user(),
@@ -162,18 +255,12 @@ pub async fn execute(plan: Plan, tx: mpsc::Sender<Event>) {
         "trigger": plan.trigger,
         "dry_run": plan.dry_run,
         "result": result,
+        "audit_error": audit_error,
         "targets": plan.targets,
         "verdict": plan.context["verdict"],
         "alerts": plan.context["alerts"],
         "comparison": plan.context["comparison"],
         "settings": settings,
-        "steps": plan.steps.iter().zip(&results).map(|(s, r)| json!({"name": s.name, "argv": s.argv, "result": r})).collect::<Vec<_>>(),
-    });
-    let evidence = evidence::write(&plan.evidence_dir, &stamp.to_string(), &doc);
-    let message = match (&evidence, ok) {
-        (Ok(p), true) => format!("rollback {result}; evidence in {}", p.display()),
-        (Ok(p), false) => format!("rollback failed; evidence in {}", p.display()),
-        (Err(e), _) => format!("rollback {result}; evidence could not be written: {e}"),
-    };
-    send(&tx, ActionEvent::Finished { ok, message, evidence: evidence.ok() }).await;
+        "steps": plan.steps.iter().zip(&outcome.results).map(|(s, r)| json!({"name": s.name, "argv": s.argv, "result": r})).collect::<Vec<_>>(),
+    })
 }

@@ -1,6 +1,7 @@
 //! Runs one rollback step: argv without a shell, its own process group, stdin from
 //! /dev/null, a cleared environment, bounded output capture, and a timeout that sends
-//! SIGTERM to the whole group, then SIGKILL after a grace period.
+//! SIGTERM to the whole group, then SIGKILL after a grace period. An interruption (the
+//! operator quits, flinkscope gets a signal) ends the step's group the same way.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::os::unix::process::ExitStatusExt;
@@ -34,6 +35,8 @@ pub enum StepState {
     Ok,
     Failed,
     TimedOut,
+    /// Stopped because flinkscope was quitting (its group got SIGTERM, then SIGKILL).
+    Interrupted,
     /// Dry run, or not reached after a failure.
     Skipped,
 }
@@ -46,6 +49,7 @@ impl StepState {
             StepState::Ok => "ok",
             StepState::Failed => "failed",
             StepState::TimedOut => "timed out",
+            StepState::Interrupted => "interrupted",
             StepState::Skipped => "skipped",
         }
     }
@@ -72,7 +76,24 @@ pub struct StepEnv<'a> {
     pub grace: Duration,
 }
 
-pub async fn run(step: &PreparedStep, ctx: &StepEnv<'_>, tail: Tail) -> StepResult {
+/// Set to `true` to interrupt the run (the step's group is ended, no further step runs).
+pub type Interrupt = tokio::sync::watch::Receiver<bool>;
+
+/// Resolves when the run is interrupted; never once nobody can interrupt it any more.
+pub async fn interrupted(interrupt: &mut Interrupt) {
+    if interrupt.wait_for(|stop| *stop).await.is_err() {
+        std::future::pending::<()>().await
+    }
+}
+
+/// How a step's wait ended.
+enum Ending {
+    Exited,
+    TimedOut,
+    Interrupted,
+}
+
+pub async fn run(step: &PreparedStep, ctx: &StepEnv<'_>, tail: Tail, interrupt: &mut Interrupt) -> StepResult {
     let started = Instant::now();
     let fail = |error: String, tail: &Tail| StepResult {
         state: StepState::Failed,
@@ -106,9 +127,16 @@ pub async fn run(step: &PreparedStep, ctx: &StepEnv<'_>, tail: Tail) -> StepResu
         child.stdout.take().map(|o| tokio::spawn(collect(o, tail.clone()))),
         child.stderr.take().map(|e| tokio::spawn(collect(e, tail.clone()))),
     ];
-    let (status, timed_out) = match tokio::time::timeout(step.timeout, child.wait()).await {
-        Ok(s) => (s.ok(), false),
-        Err(_) => {
+    let (ending, exited) = tokio::select! {
+        s = tokio::time::timeout(step.timeout, child.wait()) => match s {
+            Ok(s) => (Ending::Exited, s.ok()),
+            Err(_) => (Ending::TimedOut, None),
+        },
+        _ = interrupted(interrupt) => (Ending::Interrupted, None),
+    };
+    let status = match ending {
+        Ending::Exited => exited,
+        Ending::TimedOut | Ending::Interrupted => {
             signal_group(pgid, libc::SIGTERM);
             let s = match tokio::time::timeout(ctx.grace, child.wait()).await {
                 Ok(s) => s.ok(),
@@ -117,27 +145,24 @@ pub async fn run(step: &PreparedStep, ctx: &StepEnv<'_>, tail: Tail) -> StepResu
                     child.wait().await.ok()
                 }
             };
-            (s, true)
+            // A step that was stopped ends with its whole group (children it left behind
+            // too). A step that exited on its own keeps what it started: restart scripts
+            // launch daemons (TaskManagers) that must outlive them.
+            signal_group(pgid, libc::SIGKILL);
+            s
         }
     };
-    if timed_out {
-        // A step that timed out ends with its whole group (children it left behind too).
-        // A step that exited on its own keeps what it started: restart scripts launch
-        // daemons (TaskManagers) that must outlive them.
-        signal_group(pgid, libc::SIGKILL);
-    }
     for r in readers.into_iter().flatten() {
         // A process that left the group could hold the pipes open: do not wait for it forever.
         let _ = tokio::time::timeout(Duration::from_secs(2), r).await;
     }
     let exit_code = status.and_then(|s| s.code());
     let signal = status.and_then(|s| s.signal());
-    let state = if timed_out {
-        StepState::TimedOut
-    } else if exit_code == Some(0) {
-        StepState::Ok
-    } else {
-        StepState::Failed
+    let state = match ending {
+        Ending::TimedOut => StepState::TimedOut,
+        Ending::Interrupted => StepState::Interrupted,
+        Ending::Exited if exit_code == Some(0) => StepState::Ok,
+        Ending::Exited => StepState::Failed,
     };
     StepResult {
         state,

@@ -453,6 +453,10 @@ impl App {
             return self.dialog_key(key);
         }
         let action = keymap::action_for(&key)?;
+        if action != Action::Quit && self.rollback.quit_armed {
+            self.rollback.quit_armed = false;
+            self.rollback.notice = Some("the rollback keeps running".into());
+        }
         if self.help && !matches!(action, Action::Help | Action::Back | Action::Quit) {
             return None;
         }
@@ -461,6 +465,14 @@ impl App {
 
     pub fn act(&mut self, action: Action) -> Option<Command> {
         match action {
+            Action::Quit if self.rollback.running() && !self.rollback.quit_armed => {
+                // Quitting interrupts the rollback's step: asked first, never by accident.
+                self.rollback.quit_armed = true;
+                self.rollback.notice = Some(
+                    "a rollback is running: q again stops its step (SIGTERM, then SIGKILL) and quits; any other key keeps it running"
+                        .into(),
+                );
+            }
             Action::Quit => {
                 self.quit = true;
                 return Some(Command::Quit);

@@ -53,6 +53,8 @@ pub struct RollbackUi {
     pub auto_used: bool,
     /// A one-line notice for the footer (why `R` did nothing, ...).
     pub notice: Option<String>,
+    /// `q` was pressed while a rollback runs: the next `q` stops it and quits.
+    pub quit_armed: bool,
 }
 
 impl RollbackUi {

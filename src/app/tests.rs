@@ -475,3 +475,30 @@ fn exceptions_from_before_the_start_are_history_not_failures() {
     app.on_sample(SourceId { group: Group::Variant, kind: SourceKind::FlinkRest }, Ok(b), at);
     assert!(app.alerts.active.contains_key(&RuleId::OutOfMemory));
 }
+
+/// `q` or Ctrl-C while a rollback runs asks first (the step would be interrupted); the
+/// second `q` quits, any other key keeps it running; a signal (SIGTERM) quits at once.
+#[test]
+fn quitting_during_a_rollback_asks_first() {
+    let mut app = with_rollback(&["true"]);
+    app.update(press(KeyCode::Char('R')));
+    type_word(&mut app, "rollback");
+    assert!(matches!(app.update(press(KeyCode::Enter)), Some(Command::StartRollback(_))));
+    assert!(app.rollback.running());
+
+    assert_eq!(app.update(press(KeyCode::Char('q'))), None, "the first q only asks");
+    assert!(!app.quit);
+    assert!(app.rollback.notice.as_deref().unwrap().contains("q again"), "{:?}", app.rollback.notice);
+    app.update(press(KeyCode::Char('p')));
+    assert_eq!(app.rollback.notice.as_deref(), Some("the rollback keeps running"));
+    let ctrl_c = Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert_eq!(app.update(ctrl_c), None, "after another key, Ctrl-C asks again");
+    assert_eq!(app.update(press(KeyCode::Char('q'))), Some(Command::Quit));
+    assert!(app.quit);
+
+    let mut app = with_rollback(&["true"]);
+    app.update(press(KeyCode::Char('R')));
+    type_word(&mut app, "rollback");
+    app.update(press(KeyCode::Enter));
+    assert_eq!(app.update(Event::Quit), Some(Command::Quit), "a signal does not wait for a key");
+}

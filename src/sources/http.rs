@@ -185,11 +185,19 @@ fn load_auth(a: &AuthConfig) -> Result<Auth, SourceError> {
                 return Err(SourceError::Setup("basic auth user without password-file or password-env".into()));
             }
         };
+        crate::sanitize::register_secret(&password);
+        // As it travels in the header, where an echoing proxy would quote it from.
+        use base64::Engine;
+        crate::sanitize::register_secret(
+            &base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")),
+        );
         return Ok(Auth::Basic { user: user.clone(), password });
     }
-    match (&a.token_file, &a.token_env) {
-        (Some(f), _) => Ok(Auth::Bearer(read_secret_file(f, "token file")?)),
-        (None, Some(v)) => Ok(Auth::Bearer(read_secret_env(v, "token")?)),
-        (None, None) => Ok(Auth::None),
-    }
+    let token = match (&a.token_file, &a.token_env) {
+        (Some(f), _) => read_secret_file(f, "token file")?,
+        (None, Some(v)) => read_secret_env(v, "token")?,
+        (None, None) => return Ok(Auth::None),
+    };
+    crate::sanitize::register_secret(&token);
+    Ok(Auth::Bearer(token))
 }

@@ -113,7 +113,7 @@ pub fn panel(frame: &mut Frame, area: Rect, app: &App, run: &RunView, theme: &Th
     for s in &run.steps {
         let c = match s.state {
             StepState::Ok => theme.good,
-            StepState::Failed | StepState::TimedOut => theme.bad,
+            StepState::Failed | StepState::TimedOut | StepState::Interrupted => theme.bad,
             StepState::Running => theme.warn,
             _ => theme.dim,
         };

@@ -34,6 +34,37 @@ pub enum Behaviour {
     EmptyArray,
     /// A Flink PrometheusReporter: the captured TaskManager exposition.
     PrometheusReporter,
+    /// 401 whose error quotes the request's Authorization header, as some proxies' error
+    /// pages do: the credential comes back in text flinkscope shows and logs.
+    EchoesCredentials,
+    /// Every source kind's answers, with every character a terminal or a reader could be
+    /// fooled by in the strings a server controls (`POISON`): Flink REST (job name and
+    /// state, TaskManager ids, exception text, error bodies), a Prometheus exposition
+    /// (`/metrics`: label values), Jolokia (`/jolokia`: its error) and a Prometheus server
+    /// (`/api/v1/...`: its error).
+    Poisoned,
+    /// The captured Flink answers, but the job's detail (`/jobs/<id>`) cut mid-JSON.
+    CutJson,
+    /// 17 MiB of JSON (one long string) for every request: over the default 16 MiB cap.
+    Huge,
+    /// A Prometheus reporter whose exposition is 20 MB, sent at about 2 MB/s.
+    SlowHugeReporter,
+    /// Flink answers whose exception history has an entry from the year 3000, one from 1970,
+    /// and one (now) of 10,000 lines whose OutOfMemoryError is on its last line.
+    OddExceptions,
+    /// The captured TaskManager exposition with sample timestamps from 1970 and the year 3000.
+    FarTimestampsReporter,
+}
+
+/// Escape sequences (a title change, a screen clear, C1 CSI), bidi overrides and isolates,
+/// zero-width and format characters, line and paragraph separators, the soft hyphen, the
+/// Mongolian vowel separator, deprecated format controls, interlinear annotation and tag
+/// characters: none may reach the screen or a file.
+pub const POISON: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\u{202e}\u{2066}\u{200b}\u{feff}\u{2028}\u{2029}\u{ad}\u{180e}\u{206a}\u{206f}\u{fff9}\u{fffb}\u{e0041}\u{e007f}\u{7}\u{0}";
+
+/// The characters of `POISON` that must never be written (every one of them).
+pub fn poison_chars() -> Vec<char> {
+    POISON.chars().collect()
 }
 
 /// Starts a server on 127.0.0.1:0 and returns its base URL.
@@ -95,8 +126,11 @@ async fn read_request(stream: &mut TcpStream) -> Option<String> {
         }
         buf.extend_from_slice(&chunk[..n]);
     }
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    text.lines().next().and_then(|l| l.split_whitespace().nth(1)).map(str::to_string)
+    Some(String::from_utf8_lossy(&buf).into_owned())
+}
+
+fn target_of(head: &str) -> String {
+    head.lines().next().and_then(|l| l.split_whitespace().nth(1)).unwrap_or("/").to_string()
 }
 
 async fn respond(stream: &mut TcpStream, status: &str, content_type: &str, body: &[u8]) {
@@ -109,7 +143,8 @@ async fn respond(stream: &mut TcpStream, status: &str, content_type: &str, body:
 }
 
 async fn handle(mut stream: TcpStream, behaviour: Behaviour, started: Instant, fixtures: std::sync::Arc<Fixtures>) {
-    while let Some(target) = read_request(&mut stream).await {
+    while let Some(head) = read_request(&mut stream).await {
+        let target = target_of(&head);
         match behaviour {
             Behaviour::Flink => {
                 let (status, body) = flink_answer(&target, started, &fixtures);
@@ -145,6 +180,74 @@ async fn handle(mut stream: TcpStream, behaviour: Behaviour, started: Instant, f
             Behaviour::PrometheusReporter => {
                 let text = &fixtures.files["prometheus-taskmanager.txt"];
                 respond(&mut stream, "200 OK", "text/plain; version=0.0.4", text.as_bytes()).await
+            }
+            Behaviour::CutJson => {
+                let (status, body) = flink_answer(&target, started, &fixtures);
+                let parts: Vec<&str> = target.split('?').next().unwrap_or("").trim_matches('/').split('/').collect();
+                let body = if parts.len() == 2 && parts[0] == "jobs" && parts[1] != "overview" {
+                    body[..body.len() / 2].to_string()
+                } else {
+                    body
+                };
+                respond(&mut stream, status, "application/json", body.as_bytes()).await
+            }
+            Behaviour::Huge => {
+                let mut body = Vec::with_capacity(17 << 20);
+                body.push(b'"');
+                body.resize(17 << 20, b'x');
+                body.push(b'"');
+                respond(&mut stream, "200 OK", "application/json", &body).await
+            }
+            Behaviour::SlowHugeReporter => {
+                let line = b"flink_taskmanager_Status_JVM_CPU_Load{tm_id=\"tm_base_1\",host=\"h\"} 0.5\n";
+                let total = 20_000_000 / line.len() * line.len();
+                let head = format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {total}\r\n\r\n");
+                if stream.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let chunk: Vec<u8> = line.iter().copied().cycle().take(line.len() * 1000).collect();
+                let mut sent = 0;
+                while sent < total {
+                    let n = chunk.len().min(total - sent);
+                    if stream.write_all(&chunk[..n]).await.is_err() {
+                        return;
+                    }
+                    sent += n;
+                    // ~2 MB/s
+                    tokio::time::sleep(Duration::from_millis(n as u64 / 2000)).await;
+                }
+            }
+            Behaviour::OddExceptions => {
+                let (status, body) = if target.starts_with("/jobs/") && target.ends_with("/exceptions") {
+                    ("200 OK", odd_exceptions())
+                } else {
+                    flink_answer(&target, started, &fixtures)
+                };
+                respond(&mut stream, status, "application/json", body.as_bytes()).await
+            }
+            Behaviour::FarTimestampsReporter => {
+                let mut out = String::new();
+                for (i, l) in fixtures.files["prometheus-taskmanager.txt"].lines().enumerate() {
+                    out.push_str(l);
+                    if !l.starts_with('#') && !l.is_empty() {
+                        // Milliseconds: 1970-01-01 and 3000-01-01.
+                        out.push_str(if i % 2 == 0 { " 1" } else { " 32503680000000" });
+                    }
+                    out.push('\n');
+                }
+                respond(&mut stream, "200 OK", "text/plain; version=0.0.4", out.as_bytes()).await
+            }
+            Behaviour::Poisoned => {
+                let (status, ctype, body) = poisoned_answer(&target, started, &fixtures);
+                respond(&mut stream, status, ctype, body.as_bytes()).await
+            }
+            Behaviour::EchoesCredentials => {
+                let auth = head
+                    .lines()
+                    .find_map(|l| l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case("authorization")))
+                    .map_or("none", |(_, v)| v.trim());
+                let body = serde_json::json!({ "errors": [format!("bad credentials {auth} for {target}")] });
+                respond(&mut stream, "401 Unauthorized", "application/json", body.to_string().as_bytes()).await
             }
         }
     }
@@ -198,4 +301,56 @@ fn flink_answer(target: &str, started: Instant, fixtures: &Fixtures) -> (&'stati
         _ => return ("404 Not Found", r#"{"errors":["Not found: /bad-request"]}"#.into()),
     };
     ("200 OK", body)
+}
+
+/// A string as it appears inside a JSON string literal.
+fn json_inner(s: &str) -> String {
+    let quoted = serde_json::to_string(s).unwrap();
+    quoted[1..quoted.len() - 1].to_string()
+}
+
+fn poisoned_answer(target: &str, started: Instant, fixtures: &Fixtures) -> (&'static str, &'static str, String) {
+    let p = json_inner(POISON);
+    if target.starts_with("/metrics") {
+        let text = fixtures.files["prometheus-taskmanager.txt"]
+            .replace("job_name=\"flinkscope_lab_baseline\"", &format!("job_name=\"lab{}\"", POISON.replace('"', "")))
+            .replace("tm_id=\"tm_base_1\"", &format!("tm_id=\"tm_base_1{}\"", POISON.replace('"', "")));
+        return ("200 OK", "text/plain; version=0.0.4", text);
+    }
+    if target.starts_with("/jolokia") {
+        return ("500 Internal Server Error", "application/json", format!(r#"{{"error":"jolokia says {p}","status":500}}"#));
+    }
+    if target.starts_with("/api/v1/") {
+        let body = format!(r#"{{"status":"error","errorType":"bad_data","error":"prometheus says {p}"}}"#);
+        return ("400 Bad Request", "application/json", body);
+    }
+    if target.starts_with("/jobs/") && target.ends_with("/exceptions") {
+        let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis();
+        let body = format!(
+            r#"{{"exceptionHistory":{{"entries":[{{"exceptionName":"java.lang.RuntimeException{p}","stacktrace":"boom{p}\n\tat x","timestamp":{now_ms},"taskName":"task{p}","taskManagerId":"tm-base-1{p}","concurrentExceptions":[]}}],"truncated":false}}}}"#
+        );
+        return ("200 OK", "application/json", body);
+    }
+    let (status, body) = flink_answer(target, started, fixtures);
+    let body = if status.starts_with("404") {
+        format!(r#"{{"errors":["not here{p}"]}}"#)
+    } else {
+        body.replace("flinkscope-lab-baseline", &format!("poisoned-job{p}"))
+            .replace("\"tm-base-1\"", &format!("\"tm-base-1{p}\""))
+    };
+    (status, "application/json", body)
+}
+
+fn odd_exceptions() -> String {
+    let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis();
+    let mut long = String::from("java.lang.RuntimeException: deep");
+    for i in 0..9_999 {
+        long.push_str(&format!("\n\tat org.example.Frame{i}.call(Frame.java:{i})"));
+    }
+    long.push_str("\nCaused by: java.lang.OutOfMemoryError: Direct buffer memory");
+    serde_json::json!({"exceptionHistory": {"entries": [
+        {"exceptionName": "java.lang.RuntimeException", "stacktrace": long, "timestamp": now_ms as u64, "taskManagerId": "tm-base-1", "concurrentExceptions": []},
+        {"exceptionName": "java.lang.IllegalStateException", "stacktrace": "from the future", "timestamp": 32503680000000u64, "taskManagerId": "tm-base-2", "concurrentExceptions": []},
+        {"exceptionName": "java.lang.Error", "stacktrace": "from 1970", "timestamp": 1, "concurrentExceptions": []}
+    ], "truncated": false}}).to_string()
 }
