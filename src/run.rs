@@ -89,7 +89,7 @@ async fn stop_rollback(
     tracing::warn!("quitting during a rollback: interrupting it");
     let _ = stop.send(true);
     app.rollback.notice = Some("quitting: stopping the rollback's running step (SIGTERM, then SIGKILL)".into());
-    let grace = config.rollback.as_ref().map_or(Duration::from_secs(10), |r| r.grace.0);
+    let grace = config.settings.rollback.as_ref().map_or(Duration::from_secs(10), |r| r.grace.0);
     // The step's grace, the output readers' 2 s, the audit and evidence writes.
     let limit = grace + Duration::from_secs(15);
     let deadline = tokio::time::Instant::now() + limit;

@@ -219,7 +219,12 @@ fn files_under(dir: &std::path::Path, skip: &[&std::path::Path]) -> Vec<std::pat
 fn no_file_a_run_writes_holds_a_credential() {
     use base64::Engine;
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let echo = rt.block_on(common::serve(common::Behaviour::EchoesCredentials));
+    let (echo, echo_v) = rt.block_on(async {
+        (
+            common::serve(common::Behaviour::EchoesCredentials).await,
+            common::serve(common::Behaviour::EchoesCredentials).await,
+        )
+    });
     let dir = tempfile::tempdir().unwrap();
     let (token, password) = ("planted-token-7f3a9e", "planted-pw-51c2d0");
     let basic = base64::engine::general_purpose::STANDARD.encode(format!("ops:{password}"));
@@ -235,7 +240,7 @@ fn no_file_a_run_writes_holds_a_credential() {
         &config,
         format!(
             "[baseline]\nflink = \"{echo}\"\nprometheus = [\"{echo}/metrics\"]\n[baseline.auth]\ntoken-file = \"{}\"\n\
-             [variant]\nflink = \"{echo}\"\njolokia = [\"{echo}/jolokia\"]\n[variant.auth]\nuser = \"ops\"\npassword-file = \"{}\"\n",
+             [variant]\nflink = \"{echo_v}\"\njolokia = [\"{echo_v}/jolokia\"]\n[variant.auth]\nuser = \"ops\"\npassword-file = \"{}\"\n",
             token_file.display(),
             password_file.display()
         ),
@@ -260,7 +265,6 @@ fn no_file_a_run_writes_holds_a_credential() {
     };
     let check = run(&["check", "--duration", "3s", "--format", "json"], "check");
     run(&["snapshot", "--duration", "2s"], "snapshot");
-    rt.block_on(async { drop(echo) });
 
     let files = files_under(dir.path(), &[&token_file, &password_file, &config]);
     assert!(files.iter().any(|f| f.ends_with("state/flinkscope/flinkscope.log")), "{files:?}");

@@ -61,7 +61,7 @@ fn start_hanging_rollback(dir: &Path, name: &str) -> (Tmux, i32) {
     std::fs::write(
         &config,
         format!(
-            "[baseline]\nflink = \"http://127.0.0.1:9\"\n[variant]\nflink = \"http://127.0.0.1:9\"\n\
+            "[baseline]\nflink = \"http://127.0.0.1:9\"\n[variant]\nflink = \"http://127.0.0.1:10\"\n\
              [rollback]\naudit-log = \"{}\"\nevidence-dir = \"{}\"\ngrace = \"2s\"\n\
              [[rollback.steps]]\nname = \"hangs\"\nargv = [\"{}\", \"{}\"]\ntimeout = \"10m\"\n",
             dir.join("audit.jsonl").display(),
@@ -96,7 +96,11 @@ fn start_hanging_rollback(dir: &Path, name: &str) -> (Tmux, i32) {
 }
 
 fn audit(dir: &Path) -> Vec<Value> {
-    std::fs::read_to_string(dir.join("audit.jsonl")).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    std::fs::read_to_string(dir.join("audit.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 fn assert_interrupted(t: &Tmux, dir: &Path, child: i32, screen: &str) {

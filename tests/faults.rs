@@ -79,7 +79,13 @@ async fn exceptions_from_1970_the_year_3000_and_10000_lines_long() {
     assert_eq!(source(&s, "variant/flink-rest").state, "live");
     // The OutOfMemoryError on the 10,000th line of a new exception is found.
     let oom = s.alerts.iter().find(|a| a["rule"] == "out-of-memory");
-    assert!(oom.is_some_and(|a| a["severity"] == "hard"), "{:?}", s.alerts);
+    assert!(
+        oom.is_some_and(|a| a["severity"] == "hard"),
+        "{:?} {:?} {:?}",
+        s.alerts,
+        s.groups["variant"].earlier_exceptions,
+        s.sources
+    );
     // The one from 1970 is history, with its date; nothing of it is unbounded.
     let earlier = &s.groups["variant"].earlier_exceptions;
     let e1970 = earlier.iter().find(|e| e.name.contains("java.lang.Error")).expect("1970's exception as history");

@@ -117,7 +117,7 @@ impl Endpoint {
             return Err(SourceError::Status {
                 status: status.as_u16(),
                 path: short_path(path),
-                body: sanitize::snippet(&text, 120),
+                body: sanitize::snippet(&error_message(&text), 120),
             });
         }
         Ok(text)
@@ -169,6 +169,19 @@ fn read_secret_file(path: &Path, what: &str) -> Result<String, SourceError> {
     Ok(s)
 }
 
+/// The message of an error answer: Flink's `{"errors": [...]}`, Jolokia's and the
+/// Prometheus server's `{"error": "..."}` decoded (so its text, not its JSON escapes, is
+/// shown and cleaned), else the body as it came.
+fn error_message(body: &str) -> String {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(body) else { return body.to_string() };
+    let errors: Vec<&str> = match (&v["errors"], &v["error"]) {
+        (serde_json::Value::Array(a), _) => a.iter().filter_map(|e| e.as_str()).collect(),
+        (_, serde_json::Value::String(e)) => vec![e.as_str()],
+        _ => Vec::new(),
+    };
+    if errors.is_empty() { body.to_string() } else { errors.join("; ") }
+}
+
 fn read_secret_env(var: &str, what: &str) -> Result<String, SourceError> {
     match std::env::var(var) {
         Ok(v) if !v.is_empty() => Ok(v),
@@ -200,4 +213,17 @@ fn load_auth(a: &AuthConfig) -> Result<Auth, SourceError> {
     };
     crate::sanitize::register_secret(&token);
     Ok(Auth::Bearer(token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_message;
+
+    #[test]
+    fn error_answers_show_their_message_not_their_json() {
+        assert_eq!(error_message(r#"{"errors":["Not found: /x","second"]}"#), "Not found: /x; second");
+        assert_eq!(error_message(r#"{"status":"error","error":"bad \u001b[2J query"}"#), "bad \u{1b}[2J query");
+        assert_eq!(error_message("<html>502</html>"), "<html>502</html>");
+        assert_eq!(error_message(r#"{"other":1}"#), r#"{"other":1}"#);
+    }
 }

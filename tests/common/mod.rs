@@ -62,9 +62,10 @@ pub enum Behaviour {
 /// characters: none may reach the screen or a file.
 pub const POISON: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\u{202e}\u{2066}\u{200b}\u{feff}\u{2028}\u{2029}\u{ad}\u{180e}\u{206a}\u{206f}\u{fff9}\u{fffb}\u{e0041}\u{e007f}\u{7}\u{0}";
 
-/// The characters of `POISON` that must never be written (every one of them).
+/// The characters of `POISON` that must never be written: all but its printable ASCII
+/// (the text of the escape sequences, checked as text: "pwned", "2J").
 pub fn poison_chars() -> Vec<char> {
-    POISON.chars().collect()
+    POISON.chars().filter(|c| !c.is_ascii_graphic()).collect()
 }
 
 /// Starts a server on 127.0.0.1:0 and returns its base URL.
@@ -201,7 +202,9 @@ async fn handle(mut stream: TcpStream, behaviour: Behaviour, started: Instant, f
             Behaviour::SlowHugeReporter => {
                 let line = b"flink_taskmanager_Status_JVM_CPU_Load{tm_id=\"tm_base_1\",host=\"h\"} 0.5\n";
                 let total = 20_000_000 / line.len() * line.len();
-                let head = format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {total}\r\n\r\n");
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {total}\r\n\r\n"
+                );
                 if stream.write_all(head.as_bytes()).await.is_err() {
                     return;
                 }
@@ -218,7 +221,9 @@ async fn handle(mut stream: TcpStream, behaviour: Behaviour, started: Instant, f
                 }
             }
             Behaviour::OddExceptions => {
-                let (status, body) = if target.starts_with("/jobs/") && target.ends_with("/exceptions") {
+                let (status, body) = if target.starts_with("/jobs/")
+                    && target.split('?').next().unwrap_or("").ends_with("/exceptions")
+                {
                     ("200 OK", odd_exceptions())
                 } else {
                     flink_answer(&target, started, &fixtures)
@@ -318,13 +323,17 @@ fn poisoned_answer(target: &str, started: Instant, fixtures: &Fixtures) -> (&'st
         return ("200 OK", "text/plain; version=0.0.4", text);
     }
     if target.starts_with("/jolokia") {
-        return ("500 Internal Server Error", "application/json", format!(r#"{{"error":"jolokia says {p}","status":500}}"#));
+        return (
+            "500 Internal Server Error",
+            "application/json",
+            format!(r#"{{"error":"jolokia says {p}","status":500}}"#),
+        );
     }
     if target.starts_with("/api/v1/") {
         let body = format!(r#"{{"status":"error","errorType":"bad_data","error":"prometheus says {p}"}}"#);
         return ("400 Bad Request", "application/json", body);
     }
-    if target.starts_with("/jobs/") && target.ends_with("/exceptions") {
+    if target.starts_with("/jobs/") && target.split('?').next().unwrap_or("").ends_with("/exceptions") {
         let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis();
         let body = format!(
             r#"{{"exceptionHistory":{{"entries":[{{"exceptionName":"java.lang.RuntimeException{p}","stacktrace":"boom{p}\n\tat x","timestamp":{now_ms},"taskName":"task{p}","taskManagerId":"tm-base-1{p}","concurrentExceptions":[]}}],"truncated":false}}}}"#

@@ -148,7 +148,8 @@ impl RestPoller {
             warnings: Vec::new(),
             history: Vec::new(),
             interfaces: Vec::new(),
-            taskmanagers,
+            // Queried as Flink spells them; shown, logged and written cleaned.
+            taskmanagers: taskmanagers.iter().map(|t| sanitize::clean(t)).collect(),
             job: job_status,
             per_tm,
             flink_version: self.flink_version.clone(),

@@ -88,7 +88,8 @@ pub fn answers(scrapes: &[Vec<Sample<'_>>], pattern: Option<&TmPattern>) -> Grou
         if !s.name.starts_with(TM_PREFIX) {
             continue;
         }
-        let Some(tm) = s.label("tm_id") else { continue };
+        // A label value is the server's text: cleaned before it names anything.
+        let Some(tm) = s.label("tm_id").map(|t| crate::sanitize::clean(&t)) else { continue };
         if !tm_matches(pattern, &tm) {
             continue;
         }

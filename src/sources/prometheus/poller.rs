@@ -110,8 +110,9 @@ impl PromPoller {
     fn per_taskmanager(&mut self, scrapes: &[Vec<parse::Sample<'_>>], at: Instant) -> Vec<TmRow> {
         let mut by_tm: BTreeMap<String, Vec<parse::Sample<'_>>> = BTreeMap::new();
         for s in scrapes.iter().flatten() {
-            if let Some(tm) = s.label("tm_id").filter(|tm| flink::tm_matches(self.pattern.as_ref(), tm)) {
-                by_tm.entry(tm.into_owned()).or_default().push(*s);
+            let tm = s.label("tm_id").map(|t| crate::sanitize::clean(&t));
+            if let Some(tm) = tm.filter(|tm| flink::tm_matches(self.pattern.as_ref(), tm)) {
+                by_tm.entry(tm).or_default().push(*s);
             }
         }
         self.cpu.retain(|tm, _| by_tm.contains_key(tm));
