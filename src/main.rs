@@ -8,6 +8,13 @@ use flinkscope::cli::{Cli, Command};
 use flinkscope::{config, logging, run, snapshot, ui};
 
 fn main() -> ExitCode {
+    // At a file-size limit (`ulimit -f`) a write past it would kill the process with
+    // SIGXFSZ; ignored, the write fails with EFBIG instead: the log drops lines, a rollback
+    // stops and says its audit log could not be written, the dashboard keeps running.
+    // SAFETY: setting a signal's disposition to SIG_IGN before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     if let Err(e) = color_eyre::install() {
         eprintln!("flinkscope: {e}");
     }

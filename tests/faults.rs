@@ -107,3 +107,112 @@ async fn sample_timestamps_far_in_the_past_or_future_are_our_clock_not_theirs() 
     assert_eq!(m.source, "prometheus", "the reporter's samples count, at the time they arrived");
     assert!(m.samples >= 2 && m.last.is_some(), "{m:?}");
 }
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap()
+}
+
+/// Two groups of the captured Flink answers, served as long as the runtime lives.
+fn two_clusters(rt: &tokio::runtime::Runtime) -> (String, String) {
+    rt.block_on(async { (serve(Behaviour::Flink).await, serve(Behaviour::Flink).await) })
+}
+
+#[test]
+fn a_log_directory_that_cannot_be_written_is_a_clear_error_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_dir = dir.path().join("file");
+    std::fs::write(&not_a_dir, "").unwrap();
+    let log = not_a_dir.join("flinkscope.log");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_flinkscope"))
+        .args(["check", "--duration", "1s", "--baseline", "http://127.0.0.1:9", "--variant", "http://127.0.0.1:10"])
+        .args(["--log-file", log.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("cannot open log file") && e.contains("--log-file"), "{e}");
+}
+
+/// A full disk, as a file-size limit: the log stops growing at the limit and the run
+/// goes on to its answer (without SIGXFSZ ignored, the first write past it kills it).
+#[test]
+fn a_log_at_the_file_size_limit_does_not_end_the_run() {
+    use std::os::unix::process::ExitStatusExt;
+    let rt = runtime();
+    let (b, v) = two_clusters(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("flinkscope.log");
+    let cmd = format!(
+        "ulimit -f 8; exec {} check --duration 4s --format json --interval 500ms --baseline {b} --variant {v} --log-file {}",
+        env!("CARGO_BIN_EXE_flinkscope"),
+        log.display()
+    );
+    let o = std::process::Command::new("sh").args(["-c", &cmd]).env("RUST_LOG", "debug").output().unwrap();
+    assert_eq!(o.status.signal(), None, "killed: {:?} {}", o.status, String::from_utf8_lossy(&o.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&o.stderr)));
+    assert!(doc["verdict"]["result"].is_string(), "{doc}");
+    let size = std::fs::metadata(&log).unwrap().len();
+    assert!(size > 0 && size <= 8 * 1024, "the log is {size} bytes under a limit of 8 blocks");
+}
+
+struct Tmux(String);
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let out = std::process::Command::new("tmux").arg("-L").arg(&self.0).args(args).output().expect("tmux");
+        assert!(out.status.success(), "tmux {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+    fn wait_screen(&self, what: &str, secs: u64, cond: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let s = self.run(&["capture-pane", "-p", "-t", "main"]);
+            if cond(&s) {
+                return s;
+            }
+            assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}; screen:\n{s}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("tmux").arg("-L").arg(&self.0).arg("kill-server").output();
+    }
+}
+
+/// The terminal resized 100 times a second for 3 seconds (a tiling window manager, a
+/// dragged corner): the dashboard keeps up, draws at the final size, and quits cleanly.
+#[test]
+fn a_resize_storm_leaves_the_dashboard_drawing_and_quitting_cleanly() {
+    let rt = runtime();
+    let (b, v) = two_clusters(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    let t = Tmux(format!("flinkscope-resize-{}", std::process::id()));
+    let cmd = format!(
+        "{} --interval 500ms --baseline {b} --variant {v} --log-file {}; echo EXIT=$?; sleep 600",
+        env!("CARGO_BIN_EXE_flinkscope"),
+        dir.path().join("flinkscope.log").display()
+    );
+    t.run(&["new-session", "-d", "-s", "main", "-x", "120", "-y", "40", "sh", "-c", &cmd]);
+    t.wait_screen("both groups live", 30, |s| s.matches("● live").count() >= 2);
+    let sizes = [(200, 60), (80, 24), (40, 10), (150, 50), (10, 4), (120, 40)];
+    let started = std::time::Instant::now();
+    let mut n = 0;
+    while started.elapsed() < Duration::from_secs(3) {
+        let (x, y) = sizes[n % sizes.len()];
+        t.run(&["resize-window", "-t", "main", "-x", &x.to_string(), "-y", &y.to_string()]);
+        n += 1;
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    t.run(&["resize-window", "-t", "main", "-x", "100", "-y", "30"]);
+    let s = t.wait_screen("the dashboard at 100x30", 10, |s| {
+        s.lines().count() >= 29 && s.lines().next().is_some_and(|l| l.starts_with("flinkscope"))
+    });
+    assert!(s.lines().all(|l| l.chars().count() <= 100), "drawn wider than the terminal:\n{s}");
+    t.run(&["send-keys", "-t", "main", "q"]);
+    t.wait_screen("flinkscope to exit", 20, |s| s.contains("EXIT=0"));
+    assert!(n >= 100, "only {n} resizes");
+}
