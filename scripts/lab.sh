@@ -16,6 +16,11 @@
 #                                           (MARKER: a file that must not exist yet)
 #   scripts/lab.sh rollback-variant         the lab's rollback: restart the variant's TaskManagers
 #                                           with the baseline's settings, wait until the job runs again
+#   scripts/lab.sh stop-tm ID | cont-tm ID  SIGSTOP / SIGCONT one TaskManager (a hung JVM: no RST)
+#   scripts/lab.sh replace-tm ID NEW_ID     kill ID and start NEW_ID with its settings (a pod
+#                                           replaced under a new id); replace-tm NEW_ID ID goes back
+#   scripts/lab.sh restart-jm CLUSTER       stop the cluster's JobManager and start it again (no HA:
+#                                           the job is gone; the TaskManagers register again)
 # `up --variant-conf FILE` appends FILE (flat config.yaml keys) to the variant TaskManagers' settings.
 #
 # Pair mode (default): baseline REST :8081 (TaskManagers tm-base-1, tm-base-2),
@@ -415,6 +420,54 @@ cmd_restart_tm() {
   cmd_start_tm "$@"
 }
 
+cmd_signal_tm() { # cmd_signal_tm SIGNAL ID
+  local sig=$1 id=$2 c dir pid
+  c=$(cluster_of "$id")
+  dir=$run/$c/$id
+  pid=$(tm_pid "$dir") || die "TaskManager $id of $c is not running"
+  kill -"$sig" "$pid"
+  log "sent SIG$sig to TaskManager $id of $c (pid $pid)"
+}
+
+cmd_replace_tm() { # cmd_replace_tm ID NEW_ID
+  local id=$1 new=$2 c dir ndir pid v name role rpc rport prom _old settings slots existed=0
+  c=$(cluster_of "$id")
+  dir=$run/$c/$id
+  ndir=$run/$c/$new
+  [ -f "$dir/params" ] || die "no TaskManager $id in cluster $c"
+  if tm_pid "$ndir" >/dev/null 2>&1; then die "TaskManager $new of $c already runs"; fi
+  if pid=$(tm_pid "$dir"); then
+    kill -KILL "$pid"
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+  fi
+  read -r v name role rpc rport prom _old settings slots <"$dir/params"
+  [ -f "$ndir/params" ] && existed=1
+  write_conf "$ndir" "$v" "$name" "$role" "$rpc" "$rport" "$prom" "$new" "$settings" "$slots"
+  echo "$v $name $role $rpc $rport $prom $new $settings $slots" >"$ndir/params"
+  rm -f "$ndir"/pid/*.pid
+  start_daemon "$ndir" "$v" taskmanager
+  # A TaskManager that replace-tm made is gone for good once replaced back.
+  if [ -f "$dir/replacement.lab" ]; then rm -rf "$dir"; fi
+  if [ $existed = 0 ]; then touch "$ndir/replacement.lab"; fi
+  log "replaced TaskManager $id of $c by $new (reporter :$prom)"
+}
+
+cmd_restart_jm() { # cmd_restart_jm CLUSTER
+  local c=$1 dir=$run/$1/jobmanager pid v deadline
+  [ -d "$dir/conf" ] || die "no cluster $c"
+  v=$(cat "$run/$c/flink.version")
+  pid=$(cat "$dir/pid.lab" 2>/dev/null || true)
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid"
+    deadline=$((SECONDS + 20))
+    while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" || true
+  fi
+  rm -f "$dir"/pid/*.pid
+  start_daemon "$dir" "$v" jobmanager
+  log "restarted the JobManager of $c"
+}
+
 resubmit_variant() { # resubmit_variant PARK_MICROS [CHECKPOINT_TIMEOUT_MS] [OOM_MARKER]
   resubmit variant "$@"
 }
@@ -484,6 +537,10 @@ cmd_rollback_variant() {
 case ${1:-} in
   up) shift; cmd_up "$@" ;;
   rollback-variant) cmd_rollback_variant ;;
+  stop-tm) shift; [ $# -eq 1 ] || die "usage: lab.sh stop-tm ID"; cmd_signal_tm STOP "$1" ;;
+  cont-tm) shift; [ $# -eq 1 ] || die "usage: lab.sh cont-tm ID"; cmd_signal_tm CONT "$1" ;;
+  replace-tm) shift; [ $# -eq 2 ] || die "usage: lab.sh replace-tm ID NEW_ID"; cmd_replace_tm "$@" ;;
+  restart-jm) shift; [ $# -eq 1 ] || die "usage: lab.sh restart-jm CLUSTER"; cmd_restart_jm "$1" ;;
   kill-tm) shift; [ $# -ge 1 ] || die "usage: lab.sh kill-tm ID [CLUSTER]"; cmd_kill_tm "$@" ;;
   start-tm) shift; [ $# -ge 1 ] || die "usage: lab.sh start-tm ID [CLUSTER]"; cmd_start_tm "$@" ;;
   restart-tm) shift; [ $# -ge 1 ] || die "usage: lab.sh restart-tm ID [CLUSTER]"; cmd_restart_tm "$@" ;;

@@ -16,7 +16,8 @@ say() { printf '\n=== %s ===\n' "$*"; }
 cleanup() { scripts/lab.sh down >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
-# Lab tests are the targets `lab`, `e2e_tmux` and `lab_judgement`; everything else runs without Flink.
+# Lab tests are the targets `lab`, `e2e_tmux`, `prometheus_server`, `lab_judgement`, `lab_faults` and
+# `e2e_rollback`; everything else runs without Flink.
 lab_targets=(--test lab --test e2e_tmux --test prometheus_server)
 
 say "build"
@@ -52,6 +53,10 @@ require_ran "$log_dir/lab-judgement.log" "judgement scenario"
 say "the shipped judgement defaults on the 2.3.0 lab (together: they do not disturb one another)"
 FLINKSCOPE_LAB_FLINK=2.3.0 cargo test --locked --test lab_judgement defaults_ -- --test-threads=3 2>&1 | tee "$log_dir/lab-defaults.log"
 require_ran "$log_dir/lab-defaults.log" "judgement-defaults"
+
+say "faults on the 2.3.0 lab (one session; they change the variant and put it back)"
+FLINKSCOPE_LAB_FLINK=2.3.0 cargo test --locked --test lab_faults 2>&1 | tee "$log_dir/lab-faults.log"
+require_ran "$log_dir/lab-faults.log" "lab faults"
 
 say "rollback end to end on the 2.3.0 lab (last: it changes the variant's settings)"
 FLINKSCOPE_LAB_FLINK=2.3.0 cargo test --locked --test e2e_rollback 2>&1 | tee "$log_dir/lab-rollback.log"
