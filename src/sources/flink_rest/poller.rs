@@ -30,6 +30,8 @@ pub struct RestPoller {
     latency_window: Option<Duration>,
     gc_ids: Option<(Instant, Vec<String>)>,
     latency_ids: HashMap<String, (Instant, Vec<String>)>,
+    /// Which window of a large vertex's latency markers the next refresh reads.
+    latency_round: usize,
     last_fingerprint: Option<u64>,
     last_poll_start: Option<Instant>,
     last_fresh: Option<Instant>,
@@ -53,6 +55,7 @@ impl RestPoller {
             latency_window: None,
             gc_ids: None,
             latency_ids: HashMap::new(),
+            latency_round: 0,
             last_fingerprint: None,
             last_poll_start: None,
             last_fresh: None,
@@ -203,11 +206,21 @@ impl RestPoller {
         let mut names: Vec<&str> = queries::TM_GAUGES.to_vec();
         names.extend(gc_ids.iter().map(String::as_str));
         let get = queries::batches(&names, usize::MAX, MAX_GET_CHARS);
+        // Pair mode: the group is every TaskManager of the cluster, and Flink aggregates
+        // over all of them when none are named: one request per metric batch, whatever the
+        // cluster's size. Split mode names the group's (80 per request, under the URL limit).
+        let filters: Vec<String> = if self.pattern.is_none() {
+            vec![String::new()]
+        } else {
+            queries::batches(tms, MAX_TM_IDS, MAX_GET_CHARS)
+                .into_iter()
+                .map(|ids| format!("&taskmanagers={ids}"))
+                .collect()
+        };
         let mut batches = Vec::new();
-        for ids in queries::batches(tms, MAX_TM_IDS, MAX_GET_CHARS) {
+        for filter in &filters {
             for g in &get {
-                let body =
-                    self.get(&format!("/taskmanagers/metrics?get={g}&agg=sum,avg,max&taskmanagers={ids}")).await?;
+                let body = self.get(&format!("/taskmanagers/metrics?get={g}&agg=sum,avg,max{filter}")).await?;
                 batches.push(api::parse_agg(&body)?);
             }
         }
@@ -334,6 +347,8 @@ impl RestPoller {
         if let Some(s) = subtasks {
             ids = queries::latency_ids_of(&ids, s);
         }
+        self.latency_round = self.latency_round.wrapping_add(1);
+        let ids = queries::latency_sample(&ids, self.latency_round);
         let mut latency = Vec::new();
         for g in queries::batches(&ids, usize::MAX, MAX_GET_CHARS) {
             latency.extend(api::parse_agg(&self.get(&format!("{base}?get={g}&agg=max")).await?)?);

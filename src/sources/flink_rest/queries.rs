@@ -129,21 +129,55 @@ pub fn latency_ids(available: &[String]) -> Vec<String> {
 /// the markers are in the job's scope, not the subtask's), so the group's markers are
 /// chosen by the `operator_subtask_index` in their id and queried without the filter.
 pub fn latency_ids_of(ids: &[String], subtasks: &[i64]) -> Vec<String> {
-    ids.iter()
-        .filter(|id| {
-            id.split(".operator_subtask_index.")
-                .nth(1)
-                .and_then(|rest| rest.split('.').next())
-                .and_then(|n| n.parse::<i64>().ok())
-                .is_some_and(|n| subtasks.contains(&n))
-        })
-        .cloned()
-        .collect()
+    ids.iter().filter(|id| marker_subtask(id).is_some_and(|n| subtasks.contains(&n))).cloned().collect()
+}
+
+/// Receiving subtasks whose latency markers are read per refresh. Flink registers each
+/// marker per receiving subtask (ids of ~115 characters, three quantiles, per upstream
+/// operator), so a vertex of 2,000 subtasks has 12,000 of them: read all, that is some 550
+/// requests per refresh. Up to this many subtasks every marker is read; beyond, a window of
+/// this many per refresh, rotating through all of them.
+pub const LATENCY_SUBTASKS: usize = 16;
+
+/// The receiving subtask of a marker id (`...operator_subtask_index.<n>...`).
+fn marker_subtask(id: &str) -> Option<i64> {
+    id.split(".operator_subtask_index.").nth(1)?.split('.').next()?.parse().ok()
+}
+
+/// The markers of at most `LATENCY_SUBTASKS` subtasks: the `round`-th window of them.
+pub fn latency_sample(ids: &[String], round: usize) -> Vec<String> {
+    let mut subtasks: Vec<i64> = ids.iter().filter_map(|id| marker_subtask(id)).collect();
+    subtasks.sort_unstable();
+    subtasks.dedup();
+    if subtasks.len() <= LATENCY_SUBTASKS {
+        return ids.to_vec();
+    }
+    let windows = subtasks.len().div_ceil(LATENCY_SUBTASKS);
+    let start = (round % windows) * LATENCY_SUBTASKS;
+    let chosen = &subtasks[start..(start + LATENCY_SUBTASKS).min(subtasks.len())];
+    latency_ids_of(ids, chosen)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn latency_markers_of_a_large_vertex_are_read_in_rotating_windows() {
+        let id =
+            |n: usize, q: &str| format!("latency.source_id.a.operator_id.b.operator_subtask_index.{n}.latency_{q}");
+        let small: Vec<String> = (0..LATENCY_SUBTASKS).flat_map(|n| [id(n, "p99"), id(n, "median")]).collect();
+        assert_eq!(latency_sample(&small, 7), small, "up to the bound every marker is read");
+        let large: Vec<String> = (0..40).flat_map(|n| [id(n, "p99"), id(n, "median")]).collect();
+        let mut seen = std::collections::BTreeSet::new();
+        for round in 0..3 {
+            let s = latency_sample(&large, round);
+            assert!(s.len() <= 2 * LATENCY_SUBTASKS, "{}", s.len());
+            seen.extend(s);
+        }
+        assert_eq!(seen.len(), large.len(), "three rounds cover all 40 subtasks");
+        assert_eq!(latency_sample(&large, 3), latency_sample(&large, 0));
+    }
 
     #[test]
     fn latency_ids_of_some_subtasks() {
