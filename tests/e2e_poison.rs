@@ -6,41 +6,14 @@
 //! taken in (their cleaned text is there).
 
 mod common;
+#[path = "tmux/mod.rs"]
+mod tmux;
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{Behaviour, poison_chars, serve};
-
-struct Tmux(String);
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux").arg("-L").arg(&self.0).args(args).output().expect("tmux");
-        assert!(out.status.success(), "tmux {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "main"])
-    }
-    fn wait_screen(&self, what: &str, secs: u64, cond: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let s = self.screen();
-            if cond(&s) {
-                return s;
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{s}");
-            std::thread::sleep(Duration::from_millis(250));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux").arg("-L").arg(&self.0).arg("kill-server").output();
-    }
-}
+use tmux::Tmux;
 
 /// Which poison characters `text` holds (ESC and NUL included: raw bytes of a file).
 fn poisoned(text: &str) -> Vec<char> {
@@ -79,14 +52,13 @@ fn no_remote_string_reaches_the_screen_or_a_file_uncleaned() {
     )
     .unwrap();
     let log = dir.path().join("flinkscope.log");
-    let t = Tmux(format!("flinkscope-poison-{}", std::process::id()));
     let cmd = format!(
         "RUST_LOG=debug {} --config {} --log-file {}; echo EXIT=$?; sleep 600",
         env!("CARGO_BIN_EXE_flinkscope"),
         config.display(),
         log.display()
     );
-    t.run(&["new-session", "-d", "-s", "main", "-x", "200", "-y", "60", "sh", "-c", &cmd]);
+    let t = Tmux::start("poison", 200, 60, &cmd);
     let mut screens =
         vec![t.wait_screen("the failed sources and the job", 30, |s| s.contains("RUNNING") && s.contains("failed"))];
     // The per-TaskManager table (TaskManager ids), then the alerts panel full screen.

@@ -6,42 +6,14 @@
 //! the rollback's audit and evidence included, is checked for the credential.
 
 mod common;
+#[path = "tmux/mod.rs"]
+mod tmux;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-
-struct Tmux(String);
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux").arg("-L").arg(&self.0).args(args).output().expect("tmux");
-        assert!(out.status.success(), "tmux {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "main"])
-    }
-    fn wait_screen(&self, what: &str, secs: u64, cond: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let s = self.screen();
-            if cond(&s) {
-                return s;
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{s}");
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux").arg("-L").arg(&self.0).arg("kill-server").output();
-    }
-}
+use tmux::Tmux;
 
 fn alive(pid: i32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
@@ -74,14 +46,13 @@ fn start_hanging_rollback(dir: &Path, name: &str, groups: &str) -> (Tmux, i32) {
         ),
     )
     .unwrap();
-    let t = Tmux(format!("flinkscope-quit-{name}-{}", std::process::id()));
     let cmd = format!(
         "{} --config {} --log-file {}; echo EXIT=$?; stty -a | grep -o -- '-icanon'; sleep 600",
         env!("CARGO_BIN_EXE_flinkscope"),
         config.display(),
         dir.join("flinkscope.log").display()
     );
-    t.run(&["new-session", "-d", "-s", "main", "-x", "120", "-y", "40", "sh", "-c", &cmd]);
+    let t = Tmux::start(&format!("quit-{name}"), 120, 40, &cmd);
     t.wait_screen("the dashboard", 30, |s| s.contains("baseline") && s.contains("variant"));
     t.run(&["send-keys", "-t", "main", "R"]);
     t.wait_screen("the confirmation dialog", 20, |s| s.contains("ROLLBACK") && s.contains("hang.sh"));

@@ -6,6 +6,8 @@
 //! unless it says otherwise.
 
 mod common;
+#[path = "tmux/mod.rs"]
+mod tmux;
 
 use std::time::Duration;
 
@@ -156,33 +158,6 @@ fn a_log_at_the_file_size_limit_does_not_end_the_run() {
     assert!(size > 0 && size <= 8 * 1024, "the log is {size} bytes under a limit of 8 blocks");
 }
 
-struct Tmux(String);
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = std::process::Command::new("tmux").arg("-L").arg(&self.0).args(args).output().expect("tmux");
-        assert!(out.status.success(), "tmux {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-    fn wait_screen(&self, what: &str, secs: u64, cond: impl Fn(&str) -> bool) -> String {
-        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
-        loop {
-            let s = self.run(&["capture-pane", "-p", "-t", "main"]);
-            if cond(&s) {
-                return s;
-            }
-            assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}; screen:\n{s}");
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("tmux").arg("-L").arg(&self.0).arg("kill-server").output();
-    }
-}
-
 /// The terminal resized 100 times a second for 3 seconds (a tiling window manager, a
 /// dragged corner): the dashboard keeps up, draws at the final size, and quits cleanly.
 #[test]
@@ -190,13 +165,12 @@ fn a_resize_storm_leaves_the_dashboard_drawing_and_quitting_cleanly() {
     let rt = runtime();
     let (b, v) = two_clusters(&rt);
     let dir = tempfile::tempdir().unwrap();
-    let t = Tmux(format!("flinkscope-resize-{}", std::process::id()));
     let cmd = format!(
         "{} --interval 500ms --baseline {b} --variant {v} --log-file {}; echo EXIT=$?; sleep 600",
         env!("CARGO_BIN_EXE_flinkscope"),
         dir.path().join("flinkscope.log").display()
     );
-    t.run(&["new-session", "-d", "-s", "main", "-x", "120", "-y", "40", "sh", "-c", &cmd]);
+    let t = tmux::Tmux::start("resize", 120, 40, &cmd);
     t.wait_screen("both groups live", 30, |s| s.matches("● live").count() >= 2);
     let sizes = [(200, 60), (80, 24), (40, 10), (150, 50), (10, 4), (120, 40)];
     let started = std::time::Instant::now();

@@ -12,6 +12,10 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+#[path = "tmux/mod.rs"]
+mod tmux;
+use tmux::Tmux;
+
 const BASELINE: &str = "http://127.0.0.1:8081";
 const VARIANT: &str = "http://127.0.0.1:8082";
 
@@ -59,47 +63,27 @@ fn variant_job_id() -> Option<String> {
     jobs["jobs"].as_array()?.iter().find(|j| j["state"] == "RUNNING")?["jid"].as_str().map(String::from)
 }
 
-struct Tmux(String);
+/// The header line of the variant group.
+fn variant(t: &Tmux) -> String {
+    t.screen().lines().find(|l| l.contains("▲ variant")).unwrap_or("").to_string()
+}
 
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux").arg("-L").arg(&self.0).args(args).output().expect("tmux");
-        assert!(out.status.success(), "tmux {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "main"])
-    }
-    /// The header line of the variant group.
-    fn variant(&self) -> String {
-        self.screen().lines().find(|l| l.contains("▲ variant")).unwrap_or("").to_string()
-    }
-    fn wait_variant(&self, what: &str, secs: u64, cond: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let v = self.variant();
-            if cond(&v) {
-                // What the operator saw, for the README's reliability section (--nocapture).
-                eprintln!("{what}: {}", v.trim_end());
-                return v;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out after {secs} s waiting for {what}; screen:\n{}",
-                self.screen()
-            );
-            std::thread::sleep(Duration::from_millis(300));
+fn wait_variant(t: &Tmux, what: &str, secs: u64, cond: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let v = variant(t);
+        if cond(&v) {
+            // What the operator saw, for the README's reliability section (--nocapture).
+            eprintln!("{what}: {}", v.trim_end());
+            return v;
         }
-    }
-    fn alive(&self) -> bool {
-        !self.screen().contains("EXIT=")
+        assert!(Instant::now() < deadline, "timed out after {secs} s waiting for {what}; screen:\n{}", t.screen());
+        std::thread::sleep(Duration::from_millis(300));
     }
 }
 
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux").arg("-L").arg(&self.0).arg("kill-server").output();
-    }
+fn alive(t: &Tmux) -> bool {
+    !t.screen().contains("EXIT=")
 }
 
 #[test]
@@ -115,15 +99,14 @@ fn lab_faults_in_one_session() {
         ),
     )
     .unwrap();
-    let t = Tmux(format!("flinkscope-faults-{}", std::process::id()));
     let cmd = format!(
         "{} --config {} --log-file {}; echo EXIT=$?; sleep 900",
         env!("CARGO_BIN_EXE_flinkscope"),
         config.display(),
         dir.path().join("flinkscope.log").display()
     );
-    t.run(&["new-session", "-d", "-s", "main", "-x", "200", "-y", "50", "sh", "-c", &cmd]);
-    t.wait_variant("the variant live, REST and reporters", 120, |v| {
+    let t = Tmux::start("faults", 200, 50, &cmd);
+    wait_variant(&t, "the variant live, REST and reporters", 120, |v| {
         v.contains("2 TM RUNNING") && v.matches("● live").count() >= 2
     });
 
@@ -132,15 +115,15 @@ fn lab_faults_in_one_session() {
     lab(&["normal-variant"]);
     let after = variant_job_id().unwrap();
     assert_ne!(before, after);
-    t.wait_variant("the resubmitted job followed", 60, |v| v.contains("2 TM RUNNING") && !v.contains("✖ failed"));
+    wait_variant(&t, "the resubmitted job followed", 60, |v| v.contains("2 TM RUNNING") && !v.contains("✖ failed"));
 
     // 2. A TaskManager stopped (SIGSTOP): its reporter accepts and never answers. The
     // reporters' source says which endpoint and why; REST and the screen go on.
     lab(&["stop-tm", "tm-var-1"]);
-    let hung = t.wait_variant("the hung reporter named", 60, |v| v.contains("9261") || v.contains("no answer"));
-    assert!(t.alive(), "{hung}");
+    let hung = wait_variant(&t, "the hung reporter named", 60, |v| v.contains("9261") || v.contains("no answer"));
+    assert!(alive(&t), "{hung}");
     lab(&["cont-tm", "tm-var-1"]);
-    t.wait_variant("the reporters live again after SIGCONT", 90, |v| {
+    wait_variant(&t, "the reporters live again after SIGCONT", 90, |v| {
         v.matches("● live").count() >= 2 && !v.contains("✖ failed")
     });
 
@@ -148,7 +131,7 @@ fn lab_faults_in_one_session() {
     // one is watched (the group has 2 TaskManagers again).
     lab(&["replace-tm", "tm-var-1", "tm-var-3"]);
     wait_until("the variant on tm-var-2 and tm-var-3", 240, || variant_runs_on(&["tm-var-2", "tm-var-3"]));
-    t.wait_variant("2 TaskManagers again, the job running", 60, |v| v.contains("2 TM RUNNING"));
+    wait_variant(&t, "2 TaskManagers again, the job running", 60, |v| v.contains("2 TM RUNNING"));
     let screen = t.screen();
     assert!(screen.contains("taskmanager"), "the loss is an alert:\n{screen}");
     lab(&["replace-tm", "tm-var-3", "tm-var-1"]);
@@ -157,12 +140,12 @@ fn lab_faults_in_one_session() {
     // 4. The JobManager restarted: REST fails with the reason while it is down, then the
     // TaskManagers register again; without HA the job is gone until it is resubmitted.
     lab(&["restart-jm", "variant"]);
-    t.wait_variant("REST failing or the job gone", 60, |v| v.contains("✖ failed") || v.contains("no job"));
+    wait_variant(&t, "REST failing or the job gone", 60, |v| v.contains("✖ failed") || v.contains("no job"));
     lab(&["normal-variant"]);
     wait_until("the variant's job after the JobManager restart", 240, || variant_runs_on(&["tm-var-1", "tm-var-2"]));
-    t.wait_variant("the variant live again", 120, |v| v.contains("2 TM RUNNING") && v.matches("● live").count() >= 2);
+    wait_variant(&t, "the variant live again", 120, |v| v.contains("2 TM RUNNING") && v.matches("● live").count() >= 2);
 
-    assert!(t.alive(), "flinkscope lived through every fault");
+    assert!(alive(&t), "flinkscope lived through every fault");
     t.run(&["send-keys", "-t", "main", "q"]);
     let deadline = Instant::now() + Duration::from_secs(20);
     while !t.screen().contains("EXIT=0") {
