@@ -10,6 +10,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+#[path = "tmux/mod.rs"]
+mod tmux;
+use tmux::Tmux;
+
 const BASELINE: &str = "http://127.0.0.1:8081";
 const VARIANT: &str = "http://127.0.0.1:8082";
 
@@ -59,36 +63,6 @@ fn network_memory(url: &str) -> Vec<(String, u64)> {
         .collect()
 }
 
-struct Tmux(String);
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux").arg("-L").arg(&self.0).args(args).output().expect("tmux");
-        assert!(out.status.success(), "tmux {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "main"])
-    }
-    fn wait_screen(&self, what: &str, secs: u64, cond: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let s = self.screen();
-            if cond(&s) {
-                return s;
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{s}");
-            std::thread::sleep(Duration::from_millis(300));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux").arg("-L").arg(&self.0).arg("kill-server").output();
-    }
-}
-
 #[test]
 fn lab_rollback_in_tmux_restarts_the_variant_with_baseline_settings() {
     let (_, restarts_before) =
@@ -112,14 +86,13 @@ fn lab_rollback_in_tmux_restarts_the_variant_with_baseline_settings() {
         ),
     )
     .unwrap();
-    let t = Tmux(format!("flinkscope-rollback-{}", std::process::id()));
     let cmd = format!(
         "{} --config {} --log-file {}; echo EXIT=$?; sleep 600",
         env!("CARGO_BIN_EXE_flinkscope"),
         config.display(),
         dir.path().join("flinkscope.log").display()
     );
-    t.run(&["new-session", "-d", "-s", "main", "-x", "120", "-y", "40", "sh", "-c", &cmd]);
+    let t = Tmux::start("rollback", 120, 40, &cmd);
     t.wait_screen("both groups live", 120, |s| s.matches("● live").count() >= 2);
 
     t.run(&["send-keys", "-t", "main", "R"]);
