@@ -13,6 +13,12 @@
 //! pair mode: one server per group, 1 s interval) and reports REST requests per tick per
 //! group (by kind), CPU per tick, RSS at the end; and, in this process, the time to draw a
 //! 200x60 frame with the per-TaskManager table of N rows. It prints; it asserts nothing.
+//!
+//! `FLEET_MODES=rest,reporters` (the default runs both): `reporters` adds, per group, one
+//! Prometheus reporter endpoint per TaskManager (`/prom/<i>` on the same loopback server),
+//! each answering the captured Flink 2.3.0 TaskManager exposition (100 KB, 217 series) with
+//! that TaskManager's `tm_id`, as a user who lists every reporter in the config polls them.
+//! The bodies are rendered once: the values do not move (parsing costs the same).
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -37,10 +43,12 @@ struct Fleet {
     /// Requests by kind, and refused (too long) ones.
     counts: Mutex<BTreeMap<&'static str, u64>>,
     refused: AtomicU64,
+    /// Per TaskManager, its reporter's exposition (empty unless reporters are served).
+    expositions: Vec<String>,
 }
 
 impl Fleet {
-    fn new(n: usize) -> Fleet {
+    fn new(n: usize, reporters: bool) -> Fleet {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/flink-2.3.0/");
         let names = [
             "config.json",
@@ -62,8 +70,15 @@ impl Fleet {
             .into_iter()
             .map(|f| (f, serde_json::from_str(&std::fs::read_to_string(format!("{dir}{f}")).unwrap()).unwrap()))
             .collect();
-        let ids = (0..n).map(|i| format!("container_e42_1733000000000_0001_01_{i:06}")).collect();
+        let ids: Vec<String> = (0..n).map(|i| format!("container_e42_1733000000000_0001_01_{i:06}")).collect();
+        let exposition = std::fs::read_to_string(format!("{dir}prometheus-taskmanager.txt")).unwrap();
+        let expositions = if reporters {
+            ids.iter().map(|id| exposition.replace("tm_id=\"tm_base_1\"", &format!("tm_id=\"{id}\""))).collect()
+        } else {
+            Vec::new()
+        };
         Fleet {
+            expositions,
             n,
             ids,
             files,
@@ -284,18 +299,20 @@ impl Fleet {
     }
 }
 
-async fn serve(fleet: Arc<Fleet>) -> String {
+/// The JobManager's REST server, or (`reporter`) TaskManager i's Prometheus reporter: each
+/// reporter on a port of its own, as each TaskManager has its own.
+async fn serve(fleet: Arc<Fleet>, reporter: Option<usize>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(handle(stream, fleet.clone()));
+            tokio::spawn(handle(stream, fleet.clone(), reporter));
         }
     });
     format!("http://{addr}")
 }
 
-async fn handle(mut stream: TcpStream, fleet: Arc<Fleet>) {
+async fn handle(mut stream: TcpStream, fleet: Arc<Fleet>, reporter: Option<usize>) {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 16384];
     loop {
@@ -309,6 +326,17 @@ async fn handle(mut stream: TcpStream, fleet: Arc<Fleet>) {
         let head = String::from_utf8_lossy(&buf[..end]).into_owned();
         buf.drain(..end);
         let line = head.lines().next().unwrap_or("");
+        if let Some(body) = reporter.and_then(|i| fleet.expositions.get(i)) {
+            fleet.count("prometheus");
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            );
+            if stream.write_all(head.as_bytes()).await.is_err() || stream.write_all(body.as_bytes()).await.is_err() {
+                return;
+            }
+            continue;
+        }
         let (status, body) = if line.len() > MAX_REQUEST_LINE {
             fleet.refused.fetch_add(1, Ordering::Relaxed);
             (400, r#"{"errors":["An HTTP line is larger than 4096 bytes."]}"#.to_string())
@@ -351,37 +379,52 @@ fn status_kib(pid: u32, key: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// The flinkscope process under the tmux pane's shell.
+/// The flinkscope process under the tmux pane's shell (a child, or deeper under FLEET_WRAP).
 fn flinkscope_pid(socket: &str) -> Option<u32> {
     let out = Command::new("tmux")
         .args(["-L", socket, "display-message", "-p", "-t", "main", "#{pane_pid}"])
         .output()
         .ok()?;
     let shell: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().ok()?;
-    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).ok()?;
-    children
-        .split_whitespace()
-        .filter_map(|p| p.parse().ok())
-        .find(|p: &u32| std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim() == "flinkscope"))
+    let mut todo = vec![shell];
+    while let Some(pid) = todo.pop() {
+        if std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "flinkscope") {
+            return Some(pid);
+        }
+        let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+        todo.extend(children.split_whitespace().filter_map(|p| p.parse::<u32>().ok()));
+    }
+    None
 }
 
-fn run(n: usize, seconds: u64, rt: &tokio::runtime::Runtime) {
-    let fleets = [Arc::new(Fleet::new(n)), Arc::new(Fleet::new(n))];
-    let urls: Vec<String> = fleets.iter().map(|f| rt.block_on(serve(f.clone()))).collect();
+fn run(n: usize, seconds: u64, reporters: bool, rt: &tokio::runtime::Runtime) {
+    let fleets = [Arc::new(Fleet::new(n, reporters)), Arc::new(Fleet::new(n, reporters))];
+    let urls: Vec<String> = fleets.iter().map(|f| rt.block_on(serve(f.clone(), None))).collect();
     let bin = concat!(env!("CARGO_MANIFEST_DIR"), "/target/release/flinkscope");
-    let socket = format!("flinkscope-fleet-{}-{n}", std::process::id());
+    let mode = if reporters { "rest+reporters" } else { "rest" };
+    let socket = format!("flinkscope-fleet-{}-{n}-{mode}", std::process::id());
     let log = std::env::temp_dir().join(format!("{socket}.log"));
-    let cmd = format!(
-        "{bin} --interval 1s --baseline {} --variant {} --log-file {}; sleep 600",
-        urls[0],
-        urls[1],
-        log.display()
-    );
+    // A config file: 2,000 reporter URLs do not fit a tmux command.
+    let config = std::env::temp_dir().join(format!("{socket}.toml"));
+    let mut toml = String::new();
+    for ((group, url), fleet) in ["baseline", "variant"].iter().zip(&urls).zip(&fleets) {
+        let prom: Vec<String> = if reporters {
+            (0..n).map(|i| format!("\"{}/\"", rt.block_on(serve(fleet.clone(), Some(i))))).collect()
+        } else {
+            Vec::new()
+        };
+        toml.push_str(&format!("[{group}]\nflink = \"{url}\"\nprometheus = [{}]\n", prom.join(", ")));
+    }
+    std::fs::write(&config, toml).unwrap();
+    // FLEET_WRAP runs the binary under a profiler (e.g. `heaptrack -o /tmp/fleet`).
+    let wrap = std::env::var("FLEET_WRAP").unwrap_or_default();
+    let cmd =
+        format!("{wrap} {bin} --interval 1s --config {} --log-file {}; sleep 600", config.display(), log.display());
     let tmux = |args: &[&str]| Command::new("tmux").arg("-L").arg(&socket).args(args).output().unwrap();
     tmux(&["new-session", "-d", "-s", "main", "-x", "200", "-y", "60", "sh", "-c", &cmd]);
     std::thread::sleep(Duration::from_secs(3));
     let Some(pid) = flinkscope_pid(&socket) else {
-        println!("N = {n}: flinkscope did not start");
+        println!("N = {n} ({mode}): flinkscope did not start");
         tmux(&["kill-server"]);
         return;
     };
@@ -403,7 +446,7 @@ fn run(n: usize, seconds: u64, rt: &tokio::runtime::Runtime) {
         .map(|(k, v)| format!("{k} {:.1}", v as f64 / wall))
         .collect();
     println!(
-        "N = {n:>4} TaskManagers/group ({} subtasks/vertex): {:.1} REST requests per tick per group ({}); refused as too long: {}; \
+        "N = {n:>4} TaskManagers/group, {mode} ({} subtasks/vertex): {:.1} requests per tick per group ({}); refused as too long: {}; \
          CPU {:.2}% of one core ({:.1} ms per 1 s tick); RSS {:.1} MiB after {:.0} s (peak {:.1} MiB)",
         2 * n,
         total as f64 / wall,
@@ -473,8 +516,11 @@ fn main() {
         println!("whole program: skipped (cargo build --release first)");
         return;
     }
+    let modes = std::env::var("FLEET_MODES").unwrap_or_else(|_| "rest,reporters".into());
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    for &n in &sizes {
-        run(n, seconds, &rt);
+    for mode in modes.split(',') {
+        for &n in &sizes {
+            run(n, seconds, mode == "reporters", &rt);
+        }
     }
 }

@@ -15,6 +15,7 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
+    raise_open_files_limit();
     if let Err(e) = color_eyre::install() {
         eprintln!("flinkscope: {e}");
     }
@@ -91,6 +92,21 @@ fn main() -> ExitCode {
                     ExitCode::from(3)
                 }
             }
+        }
+    }
+}
+
+/// Each polled endpoint keeps a connection open: a group of 1,000 TaskManagers' reporters
+/// is 1,000 sockets, past the soft limit of 1,024 most hosts start a login shell with. The
+/// soft limit is raised to the hard one (as Go's runtime does); where that fails the
+/// endpoints past the limit fail with "too many open files" and are shown failed.
+fn raise_open_files_limit() {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit/setrlimit read and write the struct passed, nothing else.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
         }
     }
 }

@@ -83,7 +83,8 @@ impl RestPoller {
         taskmanagers.sort();
         let mut data_ports: Vec<u16> = all_tms
             .iter()
-            .filter(|t| taskmanagers.contains(&t.id))
+            // Sorted: a binary search (a linear one was a million comparisons per poll at 1,000).
+            .filter(|t| taskmanagers.binary_search(&t.id).is_ok())
             .filter_map(|t| u16::try_from(t.data_port).ok().filter(|p| *p > 0))
             .collect();
         data_ports.sort_unstable();
@@ -306,7 +307,7 @@ impl RestPoller {
             out.push(Placement {
                 subtasks: subtasks
                     .into_iter()
-                    .filter(|s| s.taskmanager_id.as_ref().is_some_and(|id| tms.contains(id)))
+                    .filter(|s| s.taskmanager_id.as_ref().is_some_and(|id| tms.binary_search(id).is_ok()))
                     .map(|s| (s.subtask, s.taskmanager_id, s.status))
                     .collect(),
             });

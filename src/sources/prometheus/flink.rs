@@ -57,102 +57,166 @@ impl Acc {
 /// The group's answers from every scrape of its endpoints (TaskManager reporters and,
 /// for restarts and checkpoints, the JobManager's).
 pub fn answers(scrapes: &[Vec<Sample<'_>>], pattern: Option<&TmPattern>) -> GroupAnswers {
-    let tm_ids: BTreeMap<String, &str> = TM_GAUGES
-        .iter()
-        .copied()
-        .chain(["Status.JVM.GarbageCollector.All.Time"])
-        .map(|id| (prom_name(TM_PREFIX, id), id))
-        .collect();
-    let task_ids: BTreeMap<String, &str> =
-        TASK_METRICS.iter().chain(TASK_COUNTERS).map(|id| (prom_name(TASK_PREFIX, id), *id)).collect();
+    let mut fold = Fold::new(pattern);
+    for scrape in scrapes {
+        fold.add(scrape);
+    }
+    fold.finish()
+}
 
-    let mut taskmanagers = BTreeSet::new();
-    let mut tm_acc: BTreeMap<&str, Acc> = BTreeMap::new();
+type Names = BTreeMap<String, &'static str>;
+
+/// Reporter metric names (as the reporter spells them) to REST's metric ids: TaskManager
+/// gauges, then task metrics. Built once.
+fn names() -> &'static (Names, Names) {
+    static NAMES: std::sync::OnceLock<(Names, Names)> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        let tm = TM_GAUGES
+            .iter()
+            .copied()
+            .chain(["Status.JVM.GarbageCollector.All.Time"])
+            .map(|id| (prom_name(TM_PREFIX, id), id))
+            .collect();
+        let task = TASK_METRICS.iter().chain(TASK_COUNTERS).map(|id| (prom_name(TASK_PREFIX, id), *id)).collect();
+        (tm, task)
+    })
+}
+
+/// The group's answers folded scrape by scrape, so a scrape's text can be dropped as soon
+/// as it is read (1,000 reporters' texts held at once were 100 MB per tick).
+pub struct Fold<'p> {
+    pattern: Option<&'p TmPattern>,
+    taskmanagers: BTreeSet<String>,
+    tm_acc: BTreeMap<&'static str, Acc>,
     // task_id -> (metric id -> acc), task_id -> subtasks, task_id -> latency (suffix -> max)
-    let mut task_acc: BTreeMap<String, BTreeMap<&str, Acc>> = BTreeMap::new();
-    let mut subtasks: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let mut latency: BTreeMap<String, BTreeMap<&'static str, Acc>> = BTreeMap::new();
-    let (mut restarts, mut completed, mut failed) = (None::<f64>, None::<f64>, None::<f64>);
-    let add = |slot: &mut Option<f64>, v: f64| *slot = Some(slot.unwrap_or(0.0) + v);
+    task_acc: BTreeMap<String, BTreeMap<&'static str, Acc>>,
+    subtasks: BTreeMap<String, BTreeSet<String>>,
+    latency: BTreeMap<String, BTreeMap<&'static str, Acc>>,
+    restarts: Option<f64>,
+    completed: Option<f64>,
+    failed: Option<f64>,
+    /// The last `tm_id` label seen, cleaned, and whether the pattern takes it: a scrape's
+    /// samples all carry the same one.
+    last_tm: Option<(String, String, bool)>,
+}
 
-    for s in scrapes.iter().flatten() {
+impl<'p> Fold<'p> {
+    pub fn new(pattern: Option<&'p TmPattern>) -> Self {
+        Fold {
+            pattern,
+            taskmanagers: BTreeSet::new(),
+            tm_acc: BTreeMap::new(),
+            task_acc: BTreeMap::new(),
+            subtasks: BTreeMap::new(),
+            latency: BTreeMap::new(),
+            restarts: None,
+            completed: None,
+            failed: None,
+            last_tm: None,
+        }
+    }
+
+    pub fn add(&mut self, scrape: &[Sample<'_>]) {
+        for s in scrape {
+            self.add_one(s);
+        }
+    }
+
+    /// The TaskManager a sample names, cleaned (a label value is the server's text), if
+    /// the group's pattern takes it.
+    fn taskmanager(&mut self, s: &Sample<'_>) -> Option<String> {
+        let raw = s.label("tm_id")?;
+        if self.last_tm.as_ref().is_none_or(|(r, _, _)| *r != *raw) {
+            let clean = crate::sanitize::clean(&raw);
+            let takes = tm_matches(self.pattern, &clean);
+            self.last_tm = Some((raw.into_owned(), clean, takes));
+        }
+        let (_, clean, takes) = self.last_tm.as_ref()?;
+        takes.then(|| clean.clone())
+    }
+
+    pub fn add_one(&mut self, s: &Sample<'_>) {
+        let add = |slot: &mut Option<f64>, v: f64| *slot = Some(slot.unwrap_or(0.0) + v);
         if let Some(rest) = s.name.strip_prefix("flink_jobmanager_job_") {
             match rest {
-                "numRestarts" => add(&mut restarts, s.value),
-                "numberOfCompletedCheckpoints" => add(&mut completed, s.value),
-                "numberOfFailedCheckpoints" => add(&mut failed, s.value),
+                "numRestarts" => add(&mut self.restarts, s.value),
+                "numberOfCompletedCheckpoints" => add(&mut self.completed, s.value),
+                "numberOfFailedCheckpoints" => add(&mut self.failed, s.value),
                 _ => {}
             }
-            continue;
+            return;
         }
         if !s.name.starts_with(TM_PREFIX) {
-            continue;
+            return;
         }
-        // A label value is the server's text: cleaned before it names anything.
-        let Some(tm) = s.label("tm_id").map(|t| crate::sanitize::clean(&t)) else { continue };
-        if !tm_matches(pattern, &tm) {
-            continue;
+        let Some(tm) = self.taskmanager(s) else { return };
+        if !self.taskmanagers.contains(&tm) {
+            self.taskmanagers.insert(tm.clone());
         }
-        taskmanagers.insert(tm.to_string());
+        let (tm_ids, task_ids) = names();
         if let Some(id) = tm_ids.get(s.name) {
-            tm_acc.entry(id).or_default().add(s.value);
+            self.tm_acc.entry(id).or_default().add(s.value);
         } else if let Some(id) = task_ids.get(s.name) {
             let task = s.label("task_id").map(|t| t.to_string()).unwrap_or_default();
             if let Some(i) = s.label("subtask_index") {
-                subtasks.entry(task.clone()).or_default().insert(format!("{tm}/{i}"));
+                self.subtasks.entry(task.clone()).or_default().insert(format!("{tm}/{i}"));
             }
-            task_acc.entry(task).or_default().entry(id).or_default().add(s.value);
+            self.task_acc.entry(task).or_default().entry(id).or_default().add(s.value);
         } else if s.name == LATENCY {
             let suffix = match s.label("quantile").as_deref() {
                 Some("0.5") => ".latency_median",
                 Some("0.95") => ".latency_p95",
                 Some("0.99") => ".latency_p99",
-                _ => continue,
+                _ => return,
             };
             let task = s.label("task_id").map(|t| t.to_string()).unwrap_or_default();
-            latency.entry(task).or_default().entry(suffix).or_default().add(s.value);
+            self.latency.entry(task).or_default().entry(suffix).or_default().add(s.value);
         }
     }
-    let available: Vec<String> = tm_acc.keys().map(|k| k.to_string()).collect();
-    let mut vertices = Vec::new();
-    let tasks: BTreeSet<&String> = task_acc.keys().chain(latency.keys()).collect();
-    for task in tasks {
-        let metrics: Vec<AggMetric> =
-            task_acc.get(task).map(|m| m.iter().filter_map(|(id, a)| a.agg(id)).collect()).unwrap_or_default();
-        let lat = latency
-            .get(task)
-            .map(|m| m.iter().filter_map(|(suffix, a)| a.agg(&format!("latency.{task}{suffix}"))).collect())
-            .unwrap_or_default();
-        // The reporter has no job graph: a task that has received bytes has input gates, one
-        // that has sent bytes has result partitions (a sink's numBytesOut stays 0).
-        let moved = |id: &str| metrics.iter().any(|m: &AggMetric| m.id == id && m.sum.is_some_and(|s| s > 0.0));
-        let (has_inputs, has_outputs) = (moved(TASK_COUNTER_BYTES_IN), moved(TASK_COUNTER_BYTES_OUT));
-        vertices.push(VertexAnswers {
-            subtasks: subtasks.get(task).map_or(0, BTreeSet::len),
-            metrics,
-            latency: lat,
-            backpressure: None,
-            has_inputs,
-            has_outputs,
-        });
-    }
-    // Before any bytes moved nothing tells them apart: count every task.
-    for (flag, any) in [(0, vertices.iter().any(|v| v.has_inputs)), (1, vertices.iter().any(|v| v.has_outputs))] {
-        if !any {
-            for v in &mut vertices {
-                if flag == 0 { v.has_inputs = true } else { v.has_outputs = true }
+
+    pub fn finish(self) -> GroupAnswers {
+        let available: Vec<String> = self.tm_acc.keys().map(|k| k.to_string()).collect();
+        let mut vertices = Vec::new();
+        let tasks: BTreeSet<&String> = self.task_acc.keys().chain(self.latency.keys()).collect();
+        for task in tasks {
+            let metrics: Vec<AggMetric> =
+                self.task_acc.get(task).map(|m| m.iter().filter_map(|(id, a)| a.agg(id)).collect()).unwrap_or_default();
+            let lat = self
+                .latency
+                .get(task)
+                .map(|m| m.iter().filter_map(|(suffix, a)| a.agg(&format!("latency.{task}{suffix}"))).collect())
+                .unwrap_or_default();
+            // The reporter has no job graph: a task that has received bytes has input gates, one
+            // that has sent bytes has result partitions (a sink's numBytesOut stays 0).
+            let moved = |id: &str| metrics.iter().any(|m: &AggMetric| m.id == id && m.sum.is_some_and(|s| s > 0.0));
+            let (has_inputs, has_outputs) = (moved(TASK_COUNTER_BYTES_IN), moved(TASK_COUNTER_BYTES_OUT));
+            vertices.push(VertexAnswers {
+                subtasks: self.subtasks.get(task).map_or(0, BTreeSet::len),
+                metrics,
+                latency: lat,
+                backpressure: None,
+                has_inputs,
+                has_outputs,
+            });
+        }
+        // Before any bytes moved nothing tells them apart: count every task.
+        for (flag, any) in [(0, vertices.iter().any(|v| v.has_inputs)), (1, vertices.iter().any(|v| v.has_outputs))] {
+            if !any {
+                for v in &mut vertices {
+                    if flag == 0 { v.has_inputs = true } else { v.has_outputs = true }
+                }
             }
         }
-    }
-    GroupAnswers {
-        has_job: !vertices.is_empty(),
-        taskmanagers: taskmanagers.into_iter().collect(),
-        tm_metrics: tm_acc.iter().filter_map(|(id, a)| a.agg(id)).collect(),
-        gc_time_ids: gc_time_ids(&available),
-        vertices,
-        restarts,
-        checkpoints_completed: completed,
-        checkpoints_failed: failed,
+        GroupAnswers {
+            has_job: !vertices.is_empty(),
+            taskmanagers: self.taskmanagers.into_iter().collect(),
+            tm_metrics: self.tm_acc.iter().filter_map(|(id, a)| a.agg(id)).collect(),
+            gc_time_ids: gc_time_ids(&available),
+            vertices,
+            restarts: self.restarts,
+            checkpoints_completed: self.completed,
+            checkpoints_failed: self.failed,
+        }
     }
 }
 

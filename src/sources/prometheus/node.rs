@@ -28,9 +28,23 @@ struct Sums {
 /// The Host-panel counters of every node_exporter among `scrapes` (none without one).
 /// `interfaces` restricts the NIC sums as for /proc (empty: all).
 pub fn counters(scrapes: &[Vec<Sample<'_>>], interfaces: &[String]) -> Vec<Counter> {
-    let mut s = Sums::default();
-    let mut hosts = 0u64;
+    let mut fold = Fold::default();
     for scrape in scrapes {
+        fold.add(scrape, interfaces);
+    }
+    fold.finish()
+}
+
+/// The counters folded scrape by scrape (a scrape's text is dropped once read).
+#[derive(Default)]
+pub struct Fold {
+    s: Sums,
+    hosts: u64,
+}
+
+impl Fold {
+    pub fn add(&mut self, scrape: &[Sample<'_>], interfaces: &[String]) {
+        let (s, hosts) = (&mut self.s, self.hosts);
         let mut is_node = false;
         for m in scrape {
             let Some(rest) = m.name.strip_prefix("node_") else { continue };
@@ -74,31 +88,36 @@ pub fn counters(scrapes: &[Vec<Sample<'_>>], interfaces: &[String]) -> Vec<Count
                 }
             }
         }
-        hosts += u64::from(is_node);
+        self.hosts += u64::from(is_node);
     }
-    if hosts == 0 {
-        return Vec::new();
+
+    pub fn finish(self) -> Vec<Counter> {
+        let (s, hosts) = (self.s, self.hosts);
+        if hosts == 0 {
+            return Vec::new();
+        }
+        use MetricKey::*;
+        // Coverage: a host that stops answering changes the sum for reasons that are not traffic.
+        let c = |key, total: f64, scale: f64| Counter { key, total, scale, coverage: hosts };
+        let cpu_scale = 1.0 / s.cpus.len().max(1) as f64;
+        let mut out = vec![
+            c(NicRxBytesPerS, s.rx, 1.0),
+            c(NicTxBytesPerS, s.tx, 1.0),
+            c(NicDropsPerS, s.drops, 1.0),
+            c(NicErrorsPerS, s.errors, 1.0),
+            c(HostCpuBusy, s.cpu_busy, cpu_scale),
+            c(HostCpuUser, s.cpu_user, cpu_scale),
+            c(HostCpuSystem, s.cpu_system, cpu_scale),
+            c(HostCpuIowait, s.cpu_iowait, cpu_scale),
+            c(HostCpuSoftirq, s.cpu_softirq, cpu_scale),
+            c(HostCpuSteal, s.cpu_steal, cpu_scale),
+        ];
+        for (key, v) in [(TcpRetransPerS, s.retrans), (TcpTimeoutsPerS, s.timeouts), (ListenOverflowsPerS, s.overflows)]
+        {
+            out.extend(v.map(|v| c(key, v, 1.0)));
+        }
+        out
     }
-    use MetricKey::*;
-    // Coverage: a host that stops answering changes the sum for reasons that are not traffic.
-    let c = |key, total: f64, scale: f64| Counter { key, total, scale, coverage: hosts };
-    let cpu_scale = 1.0 / s.cpus.len().max(1) as f64;
-    let mut out = vec![
-        c(NicRxBytesPerS, s.rx, 1.0),
-        c(NicTxBytesPerS, s.tx, 1.0),
-        c(NicDropsPerS, s.drops, 1.0),
-        c(NicErrorsPerS, s.errors, 1.0),
-        c(HostCpuBusy, s.cpu_busy, cpu_scale),
-        c(HostCpuUser, s.cpu_user, cpu_scale),
-        c(HostCpuSystem, s.cpu_system, cpu_scale),
-        c(HostCpuIowait, s.cpu_iowait, cpu_scale),
-        c(HostCpuSoftirq, s.cpu_softirq, cpu_scale),
-        c(HostCpuSteal, s.cpu_steal, cpu_scale),
-    ];
-    for (key, v) in [(TcpRetransPerS, s.retrans), (TcpTimeoutsPerS, s.timeouts), (ListenOverflowsPerS, s.overflows)] {
-        out.extend(v.map(|v| c(key, v, 1.0)));
-    }
-    out
 }
 
 #[cfg(test)]
