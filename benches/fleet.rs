@@ -19,6 +19,8 @@
 //! each answering the captured Flink 2.3.0 TaskManager exposition (100 KB, 217 series) with
 //! that TaskManager's `tm_id`, as a user who lists every reporter in the config polls them.
 //! The bodies are rendered once: the values do not move (parsing costs the same).
+//! `server`: the same reporters scraped every 10 s by Debian's Prometheus server, which
+//! flinkscope asks through its `prometheus-server` source (REST beside it).
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -397,25 +399,113 @@ fn flinkscope_pid(socket: &str) -> Option<u32> {
     None
 }
 
-fn run(n: usize, seconds: u64, reporters: bool, rt: &tokio::runtime::Runtime) {
+/// How flinkscope reads the fleet's TaskManager metrics.
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    /// Flink REST only (aggregated endpoints).
+    Rest,
+    /// REST, and every TaskManager's reporter listed in the config.
+    Reporters,
+    /// REST, and Debian's Prometheus server scraping every reporter (every 10 s), asked
+    /// through the `prometheus-server` source.
+    Server,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Rest => "rest",
+            Mode::Reporters => "rest+reporters",
+            Mode::Server => "rest+prometheus-server",
+        }
+    }
+}
+
+/// A Prometheus server scraping `targets` (host:port per group), stopped when dropped.
+struct PromServer {
+    child: std::process::Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for PromServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn prometheus_server(targets: &[Vec<String>; 2]) -> PromServer {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut yml = String::from("global:\n  scrape_interval: 10s\n  scrape_timeout: 5s\nscrape_configs:\n");
+    for (job, t) in ["flink-baseline", "flink-variant"].iter().zip(targets) {
+        let list: Vec<String> = t.iter().map(|a| format!("'{a}'")).collect();
+        yml.push_str(&format!("  - job_name: {job}\n    static_configs:\n      - targets: [{}]\n", list.join(", ")));
+    }
+    let config = dir.path().join("prometheus.yml");
+    std::fs::write(&config, yml).unwrap();
+    let child = Command::new("prometheus")
+        .arg(format!("--config.file={}", config.display()))
+        .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("Debian's prometheus (apt-get install prometheus)");
+    let url = format!("http://127.0.0.1:{port}");
+    // Ready, and every target scraped once (the first samples are in).
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let want = targets[0].len() + targets[1].len();
+    while Instant::now() < deadline {
+        let out = Command::new("curl")
+            .args(["-sf", "--max-time", "5", &format!("{url}/api/v1/query?query=count(up==1)")])
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        let up = v["data"]["result"][0]["value"][1].as_str().and_then(|s| s.parse::<usize>().ok()).unwrap_or(0);
+        if up == want {
+            break;
+        }
+        std::thread::sleep(Duration::from_secs(2));
+    }
+    PromServer { child, url, _dir: dir }
+}
+
+fn run(n: usize, seconds: u64, mode: Mode, rt: &tokio::runtime::Runtime) {
+    let reporters = mode != Mode::Rest;
     let fleets = [Arc::new(Fleet::new(n, reporters)), Arc::new(Fleet::new(n, reporters))];
     let urls: Vec<String> = fleets.iter().map(|f| rt.block_on(serve(f.clone(), None))).collect();
     let bin = concat!(env!("CARGO_MANIFEST_DIR"), "/target/release/flinkscope");
-    let mode = if reporters { "rest+reporters" } else { "rest" };
-    let socket = format!("flinkscope-fleet-{}-{n}-{mode}", std::process::id());
+    let mode_name = mode.name();
+    let socket = format!("flinkscope-fleet-{}-{n}-{mode_name}", std::process::id());
     let log = std::env::temp_dir().join(format!("{socket}.log"));
+    let reporter_urls: [Vec<String>; 2] = [0, 1].map(|g| {
+        if reporters { (0..n).map(|i| rt.block_on(serve(fleets[g].clone(), Some(i)))).collect() } else { Vec::new() }
+    });
+    let server = (mode == Mode::Server).then(|| {
+        prometheus_server(
+            &reporter_urls.clone().map(|u| u.iter().map(|u| u.trim_start_matches("http://").to_string()).collect()),
+        )
+    });
     // A config file: 2,000 reporter URLs do not fit a tmux command.
     let config = std::env::temp_dir().join(format!("{socket}.toml"));
     let mut toml = String::new();
-    for ((group, url), fleet) in ["baseline", "variant"].iter().zip(&urls).zip(&fleets) {
-        let prom: Vec<String> = if reporters {
-            (0..n).map(|i| format!("\"{}/\"", rt.block_on(serve(fleet.clone(), Some(i))))).collect()
-        } else {
-            Vec::new()
-        };
-        toml.push_str(&format!("[{group}]\nflink = \"{url}\"\nprometheus = [{}]\n", prom.join(", ")));
+    for (g, group) in ["baseline", "variant"].iter().enumerate() {
+        toml.push_str(&format!("[{group}]\nflink = \"{}\"\n", urls[g]));
+        match &server {
+            Some(p) => toml.push_str(&format!(
+                "[{group}.prometheus-server]\nurl = \"{}\"\nselector = '{{job=\"flink-{group}\"}}'\nscrape-interval = \"10s\"\n",
+                p.url
+            )),
+            None => {
+                let prom: Vec<String> = reporter_urls[g].iter().map(|u| format!("\"{u}/\"")).collect();
+                toml.push_str(&format!("prometheus = [{}]\n", prom.join(", ")));
+            }
+        }
     }
     std::fs::write(&config, toml).unwrap();
+    let mode = mode_name;
     // FLEET_WRAP runs the binary under a profiler (e.g. `heaptrack -o /tmp/fleet`).
     let wrap = std::env::var("FLEET_WRAP").unwrap_or_default();
     let cmd =
@@ -436,6 +526,12 @@ fn run(n: usize, seconds: u64, reporters: bool, rt: &tokio::runtime::Runtime) {
     std::thread::sleep(Duration::from_secs(seconds));
     let (cpu, wall) = (cpu_seconds(pid) - cpu0, t0.elapsed().as_secs_f64());
     let (rss, hwm) = (status_kib(pid, "VmRSS:"), status_kib(pid, "VmHWM:"));
+    if let Some(p) = &server {
+        println!(
+            "N = {n:>4}, {mode}: the Prometheus server (2 x {n} targets every 10 s) holds {:.0} MiB",
+            status_kib(p.child.id(), "VmRSS:") as f64 / 1024.0
+        );
+    }
     let after = counted(&fleets[1]);
     tmux(&["kill-server"]);
     let total: u64 = after.values().sum::<u64>() - before[1].values().sum::<u64>();
@@ -516,11 +612,17 @@ fn main() {
         println!("whole program: skipped (cargo build --release first)");
         return;
     }
-    let modes = std::env::var("FLEET_MODES").unwrap_or_else(|_| "rest,reporters".into());
+    let modes = std::env::var("FLEET_MODES").unwrap_or_else(|_| "rest,reporters,server".into());
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     for mode in modes.split(',') {
+        let mode = match mode {
+            "rest" => Mode::Rest,
+            "reporters" => Mode::Reporters,
+            "server" => Mode::Server,
+            other => panic!("FLEET_MODES: {other}? (rest, reporters, server)"),
+        };
         for &n in &sizes {
-            run(n, seconds, mode == "reporters", &rt);
+            run(n, seconds, mode, &rt);
         }
     }
 }

@@ -8,8 +8,8 @@ use crate::analysis::verdict::Outcome;
 use crate::app::App;
 use crate::cli::Format;
 use crate::config::Config;
+use crate::format;
 use crate::snapshot;
-use crate::ui::format;
 
 /// Runs the check; returns what to print and the exit code.
 pub async fn run(config: &Config, duration: Duration, fmt: Format) -> (String, u8) {

@@ -11,6 +11,7 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod event;
+pub mod format;
 pub mod logging;
 pub mod model;
 pub(crate) mod private;

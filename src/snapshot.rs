@@ -153,7 +153,7 @@ pub fn build(app: &App, config: &Config) -> Snapshot {
                         mean: w.mean,
                         samples: w.samples,
                         // Which source kind gave the values ("none" without any).
-                        source: data.provider(k).unwrap_or(if last.is_some() {
+                        source: data.provider(k).map(SourceKind::as_str).unwrap_or(if last.is_some() {
                             SourceKind::FlinkRest.as_str()
                         } else {
                             "none"
@@ -169,7 +169,7 @@ pub fn build(app: &App, config: &Config) -> Snapshot {
                 flink: gc.flink.as_ref().map(|u| u.0.clone()),
                 flink_version: data.flink_version.clone(),
                 taskmanagers: data.taskmanagers.clone(),
-                job_state: data.job.as_ref().map(|j| j.state.clone()),
+                job_state: data.job.as_ref().map(|j| j.state.to_string()),
                 job_name: data.job.as_ref().map(|j| j.name.clone()),
                 metrics,
                 earlier_exceptions: data

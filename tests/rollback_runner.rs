@@ -35,10 +35,15 @@ fn env() -> BTreeMap<String, String> {
 }
 
 async fn run(step: &PreparedStep) -> runner::StepResult {
+    run_seeing(step, std::sync::Arc::new(|_: &str| {})).await
+}
+
+/// Runs `step`, each line of its output handed to `on_line` as it is read.
+async fn run_seeing(step: &PreparedStep, on_line: runner::OnLine) -> runner::StepResult {
     let env = env();
     let ctx = StepEnv { env: &env, workdir: None, grace: Duration::from_millis(500) };
     let (_stop, mut interrupt) = tokio::sync::watch::channel(false);
-    runner::run(step, &ctx, Default::default(), &mut interrupt).await
+    runner::run(step, &ctx, on_line, &mut interrupt).await
 }
 
 fn alive(pid: i32) -> bool {
@@ -98,8 +103,16 @@ async fn sigterm_ignored_means_sigkill_after_the_grace_period() {
 
 #[tokio::test]
 async fn an_output_flood_keeps_memory_bounded() {
-    let r = run(&step(0, &[&script("flood.sh")], 60_000)).await;
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = seen.clone();
+    let on_line: runner::OnLine = std::sync::Arc::new(move |line: &str| {
+        assert!(line.len() <= MAX_LINE);
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    });
+    let r = run_seeing(&step(0, &[&script("flood.sh")], 60_000), on_line).await;
     assert_eq!(r.state, StepState::Ok);
+    // Every line went by as it was read; the result keeps the last ones.
+    assert!(seen.load(std::sync::atomic::Ordering::Relaxed) > TAIL_LINES, "lines seen as written");
     assert_eq!(r.tail.len(), TAIL_LINES);
     assert!(r.tail.iter().all(|l| l.len() <= MAX_LINE));
     assert_eq!(r.tail.last().unwrap(), "flood done");
@@ -122,10 +135,13 @@ fn plan(dir: &std::path::Path, steps: Vec<PreparedStep>, dry_run: bool) -> Plan 
         evidence_dir: dir.join("evidence"),
         lock_file: dir.join("rollback.lock"),
         targets: Default::default(),
-        context: serde_json::json!({"verdict": {"result": "FAIL", "score": 10.0, "reasons": ["hard alert"]}, "alerts": [], "active_alerts": [], "comparison": {}}),
+        context: rollback::Context {
+            verdict: serde_json::json!({"result": "FAIL", "score": 10.0, "reasons": ["hard alert"]}),
+            ..Default::default()
+        },
         groups: [dead.clone(), dead],
         http,
-        trigger: "manual",
+        trigger: rollback::Trigger::Manual,
     }
 }
 

@@ -10,10 +10,11 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 use super::placeholders::Targets;
-use super::runner::{self, PreparedStep, StepEnv, StepResult, StepState, Tail};
+use super::runner::{self, PreparedStep, StepEnv, StepResult, StepState};
 use super::{audit, evidence};
 use crate::config::{GroupConfig, HttpSettings};
 use crate::event::Event;
+pub use crate::model::step::{Context, MetricContext, Trigger};
 
 /// The longest the settings read may delay the first step.
 const SETTINGS_WAIT: Duration = Duration::from_secs(10);
@@ -31,19 +32,33 @@ pub struct Plan {
     pub lock_file: PathBuf,
     pub targets: Targets,
     /// Verdict, alerts and the per-metric comparison at confirmation time.
-    pub context: serde_json::Value,
+    pub context: Context,
     /// For the evidence: the groups' REST endpoints.
     pub groups: [GroupConfig; 2],
     pub http: HttpSettings,
-    /// "manual" or "auto".
-    pub trigger: &'static str,
+    pub trigger: Trigger,
 }
 
 #[derive(Debug, Clone)]
 pub enum ActionEvent {
-    StepStarted { index: usize, tail: Tail },
-    StepFinished { index: usize, result: StepResult },
-    Finished { ok: bool, message: String, evidence: Option<PathBuf> },
+    StepStarted {
+        index: usize,
+    },
+    /// A line the running step wrote (cleaned). Sent while the event channel has room: the
+    /// step's result holds its last lines whatever was dropped.
+    StepOutput {
+        index: usize,
+        line: String,
+    },
+    StepFinished {
+        index: usize,
+        result: StepResult,
+    },
+    Finished {
+        ok: bool,
+        message: String,
+        evidence: Option<PathBuf>,
+    },
 }
 
 fn now_rfc3339() -> String {
@@ -157,8 +172,8 @@ fn started_line(plan: &Plan, started_at: &str) -> serde_json::Value {
         "trigger": plan.trigger,
         "dry_run": plan.dry_run,
         "targets": plan.targets,
-        "verdict": plan.context["verdict"],
-        "alerts": plan.context["active_alerts"],
+        "verdict": plan.context.verdict,
+        "alerts": plan.context.active_alerts,
         "steps": steps,
     })
 }
@@ -184,8 +199,11 @@ async fn run_steps(plan: &Plan, tx: &mpsc::Sender<Event>, interrupt: &mut runner
             out.interrupted = true;
             break;
         }
-        let tail: Tail = Default::default();
-        send(tx, ActionEvent::StepStarted { index: step.index, tail: tail.clone() }).await;
+        send(tx, ActionEvent::StepStarted { index: step.index }).await;
+        let (lines, index) = (tx.clone(), step.index);
+        let on_line: runner::OnLine = std::sync::Arc::new(move |line: &str| {
+            let _ = lines.try_send(Event::Action(ActionEvent::StepOutput { index, line: line.to_string() }));
+        });
         let result = if plan.dry_run {
             StepResult {
                 state: StepState::Skipped,
@@ -196,7 +214,7 @@ async fn run_steps(plan: &Plan, tx: &mpsc::Sender<Event>, interrupt: &mut runner
                 error: None,
             }
         } else {
-            runner::run(step, &ctx, tail, interrupt).await
+            runner::run(step, &ctx, on_line, interrupt).await
         };
         let line = json!({
             "event": "step-finished",
@@ -257,9 +275,9 @@ fn evidence_doc(
         "result": result,
         "audit_error": audit_error,
         "targets": plan.targets,
-        "verdict": plan.context["verdict"],
-        "alerts": plan.context["alerts"],
-        "comparison": plan.context["comparison"],
+        "verdict": plan.context.verdict,
+        "alerts": plan.context.alerts,
+        "comparison": plan.context.comparison,
         "settings": settings,
         "steps": plan.steps.iter().zip(&outcome.results).map(|(s, r)| json!({"name": s.name, "argv": s.argv, "result": r})).collect::<Vec<_>>(),
     })

@@ -16,59 +16,14 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 pub const TAIL_LINES: usize = 40;
 pub const MAX_LINE: usize = 400;
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct PreparedStep {
-    pub index: usize,
-    pub name: String,
-    /// After placeholder expansion.
-    pub argv: Vec<String>,
-    #[serde(skip)]
-    pub timeout: Duration,
-    pub continue_on_error: bool,
-}
+pub use crate::model::step::{PreparedStep, StepResult, StepState};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum StepState {
-    Pending,
-    Running,
-    Ok,
-    Failed,
-    TimedOut,
-    /// Stopped because flinkscope was quitting (its group got SIGTERM, then SIGKILL).
-    Interrupted,
-    /// Dry run, or not reached after a failure.
-    Skipped,
-}
+/// The step's output as it is read, kept for its result (the last TAIL_LINES lines).
+type Tail = Arc<Mutex<VecDeque<String>>>;
 
-impl StepState {
-    pub fn label(self) -> &'static str {
-        match self {
-            StepState::Pending => "pending",
-            StepState::Running => "running",
-            StepState::Ok => "ok",
-            StepState::Failed => "failed",
-            StepState::TimedOut => "timed out",
-            StepState::Interrupted => "interrupted",
-            StepState::Skipped => "skipped",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct StepResult {
-    pub state: StepState,
-    pub exit_code: Option<i32>,
-    pub signal: Option<i32>,
-    pub duration_ms: u64,
-    /// The last lines of stdout and stderr, cleaned of control characters.
-    pub tail: Vec<String>,
-    /// Why the step could not even start.
-    pub error: Option<String>,
-}
-
-/// The shared tail of a running step's output: the UI polls it.
-pub type Tail = Arc<Mutex<VecDeque<String>>>;
+/// Called with each line of output (cleaned, cut) as the step writes it: the app shows
+/// the running step's output from these, sent as events.
+pub type OnLine = Arc<dyn Fn(&str) + Send + Sync>;
 
 pub struct StepEnv<'a> {
     pub env: &'a BTreeMap<String, String>,
@@ -93,8 +48,9 @@ enum Ending {
     Interrupted,
 }
 
-pub async fn run(step: &PreparedStep, ctx: &StepEnv<'_>, tail: Tail, interrupt: &mut Interrupt) -> StepResult {
+pub async fn run(step: &PreparedStep, ctx: &StepEnv<'_>, on_line: OnLine, interrupt: &mut Interrupt) -> StepResult {
     let started = Instant::now();
+    let tail: Tail = Tail::default();
     let fail = |error: String, tail: &Tail| StepResult {
         state: StepState::Failed,
         exit_code: None,
@@ -124,8 +80,8 @@ pub async fn run(step: &PreparedStep, ctx: &StepEnv<'_>, tail: Tail, interrupt: 
     };
     let pgid = child.id().map(|p| p as i32);
     let readers = [
-        child.stdout.take().map(|o| tokio::spawn(collect(o, tail.clone()))),
-        child.stderr.take().map(|e| tokio::spawn(collect(e, tail.clone()))),
+        child.stdout.take().map(|o| tokio::spawn(collect(o, tail.clone(), on_line.clone()))),
+        child.stderr.take().map(|e| tokio::spawn(collect(e, tail.clone(), on_line.clone()))),
     ];
     let (ending, exited) = tokio::select! {
         s = tokio::time::timeout(step.timeout, child.wait()) => match s {
@@ -185,12 +141,13 @@ fn signal_group(pgid: Option<i32>, sig: i32) {
 
 /// Reads a pipe into the tail: lines cleaned and cut to MAX_LINE, at most TAIL_LINES kept,
 /// so a step that floods its output uses bounded memory.
-async fn collect(mut pipe: impl AsyncRead + Unpin, tail: Tail) {
+async fn collect(mut pipe: impl AsyncRead + Unpin, tail: Tail, on_line: OnLine) {
     let mut buf = vec![0u8; 8192];
     let mut line: Vec<u8> = Vec::new();
     let push = |line: &mut Vec<u8>, tail: &Tail| {
         let text = crate::sanitize::clean(&String::from_utf8_lossy(line));
         line.clear();
+        on_line(&text);
         if let Ok(mut t) = tail.lock() {
             if t.len() == TAIL_LINES {
                 t.pop_front();

@@ -6,10 +6,8 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
-
 use super::judge::{Class, Judgement};
-use crate::model::{Group, MetricKey, Store};
+use crate::model::{Group, MetricKey, SourceKind, Store};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -91,34 +89,22 @@ impl RuleId {
 }
 
 /// How long a condition must hold before its alert fires.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Hold {
     /// Consecutive breaching evaluations (an evaluation runs on each metrics refresh).
     Evaluations(u32),
-    /// A duration ("30s").
-    Duration(crate::config::Dur),
+    /// A duration ("30s" in the config).
+    Duration(Duration),
 }
 
 /// One rule's settings. `threshold` is in the rule's own unit (see `RulesConfig::default`);
 /// `floor` is the least absolute change that may fire a relative rule.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RuleConfig {
-    #[serde(default = "yes")]
     pub enabled: bool,
     pub threshold: f64,
-    #[serde(default)]
     pub floor: f64,
-    #[serde(rename = "for", default = "three")]
     pub hold: Hold,
-}
-
-fn yes() -> bool {
-    true
-}
-fn three() -> Hold {
-    Hold::Evaluations(3)
 }
 
 impl RuleConfig {
@@ -181,8 +167,8 @@ pub struct GroupHealth {
     /// New network connection/timeout errors in the last minute (exception history).
     pub network_errors_per_min: f64,
     /// TCP timeouts (TcpExt TCPTimeouts) in the last minute on the group's hosts, and which
-    /// source counted them ("host": this host's /proc, "prometheus": node_exporter).
-    pub tcp_timeouts_per_min: Option<(f64, &'static str)>,
+    /// source counted them (the host source: this host's /proc; Prometheus: node_exporter).
+    pub tcp_timeouts_per_min: Option<(f64, SourceKind)>,
     pub out_of_memory: usize,
     /// Checkpoints failed and triggered in the window, the first trigger's failure excluded.
     pub checkpoints_failed: f64,
@@ -197,7 +183,7 @@ pub fn group_health(store: &Store, group: Group, now: f64, window_s: f64, split:
         g.exceptions.new.iter().filter(|e| e.t >= from && !e.entry.concurrent).count() as f64
     } else {
         super::window_stats(g.series(MetricKey::Restarts), from, true).delta.unwrap_or(0.0)
-    } + if g.job.as_ref().is_some_and(|j| j.state == "FAILED") { 1.0 } else { 0.0 };
+    } + if g.job.as_ref().is_some_and(|j| j.state.is_failed()) { 1.0 } else { 0.0 };
     let (failed, triggered) = checkpoint_counts(store, group, from);
     GroupHealth {
         failures,
@@ -212,7 +198,7 @@ pub fn group_health(store: &Store, group: Group, now: f64, window_s: f64, split:
 }
 
 /// The mean TCP timeout rate over the last minute, as a count per minute.
-fn tcp_timeouts_per_min(store: &Store, group: Group, now: f64) -> Option<(f64, &'static str)> {
+fn tcp_timeouts_per_min(store: &Store, group: Group, now: f64) -> Option<(f64, SourceKind)> {
     let g = store.group(group);
     let key = MetricKey::TcpTimeoutsPerS;
     let rates: Vec<f64> = g.series(key).values_since(now - 60.0).map(|(_, v)| v).collect();
@@ -292,8 +278,10 @@ pub fn evaluate(
             // source (the same host's /proc, shared by both groups), only the variant's
             // excess over them is charged to it.
             let tcp_excess = match (var.tcp_timeouts_per_min, base.tcp_timeouts_per_min) {
-                // node_exporter ("prometheus") reads each group's own hosts: nothing shared.
-                (Some((v, "host")), Some((b, "host"))) => Some(((v - b).max(0.0), "host")),
+                // node_exporter (Prometheus) reads each group's own hosts: nothing shared.
+                (Some((v, SourceKind::Host)), Some((b, SourceKind::Host))) => {
+                    Some(((v - b).max(0.0), SourceKind::Host))
+                }
                 (v, _) => v,
             };
             let var = &GroupHealth { tcp_timeouts_per_min: tcp_excess, ..*var };
@@ -307,7 +295,11 @@ pub fn evaluate(
                         "{:.0} network errors in the last minute: {:.0} in the exception history + {tcp:.0} TCP timeouts ({})",
                         total(var),
                         var.network_errors_per_min,
-                        if source == "host" { "TcpExt TCPTimeouts, this host's /proc" } else { "TcpExt TCPTimeouts, node_exporter" }
+                        if source == SourceKind::Host {
+                            "TcpExt TCPTimeouts, this host's /proc"
+                        } else {
+                            "TcpExt TCPTimeouts, node_exporter"
+                        }
                     ),
                     None => format!(
                         "{:.0} network connection/timeout errors in the last minute (exception history)",
@@ -343,6 +335,30 @@ pub fn evaluate(
     }
 }
 
+/// The variant's window mean at which a soft rule breaches, given the baseline's: below
+/// it for throughput, above it for latency, CPU and memory, at or above it for
+/// backpressure (a multiple of the baseline). Both the threshold and the absolute floor
+/// hold beyond it. `None` where a relative rule has no baseline to be relative to. The
+/// charts draw this same line.
+pub fn soft_level(rule: RuleId, c: &RuleConfig, baseline: f64) -> Option<f64> {
+    let b = baseline;
+    match rule {
+        RuleId::Backpressure => Some((c.threshold * b).max(b + c.floor)),
+        _ if b == 0.0 || !b.is_finite() => None,
+        RuleId::Throughput => Some((b - c.threshold / 100.0 * b.abs()).min(b - c.floor)),
+        _ => Some((b + c.threshold / 100.0 * b.abs()).max(b + c.floor)),
+    }
+}
+
+/// Whether the variant's mean `v` is beyond the rule's level.
+fn beyond(rule: RuleId, level: f64, v: f64) -> bool {
+    match rule {
+        RuleId::Backpressure => v >= level,
+        RuleId::Throughput => v < level,
+        _ => v > level,
+    }
+}
+
 /// Soft rules fire only on a significant change in the bad direction, beyond the
 /// threshold and the absolute floor.
 fn soft(rule: RuleId, c: &RuleConfig, j: &Judgement) -> Option<Breach> {
@@ -350,23 +366,11 @@ fn soft(rule: RuleId, c: &RuleConfig, j: &Judgement) -> Option<Breach> {
         return None;
     }
     let (b, v) = (j.baseline?.mean, j.variant?.mean);
-    let (holds, observed_label) = match rule {
-        RuleId::Backpressure => {
-            let label = if b > 0.0 {
-                format!("{:.1}x the baseline", v / b)
-            } else {
-                format!("{v:.0} ms/s against none on the baseline")
-            };
-            (v >= c.threshold * b && v - b >= c.floor, label)
-        }
-        RuleId::Throughput => {
-            let pct = j.change_pct?;
-            (-pct > c.threshold && b - v >= c.floor, format!("{pct:+.1}%"))
-        }
-        _ => {
-            let pct = j.change_pct?;
-            (pct > c.threshold && v - b >= c.floor, format!("{pct:+.1}%"))
-        }
+    let holds = soft_level(rule, c, b).is_some_and(|level| beyond(rule, level, v));
+    let observed_label = match rule {
+        RuleId::Backpressure if b > 0.0 => format!("{:.1}x the baseline", v / b),
+        RuleId::Backpressure => format!("{v:.0} ms/s against none on the baseline"),
+        _ => format!("{:+.1}%", j.change_pct?),
     };
     holds.then(|| Breach {
         observed: v,
@@ -385,7 +389,7 @@ fn soft(rule: RuleId, c: &RuleConfig, j: &Judgement) -> Option<Breach> {
 pub fn holds_long_enough(hold: Hold, consecutive: u32, breaching_for: Duration) -> bool {
     match hold {
         Hold::Evaluations(n) => consecutive >= n.max(1),
-        Hold::Duration(d) => breaching_for >= d.0 && consecutive >= 1,
+        Hold::Duration(d) => breaching_for >= d && consecutive >= 1,
     }
 }
 
@@ -425,23 +429,27 @@ mod tests {
             eval(RuleId::NetworkTimeouts, &b, &GroupHealth { network_errors_per_min: 100.0, ..health() }).is_none()
         );
         // The host's TCP timeouts count too, and the message says where they came from.
-        let wire = GroupHealth { network_errors_per_min: 40.0, tcp_timeouts_per_min: Some((70.0, "host")), ..health() };
+        let wire = GroupHealth {
+            network_errors_per_min: 40.0,
+            tcp_timeouts_per_min: Some((70.0, SourceKind::Host)),
+            ..health()
+        };
         let breach = eval(RuleId::NetworkTimeouts, &b, &wire).expect("40 + 70 > 100");
         assert_eq!(breach.observed, 110.0);
         assert!(breach.message.contains("70 TCP timeouts") && breach.message.contains("/proc"), "{}", breach.message);
         // A host shared by both groups: its timeouts are the baseline's too, not the variant's.
-        let shared = GroupHealth { tcp_timeouts_per_min: Some((150.0, "host")), ..health() };
+        let shared = GroupHealth { tcp_timeouts_per_min: Some((150.0, SourceKind::Host)), ..health() };
         assert!(eval(RuleId::NetworkTimeouts, &shared, &shared).is_none(), "host-wide timeouts are not the variant's");
-        let more = GroupHealth { tcp_timeouts_per_min: Some((300.0, "host")), ..health() };
+        let more = GroupHealth { tcp_timeouts_per_min: Some((300.0, SourceKind::Host)), ..health() };
         assert_eq!(eval(RuleId::NetworkTimeouts, &shared, &more).map(|b| b.observed), Some(150.0), "only the excess");
         // node_exporter reads each group's own hosts: the baseline's do not excuse the variant's.
-        let node_base = GroupHealth { tcp_timeouts_per_min: Some((150.0, "prometheus")), ..health() };
-        let node_var = GroupHealth { tcp_timeouts_per_min: Some((150.0, "prometheus")), ..health() };
+        let node_base = GroupHealth { tcp_timeouts_per_min: Some((150.0, SourceKind::Prometheus)), ..health() };
+        let node_var = GroupHealth { tcp_timeouts_per_min: Some((150.0, SourceKind::Prometheus)), ..health() };
         assert!(eval(RuleId::NetworkTimeouts, &node_base, &node_var).is_some(), "other hosts' timeouts count in full");
-        let node = GroupHealth { tcp_timeouts_per_min: Some((101.0, "prometheus")), ..health() };
+        let node = GroupHealth { tcp_timeouts_per_min: Some((101.0, SourceKind::Prometheus)), ..health() };
         assert!(eval(RuleId::NetworkTimeouts, &b, &node).unwrap().message.contains("node_exporter"));
         assert!(
-            eval(RuleId::NetworkTimeouts, &b, &GroupHealth { tcp_timeouts_per_min: Some((100.0, "host")), ..health() })
+            eval(RuleId::NetworkTimeouts, &b, &GroupHealth { tcp_timeouts_per_min: Some((100.0, SourceKind::Host)), ..health() })
                 .is_none()
         );
 
@@ -497,7 +505,7 @@ mod tests {
         let mut store = Store::with_epoch(t0, Duration::from_secs(3600), Duration::from_secs(1));
         for (i, (ok, failed)) in counts.iter().enumerate() {
             let b = crate::model::Batch {
-                provider: "flink-rest",
+                provider: crate::model::SourceKind::FlinkRest,
                 at: t0 + Duration::from_secs(10 * i as u64),
                 fresh: true,
                 gauges: vec![

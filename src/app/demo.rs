@@ -93,7 +93,7 @@ pub fn batch(g: Group, at: Instant, i: u64) -> Batch {
         })
         .collect();
     Batch {
-        provider: "flink-rest",
+        provider: crate::model::SourceKind::FlinkRest,
         at,
         fresh: true,
         gauges,
@@ -115,7 +115,7 @@ pub fn batch(g: Group, at: Instant, i: u64) -> Batch {
         job: Some(JobStatus {
             id: "49e9c17b1c0e9c703c716db89c62d948".into(),
             name: format!("flinkscope-lab-{}", g.as_str()),
-            state: "RUNNING".into(),
+            state: crate::model::JobState::Running,
         }),
         per_tm,
         flink_version: Some("2.3.0".into()),

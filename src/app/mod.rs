@@ -315,7 +315,7 @@ impl App {
             }
             Err(e) => {
                 health.failed(now, e.to_string());
-                self.live.store.gap_from(id.group, now, Some(id.kind.as_str()));
+                self.live.store.gap_from(id.group, now, Some(id.kind));
             }
         }
         health.observe(self.now);
@@ -427,11 +427,13 @@ impl App {
 
     /// The group's main source: REST, or its Prometheus endpoints when it has no REST URL.
     pub fn health_of(&self, group: Group) -> HealthState {
-        self.health_of_kind(group, SourceKind::FlinkRest)
-            .or_else(|| self.health_of_kind(group, SourceKind::Prometheus))
-            .or_else(|| self.health_of_kind(group, SourceKind::Jolokia))
-            .or_else(|| self.health_of_kind(group, SourceKind::PrometheusServer))
-            .unwrap_or(HealthState::Waiting)
+        self.main_source(group).and_then(|k| self.health_of_kind(group, k)).unwrap_or(HealthState::Waiting)
+    }
+
+    /// The source that stands for the group (its state is the group's): the precedence
+    /// table's best describer among the group's configured sources.
+    pub fn main_source(&self, group: Group) -> Option<SourceKind> {
+        SourceKind::main_of(|k| self.health.contains_key(&SourceId { group, kind: k }))
     }
 
     /// How many reads the group's sources could not do in their last good poll.

@@ -1,14 +1,16 @@
 //! The rollback as the app sees it: the confirmation dialog, the run's progress, the
 //! automatic countdown. Deciding only: `actions` runs the commands.
 
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
-
 use crate::actions::placeholders::{self, GroupTargets, Targets};
-use crate::actions::runner::{PreparedStep, StepResult, StepState, Tail};
 use crate::actions::{ActionEvent, Plan};
 use crate::model::Group;
+use crate::model::step::{Context, MetricContext, PreparedStep, StepResult, StepState, Trigger};
+
+/// Lines of a running step's output kept for the screen (it shows the last six).
+const OUTPUT_LINES: usize = 40;
 
 /// The word the operator types to confirm.
 pub const CONFIRM_WORD: &str = "rollback";
@@ -30,7 +32,8 @@ pub struct StepView {
     pub state: StepState,
     pub started: Option<Instant>,
     pub ended: Option<Instant>,
-    pub tail: Option<Tail>,
+    /// The running step's last lines of output, from its output events.
+    pub output: VecDeque<String>,
     pub result: Option<StepResult>,
 }
 
@@ -39,7 +42,7 @@ pub struct RunView {
     pub steps: Vec<StepView>,
     pub started: Instant,
     pub dry_run: bool,
-    pub trigger: &'static str,
+    pub trigger: Trigger,
     /// (ok, message) once over.
     pub finished: Option<(bool, String)>,
 }
@@ -65,11 +68,19 @@ impl RollbackUi {
     pub fn on_event(&mut self, e: ActionEvent, now: Instant) {
         let Some(run) = self.run.as_mut() else { return };
         match e {
-            ActionEvent::StepStarted { index, tail } => {
+            ActionEvent::StepStarted { index } => {
                 if let Some(s) = run.steps.get_mut(index) {
                     s.state = StepState::Running;
                     s.started = Some(now);
-                    s.tail = Some(tail);
+                    s.output.clear();
+                }
+            }
+            ActionEvent::StepOutput { index, line } => {
+                if let Some(s) = run.steps.get_mut(index) {
+                    if s.output.len() == OUTPUT_LINES {
+                        s.output.pop_front();
+                    }
+                    s.output.push_back(line);
                 }
             }
             ActionEvent::StepFinished { index, result } => {
@@ -163,7 +174,7 @@ impl super::App {
             KeyCode::Char(c) if dialog.typed.chars().count() < 32 => dialog.typed.push(c),
             KeyCode::Enter if dialog.typed == CONFIRM_WORD && dialog.preview.is_ok() => {
                 let Dialog { preview, targets, .. } = self.rollback.dialog.take()?;
-                return self.start_prepared("manual", preview.ok()?, targets);
+                return self.start_prepared(Trigger::Manual, preview.ok()?, targets);
             }
             _ => {}
         }
@@ -172,7 +183,7 @@ impl super::App {
 
     /// Expands the steps now, once, and starts exactly those (the automatic rollback, and
     /// a start without the dialog).
-    pub fn start_rollback(&mut self, trigger: &'static str) -> Option<super::Command> {
+    pub fn start_rollback(&mut self, trigger: Trigger) -> Option<super::Command> {
         let targets = self.targets();
         match self.prepare_steps(&targets) {
             Ok(steps) => self.start_prepared(trigger, steps, targets),
@@ -187,7 +198,7 @@ impl super::App {
     /// flight): the argv that run are the ones that were shown.
     fn start_prepared(
         &mut self,
-        trigger: &'static str,
+        trigger: Trigger,
         steps: Vec<PreparedStep>,
         targets: Targets,
     ) -> Option<super::Command> {
@@ -226,7 +237,7 @@ impl super::App {
                     state: StepState::Pending,
                     started: None,
                     ended: None,
-                    tail: None,
+                    output: VecDeque::new(),
                     result: None,
                 })
                 .collect(),
@@ -236,36 +247,34 @@ impl super::App {
             finished: None,
         });
         self.rollback.notice = None;
-        tracing::warn!(trigger, dry_run = self.settings.dry_run, "rollback confirmed");
+        tracing::warn!(trigger = trigger.as_str(), dry_run = self.settings.dry_run, "rollback confirmed");
         Some(super::Command::StartRollback(Box::new(plan)))
     }
 
     /// The verdict, alerts and per-metric comparison, for the audit log and the evidence.
-    fn context(&self) -> serde_json::Value {
+    fn context(&self) -> Context {
         let view = self.view();
-        let comparison: serde_json::Map<String, serde_json::Value> = view
+        let comparison = view
             .comparisons
             .iter()
             .map(|(k, c)| {
                 let j = view.judgements.get(k);
-                (
-                    k.as_str().to_string(),
-                    json!({
-                        "baseline": c.baseline.mean,
-                        "variant": c.variant.mean,
-                        "change_pct": c.change_pct,
-                        "class": j.map(|j| j.class.label()),
-                        "p": j.and_then(|j| j.p),
-                    }),
-                )
+                let m = MetricContext {
+                    baseline: c.baseline.mean,
+                    variant: c.variant.mean,
+                    change_pct: c.change_pct,
+                    class: j.map(|j| j.class.label()),
+                    p: j.and_then(|j| j.p),
+                };
+                (k.as_str().to_string(), m)
             })
             .collect();
-        json!({
-            "verdict": view.verdict.to_json(),
-            "alerts": self.alerts.all().into_iter().map(|a| a.to_json()).collect::<Vec<_>>(),
-            "active_alerts": self.alerts.active.values().map(|a| a.to_json()).collect::<Vec<_>>(),
-            "comparison": comparison,
-        })
+        Context {
+            verdict: view.verdict.to_json(),
+            alerts: self.alerts.all().into_iter().map(|a| a.to_json()).collect(),
+            active_alerts: self.alerts.active.values().map(|a| a.to_json()).collect(),
+            comparison,
+        }
     }
 
     /// A hard alert fired: start the countdown when the automatic rollback is armed.
@@ -289,7 +298,7 @@ impl super::App {
             Some(deadline) if now >= deadline => {
                 self.rollback.countdown = None;
                 self.rollback.auto_used = true;
-                self.start_rollback("auto")
+                self.start_rollback(Trigger::Auto)
             }
             _ => None,
         }

@@ -244,7 +244,7 @@ fn rollback_runs_once_after_the_typed_confirmation() {
     let Some(Command::StartRollback(plan)) = app.update(press(KeyCode::Enter)) else {
         panic!("Enter after the word runs it")
     };
-    assert_eq!(plan.trigger, "manual");
+    assert_eq!(plan.trigger, crate::model::step::Trigger::Manual);
     assert!(!plan.dry_run);
     assert!(app.rollback.dialog.is_none());
     // Single flight: R during the run says so and does nothing.
@@ -301,7 +301,7 @@ fn read_only_hides_the_rollback() {
     assert_eq!(app.update(press(KeyCode::Char('R'))), None);
     assert!(app.rollback.dialog.is_none());
     assert!(app.rollback.notice.as_deref().unwrap().contains("read-only"));
-    assert_eq!(app.start_rollback("manual"), None, "nothing can start it");
+    assert_eq!(app.start_rollback(crate::model::step::Trigger::Manual), None, "nothing can start it");
 }
 
 #[test]
@@ -350,7 +350,7 @@ fn the_armed_countdown_runs_once_and_c_cancels_it() {
     let Some(Command::StartRollback(plan)) = app.tick_at(t + Duration::from_secs(30)) else {
         panic!("the countdown ran out")
     };
-    assert_eq!(plan.trigger, "auto");
+    assert_eq!(plan.trigger, crate::model::step::Trigger::Auto);
     app.update(Event::Action(crate::actions::ActionEvent::Finished {
         ok: true,
         message: "done".into(),

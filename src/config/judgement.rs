@@ -122,7 +122,24 @@ struct RuleFile {
     threshold: Option<f64>,
     floor: Option<f64>,
     #[serde(rename = "for")]
-    hold: Option<Hold>,
+    hold: Option<HoldFile>,
+}
+
+/// `for = 3` (evaluations) or `for = "30s"`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(untagged)]
+enum HoldFile {
+    Evaluations(u32),
+    Duration(Dur),
+}
+
+impl From<HoldFile> for Hold {
+    fn from(h: HoldFile) -> Hold {
+        match h {
+            HoldFile::Evaluations(n) => Hold::Evaluations(n),
+            HoldFile::Duration(d) => Hold::Duration(d.0),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -172,7 +189,7 @@ impl AlertsFile {
                 }
                 r.floor = x;
             }
-            if let Some(h) = t.hold {
+            if let Some(h) = t.hold.map(Hold::from) {
                 if h == Hold::Evaluations(0) {
                     return Err(format!("[alerts.{}] for = 0: use 1 or more evaluations", id.as_str()));
                 }

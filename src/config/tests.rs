@@ -84,7 +84,7 @@ fn analysis_and_alerts_sections() {
     let t = s.rules.rules[&RuleId::Throughput];
     assert_eq!(t.threshold, 20.0);
     assert_eq!(t.floor, 1.0, "keys not given keep their default");
-    assert_eq!(t.hold, Hold::Duration(Dur(std::time::Duration::from_secs(30))));
+    assert_eq!(t.hold, Hold::Duration(std::time::Duration::from_secs(30)));
     assert!(!s.rules.rules[&RuleId::Cpu].enabled);
     for (bad, key) in [
         ("[analysis]\nalpha = 2\n", "alpha"),

@@ -2,8 +2,8 @@
 
 use std::time::{Duration, Instant};
 
-use super::MetricKey;
 use super::exceptions::ExceptionEntry;
+use super::{JobState, MetricKey, SourceKind};
 
 /// A cumulative counter summed over a group (CPU time, GC time), turned into a rate by
 /// the store: rate = delta / dt * scale.
@@ -19,13 +19,14 @@ pub struct Counter {
 }
 
 /// The job a group runs, as the source understood it.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct JobStatus {
     pub id: String,
     /// Cleaned of control characters by the source.
     pub name: String,
-    /// Derived from the vertices' task states, e.g. "RUNNING", "SCHEDULED 2/4", "RESTARTING".
-    pub state: String,
+    /// Flink's job status, refined by the vertices' task states (RUNNING with tasks still
+    /// SCHEDULED is `Starting`).
+    pub state: JobState,
 }
 
 /// Per-TaskManager values for the drill-down table.
@@ -58,9 +59,9 @@ pub type Gauges = Vec<(MetricKey, Option<f64>)>;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Batch {
-    /// Which source kind this is ("flink-rest", "prometheus"): when two sources fill the
-    /// same metric, the store keeps the fresher one's values.
-    pub provider: &'static str,
+    /// Which source kind this is: when two sources fill the same metric, the store keeps
+    /// the fresher one's values.
+    pub provider: SourceKind,
     /// When the values were current.
     pub at: Instant,
     /// False when Flink's metric fetcher has not refreshed since the last poll: the values

@@ -4,16 +4,21 @@
 pub mod batch;
 pub mod blocks;
 pub mod exceptions;
+pub mod job;
 pub mod metric;
 pub mod rate;
 pub mod series;
+pub mod source;
+pub mod step;
 pub mod store;
 pub mod taskmanager;
 
 pub use batch::{Batch, Counter, Gauges, InterfaceRate, JobStatus, TmRow};
 pub use exceptions::{ExceptionEntry, ExceptionLog};
+pub use job::JobState;
 pub use metric::{MetricKey, Panel, Unit};
 pub use series::Series;
+pub use source::SourceKind;
 pub use store::{GroupData, Store};
 
 /// The two groups a canary compares.

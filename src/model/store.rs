@@ -9,21 +9,10 @@ use super::blocks::{BlockLength, CounterBlocks, GaugeBlocks};
 use super::exceptions::ExceptionLog;
 use super::rate::RateTracker;
 use super::series::{NO_POINTS, Series};
-use super::{Group, MetricKey};
+use super::{Group, MetricKey, SourceKind};
 
 /// How long a source's values keep another, lower-ranked source from writing a metric.
 const PROVIDER_STALE_S: f64 = 15.0;
-
-fn rank(provider: &str) -> u8 {
-    match provider {
-        // Live at every scrape, like the reporter; either beats REST's fetcher interval.
-        "prometheus" | "jolokia" => 2,
-        // A server's values are a scrape interval old (or, with an offset, from the past):
-        // they fill only what no direct source gives.
-        "prometheus-server" => 0,
-        _ => 1,
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct GroupData {
@@ -32,13 +21,13 @@ pub struct GroupData {
     pub series: BTreeMap<MetricKey, Series>,
     /// Rates and blocks are formed per source kind: two sources never interleave their
     /// readings of one counter, and a failing source restarts only its own.
-    rates: BTreeMap<(MetricKey, &'static str), RateTracker>,
+    rates: BTreeMap<(MetricKey, SourceKind), RateTracker>,
     /// Block samples for the statistics (see `blocks`).
     pub blocks: BTreeMap<MetricKey, Series>,
-    counter_blocks: BTreeMap<(MetricKey, &'static str), CounterBlocks>,
-    gauge_blocks: BTreeMap<(MetricKey, &'static str), GaugeBlocks>,
+    counter_blocks: BTreeMap<(MetricKey, SourceKind), CounterBlocks>,
+    gauge_blocks: BTreeMap<(MetricKey, SourceKind), GaugeBlocks>,
     pub exceptions: ExceptionLog,
-    providers: BTreeMap<MetricKey, (&'static str, f64)>,
+    providers: BTreeMap<MetricKey, (SourceKind, f64)>,
     last_rest: Option<f64>,
     /// The most TaskManagers the group has had: what it is expected to have.
     pub expected_taskmanagers: usize,
@@ -49,7 +38,7 @@ pub struct GroupData {
     pub per_tm: Vec<TmRow>,
     /// This host's interfaces (from the host source), for the Host drill-down.
     pub interfaces: Vec<super::InterfaceRate>,
-    per_tm_from: Option<(&'static str, f64)>,
+    per_tm_from: Option<(SourceKind, f64)>,
     pub flink_version: Option<String>,
     pub refresh_interval: Option<Duration>,
     /// The length of the block each metric's latest sample was formed over (sources differ:
@@ -136,8 +125,8 @@ impl GroupData {
         series + rows + trackers + ids + self.exceptions.heap_bytes()
     }
 
-    /// Which source kind last gave this metric a value ("flink-rest", "prometheus").
-    pub fn provider(&self, key: MetricKey) -> Option<&'static str> {
+    /// Which source kind last gave this metric a value.
+    pub fn provider(&self, key: MetricKey) -> Option<SourceKind> {
         self.providers.get(&key).map(|(p, _)| *p)
     }
 
@@ -146,11 +135,11 @@ impl GroupData {
     /// gave it a value in the last PROVIDER_STALE_S seconds. Of two equal ones (reporters
     /// and Jolokia agents on the same TaskManagers) the one already writing keeps it, so
     /// one stream of readings feeds each metric.
-    fn accepts(&self, key: MetricKey, provider: &'static str, t: f64) -> bool {
+    fn accepts(&self, key: MetricKey, provider: SourceKind, t: f64) -> bool {
         match self.providers.get(&key) {
             None => true,
             Some((p, _)) if *p == provider => true,
-            Some((p, when)) => rank(provider) > rank(p) || t - when > PROVIDER_STALE_S,
+            Some((p, when)) => provider.outranks(*p) || t - when > PROVIDER_STALE_S,
         }
     }
 
@@ -160,7 +149,7 @@ impl GroupData {
         &mut self,
         key: MetricKey,
         value: Option<f64>,
-        provider: &'static str,
+        provider: SourceKind,
         t: f64,
         block: BlockLength,
         from_counter: bool,
@@ -307,13 +296,13 @@ impl Store {
         // The REST source knows jobs and TaskManager ids best: another source describes
         // them only while REST is silent.
         // The host source knows processes, not jobs: it never describes.
-        let describes = batch.provider == "flink-rest"
-            || batch.provider != "host" && g.last_rest.is_none_or(|r| t - r > PROVIDER_STALE_S);
-        if batch.provider == "flink-rest" {
+        let rest = batch.provider == SourceKind::FlinkRest;
+        let describes = rest || batch.provider.describes() && g.last_rest.is_none_or(|r| t - r > PROVIDER_STALE_S);
+        if rest {
             g.last_rest = Some(t);
         }
         if describes {
-            if batch.provider == "flink-rest" || g.last_rest.is_none() {
+            if rest || g.last_rest.is_none() {
                 g.data_ports = batch.data_ports;
             }
             // One TaskManager per canonical id, whichever form the source uses.
@@ -325,7 +314,7 @@ impl Store {
         g.flink_version = batch.flink_version.or(g.flink_version.take());
         g.latency_window = batch.latency_window.or(g.latency_window);
         g.exceptions.ingest(t, &batch.exceptions);
-        if batch.provider == "flink-rest" && batch.fresh {
+        if rest && batch.fresh {
             // REST read the exception history in this poll: whatever appears later is new
             // to this run, whatever the JobManager's clock says.
             g.exceptions.settle();
@@ -336,7 +325,7 @@ impl Store {
         // Per-TaskManager rows from the fresher source (the reporter's, at 1 s) while it gives them.
         if !batch.per_tm.is_empty()
             && g.per_tm_from.is_none_or(|(p, when)| {
-                p == batch.provider || rank(batch.provider) > rank(p) || t - when > PROVIDER_STALE_S
+                p == batch.provider || batch.provider.outranks(p) || t - when > PROVIDER_STALE_S
             })
         {
             g.per_tm = batch.per_tm;
@@ -408,7 +397,7 @@ impl Store {
 
     /// A failed poll of one source: a gap in the series that source provides (all of
     /// them when `provider` is `None`); another live source's series go on.
-    pub fn gap_from(&mut self, group: Group, at: Instant, provider: Option<&'static str>) {
+    pub fn gap_from(&mut self, group: Group, at: Instant, provider: Option<SourceKind>) {
         let t = self.t(at);
         let g = &mut self.groups[group.index()];
         let others_live: Vec<MetricKey> = match provider {
@@ -425,7 +414,7 @@ impl Store {
                 s.push(t, None);
             }
         }
-        let mine = |who: &&'static str| provider.is_none_or(|p| p == *who);
+        let mine = |who: &SourceKind| provider.is_none_or(|p| p == *who);
         for ((_, who), r) in g.rates.iter_mut() {
             if mine(who) {
                 r.reset();
@@ -460,7 +449,7 @@ mod tests {
 
     fn batch(at: Instant, fresh: bool, cpu_ns: f64) -> Batch {
         Batch {
-            provider: "flink-rest",
+            provider: SourceKind::FlinkRest,
             at,
             fresh,
             gauges: vec![(MetricKey::RecordsInPerS, Some(100.0)), (MetricKey::LatencyP99Ms, None)],
@@ -504,7 +493,7 @@ mod tests {
         let t0 = Instant::now();
         let mut s = Store::with_epoch(t0, Duration::from_secs(3600), Duration::from_secs(1));
         let mut b = batch(t0 + Duration::from_secs(5), true, 0.0);
-        b.provider = "prometheus-server";
+        b.provider = SourceKind::PrometheusServer;
         b.history =
             (1..=30).rev().map(|age| (age as f64, vec![(MetricKey::RecordsInPerS, Some(90.0 + age as f64))])).collect();
         s.ingest(Group::Baseline, b);
@@ -529,13 +518,13 @@ mod tests {
         s.ingest(Group::Variant, rest);
         for i in 1..=5u64 {
             let mut prom = batch(at(i), true, 0.0);
-            prom.provider = "prometheus";
+            prom.provider = SourceKind::Prometheus;
             prom.gauges.push((MetricKey::Restarts, None));
             s.ingest(Group::Variant, prom);
         }
         let g = s.group(Group::Variant);
         assert_eq!(g.series(MetricKey::Restarts).current(), Some(0.0), "REST's 0 stays the latest reading");
-        assert_eq!(g.provider(MetricKey::Restarts), Some("flink-rest"));
+        assert_eq!(g.provider(MetricKey::Restarts), Some(SourceKind::FlinkRest));
     }
 
     /// A reporter that fails restarts its own rates and blocks; REST's CPU rate goes on.
@@ -549,10 +538,10 @@ mod tests {
         }
         let cpu_points = |s: &Store| s.group(Group::Baseline).series(MetricKey::CpuCores).values_since(0.0).count();
         assert_eq!(cpu_points(&s), 2);
-        s.gap_from(Group::Baseline, at(25), Some("prometheus"));
+        s.gap_from(Group::Baseline, at(25), Some(SourceKind::Prometheus));
         s.ingest(Group::Baseline, batch(at(30), true, 30e9));
         assert_eq!(cpu_points(&s), 3, "REST's CPU rate did not restart for the reporter's failure");
-        s.gap_from(Group::Baseline, at(35), Some("flink-rest"));
+        s.gap_from(Group::Baseline, at(35), Some(SourceKind::FlinkRest));
         s.ingest(Group::Baseline, batch(at(40), true, 40e9));
         assert_eq!(cpu_points(&s), 3, "its own failure restarts it: no rate from the first reading after");
     }

@@ -12,36 +12,13 @@ pub mod task;
 use std::time::Duration;
 
 use crate::model::Group;
+pub use crate::model::SourceKind;
 
 /// Which source a sample or failure belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SourceId {
     pub group: Group,
     pub kind: SourceKind,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SourceKind {
-    FlinkRest,
-    Prometheus,
-    /// JMX over HTTP (Jolokia agents on the TaskManagers).
-    Jolokia,
-    /// PromQL queries to a Prometheus server.
-    PrometheusServer,
-    /// This host's /proc: TaskManager processes and NIC/TCP/CPU counters.
-    Host,
-}
-
-impl SourceKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SourceKind::FlinkRest => "flink-rest",
-            SourceKind::Prometheus => "prometheus",
-            SourceKind::Jolokia => "jolokia",
-            SourceKind::PrometheusServer => "prometheus-server",
-            SourceKind::Host => "host",
-        }
-    }
 }
 
 impl SourceId {

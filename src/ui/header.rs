@@ -84,10 +84,11 @@ fn group_line(app: &App, g: Group, theme: &Theme, width: u16) -> Line<'static> {
     };
     spans.push(Span::styled(format!(" {target}"), theme.fg(theme.dim)));
     spans.push(Span::raw(format!(" {} TM", data.taskmanagers.len())));
-    let job = data.job.as_ref().map(|j| j.state.as_str()).unwrap_or("no job");
-    let job_style = if job == "RUNNING" { theme.fg(theme.good) } else { theme.fg(theme.warn) };
+    let job = data.job.as_ref().map_or_else(|| "no job".to_string(), |j| j.state.to_string());
+    let running = data.job.as_ref().is_some_and(|j| j.state.is_running());
+    let job_style = if running { theme.fg(theme.good) } else { theme.fg(theme.warn) };
     spans.push(Span::raw(" "));
-    spans.push(Span::styled(job.to_string(), job_style));
+    spans.push(Span::styled(job, job_style));
     let cmp = |k: MetricKey| view.comparisons.get(&k).map(|c| if g == Group::Variant { c.variant } else { c.baseline });
     let restarts = cmp(MetricKey::Restarts).unwrap_or_default();
     let ok = cmp(MetricKey::CheckpointsCompleted).unwrap_or_default();
@@ -112,12 +113,10 @@ fn group_line(app: &App, g: Group, theme: &Theme, width: u16) -> Line<'static> {
     spans.push(Span::raw("  "));
     spans.push(health_span(&app.health_of(g), theme));
     // The group's other sources, each with its state (the first of them is the main one above).
-    use crate::sources::SourceKind::*;
-    let main =
-        [FlinkRest, Prometheus, Jolokia, PrometheusServer].into_iter().find(|k| app.health_of_kind(g, *k).is_some());
-    for (kind, label) in [(Prometheus, "prom"), (Jolokia, "jmx"), (PrometheusServer, "promql"), (Host, "host")] {
+    let main = app.main_source(g);
+    for kind in crate::model::SourceKind::ALL {
         let Some(h) = app.health_of_kind(g, kind).filter(|_| Some(kind) != main) else { continue };
-        spans.push(Span::styled(format!(" {label} "), theme.fg(theme.dim)));
+        spans.push(Span::styled(format!(" {} ", kind.label()), theme.fg(theme.dim)));
         spans.push(health_span(&h, theme));
     }
     let warnings = app.warnings_of(g);

@@ -23,7 +23,7 @@
 mod alerts;
 mod drilldown;
 mod footer;
-pub mod format;
+pub use crate::format;
 mod header;
 mod help;
 mod panel;

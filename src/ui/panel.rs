@@ -175,11 +175,7 @@ fn threshold_line(app: &App, key: MetricKey) -> Option<f64> {
         .find(|r| r.severity() == crate::analysis::rules::Severity::Soft && r.metric() == key)?;
     let c = app.settings.rules.rules.get(&rule).filter(|c| c.enabled)?;
     let base = app.view().comparisons.get(&key)?.baseline.mean?;
-    Some(match rule {
-        RuleId::Throughput => base * (1.0 - c.threshold / 100.0),
-        RuleId::Backpressure => (base * c.threshold).max(base + c.floor),
-        _ => base * (1.0 + c.threshold / 100.0),
-    })
+    crate::analysis::rules::soft_level(rule, c, base)
 }
 
 fn render_chart(frame: &mut Frame, area: Rect, app: &App, key: MetricKey, theme: &Theme) {

@@ -10,9 +10,9 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::Theme;
 use super::format;
-use crate::actions::runner::StepState;
 use crate::app::App;
 use crate::app::rollback::{CONFIRM_WORD, RunView};
+use crate::model::step::StepState;
 
 /// The modal confirmation: what is wrong, what will be touched, exactly what will run.
 pub fn dialog(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -99,7 +99,7 @@ pub fn panel(frame: &mut Frame, area: Rect, app: &App, run: &RunView, theme: &Th
         Some((false, _)) => "FAILED".into(),
     };
     let dry = if run.dry_run { " (dry run)" } else { "" };
-    let title = format!(" Rollback{dry} · {} · {status} ", run.trigger);
+    let title = format!(" Rollback{dry} · {} · {status} ", run.trigger.as_str());
     let colour = match &run.finished {
         Some((false, _)) => theme.bad,
         Some((true, _)) => theme.good,
@@ -136,10 +136,8 @@ pub fn panel(frame: &mut Frame, area: Rect, app: &App, run: &RunView, theme: &Th
             lines.push(Line::from(Span::styled(format!("   {err}"), theme.fg(theme.bad))));
         }
         // The running step shows its live output; finished steps their last lines.
-        let tail: Vec<String> = match (&s.tail, s.state) {
-            (Some(t), StepState::Running) => {
-                t.lock().map(|t| t.iter().rev().take(6).rev().cloned().collect()).unwrap_or_default()
-            }
+        let tail: Vec<String> = match s.state {
+            StepState::Running => s.output.iter().rev().take(6).rev().cloned().collect(),
             _ => s.result.as_ref().map(|r| r.tail.iter().rev().take(3).rev().cloned().collect()).unwrap_or_default(),
         };
         for l in tail {

@@ -198,7 +198,7 @@ fn full_screen_table_has_the_statistics() {
 #[test]
 fn rollback_dialog_and_progress_panel() {
     use crate::actions::ActionEvent;
-    use crate::actions::runner::{StepResult, StepState};
+    use crate::model::step::{StepResult, StepState};
     let mut app = demo::app(Instant::now(), 60, false);
     app.settings.rollback = Some(demo::rollback_config(&["kubectl apply -f backup.yaml", "restart {variant.job_id}"]));
     app.act(Action::Rollback);
@@ -207,11 +207,11 @@ fn rollback_dialog_and_progress_panel() {
     assert!(s.contains("kubectl apply -f backup.yaml"), "exact argv: {s}");
     assert!(s.contains("restart 49e9c17b1c0e9c703c716db89c62d948"), "placeholders expanded: {s}");
     app.rollback.dialog.as_mut().unwrap().typed = "rollback".into();
-    assert!(app.start_rollback("manual").is_some());
+    assert!(app.start_rollback(crate::model::step::Trigger::Manual).is_some());
     let now = Instant::now();
-    let tail: crate::actions::runner::Tail = Default::default();
-    tail.lock().unwrap().push_back("configmap/flink-config configured".into());
-    app.rollback.on_event(ActionEvent::StepStarted { index: 0, tail }, now);
+    app.rollback.on_event(ActionEvent::StepStarted { index: 0 }, now);
+    let line = "configmap/flink-config configured".to_string();
+    app.rollback.on_event(ActionEvent::StepOutput { index: 0, line }, now);
     let result = StepResult {
         state: StepState::Ok,
         exit_code: Some(0),
@@ -221,9 +221,8 @@ fn rollback_dialog_and_progress_panel() {
         error: None,
     };
     app.rollback.on_event(ActionEvent::StepFinished { index: 0, result }, now);
-    let tail2: crate::actions::runner::Tail = Default::default();
-    tail2.lock().unwrap().push_back("waiting for the job".into());
-    app.rollback.on_event(ActionEvent::StepStarted { index: 1, tail: tail2 }, now);
+    app.rollback.on_event(ActionEvent::StepStarted { index: 1 }, now);
+    app.rollback.on_event(ActionEvent::StepOutput { index: 1, line: "waiting for the job".into() }, now);
     let s = text(&draw(&app, 120, 40));
     assert!(s.contains("Rollback · manual · running"), "{s}");
     assert!(s.contains("ok        1. step 1"), "{s}");

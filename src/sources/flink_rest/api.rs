@@ -51,7 +51,7 @@ pub struct JobOverview {
 impl JobOverview {
     /// Jobs in a terminal state no longer run tasks.
     pub fn is_active(&self) -> bool {
-        !matches!(self.state.as_str(), "FINISHED" | "CANCELED" | "FAILED" | "SUSPENDED")
+        !crate::model::JobState::parse(&self.state).is_terminal()
     }
 }
 

@@ -8,7 +8,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use super::api::AggMetric;
 use super::queries::*;
-use crate::model::{Counter, MetricKey};
+use crate::model::{Counter, JobState, MetricKey};
 
 /// One vertex's answers, restricted to the group's subtasks.
 #[derive(Debug, Clone)]
@@ -267,9 +267,10 @@ pub fn epoch(taskmanagers: &[String]) -> u64 {
 
 /// A job's state as the operator needs it: Flink says RUNNING for a minute while tasks
 /// wait for slots, so the task states decide. `tasks` are (state, count) pairs.
-pub fn job_state<'a>(job_state: &str, tasks: impl IntoIterator<Item = (&'a str, i64)>) -> String {
-    if job_state != "RUNNING" {
-        return job_state.to_string();
+pub fn job_state<'a>(job_state: &str, tasks: impl IntoIterator<Item = (&'a str, i64)>) -> JobState {
+    let state = JobState::parse(job_state);
+    if !state.is_running() {
+        return state;
     }
     let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
     for (state, n) in tasks {
@@ -280,14 +281,14 @@ pub fn job_state<'a>(job_state: &str, tasks: impl IntoIterator<Item = (&'a str, 
     let total: i64 = counts.values().sum();
     let running = counts.get("RUNNING").copied().unwrap_or(0) + counts.get("FINISHED").copied().unwrap_or(0);
     if total == 0 || running == total {
-        return "RUNNING".into();
+        return JobState::Running;
     }
     let (worst, _) = counts
         .iter()
         .filter(|(s, _)| !matches!(**s, "RUNNING" | "FINISHED"))
         .max_by_key(|(_, n)| **n)
         .expect("not all tasks run, so another state exists");
-    format!("{worst} ({running}/{total} running)")
+    JobState::Starting { tasks: crate::sanitize::clean(worst), running, total }
 }
 
 #[cfg(test)]
@@ -477,10 +478,10 @@ mod tests {
 
     #[test]
     fn job_state_from_tasks() {
-        assert_eq!(job_state("RUNNING", [("RUNNING", 4)]), "RUNNING");
-        assert_eq!(job_state("RUNNING", [("RUNNING", 1), ("SCHEDULED", 3)]), "SCHEDULED (1/4 running)");
-        assert_eq!(job_state("RESTARTING", [("RUNNING", 4)]), "RESTARTING");
-        assert_eq!(job_state("RUNNING", [("RUNNING", 2), ("FINISHED", 2)]), "RUNNING");
+        assert_eq!(job_state("RUNNING", [("RUNNING", 4)]), JobState::Running);
+        assert_eq!(job_state("RUNNING", [("RUNNING", 1), ("SCHEDULED", 3)]).to_string(), "SCHEDULED (1/4 running)");
+        assert_eq!(job_state("RESTARTING", [("RUNNING", 4)]), JobState::Restarting);
+        assert_eq!(job_state("RUNNING", [("RUNNING", 2), ("FINISHED", 2)]), JobState::Running);
     }
 
     #[test]

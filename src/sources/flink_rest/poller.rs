@@ -140,7 +140,7 @@ impl RestPoller {
         // Counters restart with the job: a restart starts a new epoch for every rate.
         let epoch = assemble::epoch(&taskmanagers) ^ answers.restarts.map(f64::to_bits).unwrap_or(0);
         Ok(Batch {
-            provider: "flink-rest",
+            provider: crate::model::SourceKind::FlinkRest,
             at,
             fresh,
             gauges: assemble::gauges(&answers),
@@ -241,8 +241,11 @@ impl RestPoller {
         if active.is_empty() {
             // Show what became of the last job (FAILED, CANCELED...): no task figures.
             let last = jobs.iter().max_by_key(|j| j.start_time);
-            let status =
-                last.map(|j| JobStatus { id: j.jid.clone(), name: sanitize::clean(&j.name), state: j.state.clone() });
+            let status = last.map(|j| JobStatus {
+                id: j.jid.clone(),
+                name: sanitize::clean(&j.name),
+                state: crate::model::JobState::parse(&j.state),
+            });
             return Ok((Vec::new(), status));
         }
         let mut details = Vec::new();
@@ -286,7 +289,7 @@ impl RestPoller {
             details.push((detail, placements));
         }
         let status = states.first().map(|(name, id, _)| {
-            let worst = states.iter().map(|(_, _, s)| s).find(|s| *s != "RUNNING").unwrap_or(&states[0].2).clone();
+            let worst = states.iter().map(|(_, _, s)| s).find(|s| !s.is_running()).unwrap_or(&states[0].2).clone();
             let name = if states.len() > 1 { format!("{name} (+{} more)", states.len() - 1) } else { name.clone() };
             JobStatus { id: id.clone(), name, state: worst }
         });

@@ -10,8 +10,6 @@ use crate::config::TmPattern;
 use crate::model::{Batch, Counter, Group, InterfaceRate, MetricKey};
 use crate::sources::prometheus::flink::tm_matches;
 
-pub const PROVIDER: &str = "host";
-
 /// One reading of this host.
 #[derive(Debug, Clone)]
 pub struct HostSample {
@@ -111,7 +109,7 @@ fn batch(s: &HostSample, procs: &[&TmProcess], interval: Duration) -> Batch {
         counters.extend(v.map(|v| counter(key, v, 1.0)));
     }
     Batch {
-        provider: PROVIDER,
+        provider: crate::model::SourceKind::Host,
         at: s.at,
         fresh: true,
         gauges: vec![
@@ -233,7 +231,10 @@ mod tests {
         assert_eq!(last(Group::Baseline, MetricKey::NicRxBytesPerS), Some(1_000_000.0));
         assert_eq!(last(Group::Baseline, MetricKey::ProcessRssBytes), Some((100 << 20) as f64));
         assert_eq!(last(Group::Baseline, MetricKey::TcpTimeoutsPerS), Some(0.0));
-        assert_eq!(store.group(Group::Baseline).provider(MetricKey::ProcessThreads), Some(PROVIDER));
+        assert_eq!(
+            store.group(Group::Baseline).provider(MetricKey::ProcessThreads),
+            Some(crate::model::SourceKind::Host)
+        );
         // Not reported by the host source: the REST source describes TaskManagers.
         assert!(store.group(Group::Baseline).taskmanagers.is_empty());
 

@@ -68,7 +68,7 @@ impl JolokiaPoller {
         self.polls += 1;
         let epoch = assemble::epoch(&answers.taskmanagers);
         Ok(Batch {
-            provider: "jolokia",
+            provider: crate::model::SourceKind::Jolokia,
             at,
             fresh: true,
             gauges: assemble::gauges(&answers),
@@ -76,7 +76,11 @@ impl JolokiaPoller {
             block_counters: if timed { assemble::block_counters(&answers) } else { Vec::new() },
             exceptions: Vec::new(),
             epoch,
-            job: answers.has_job.then(|| JobStatus { id: String::new(), name: String::new(), state: "RUNNING".into() }),
+            job: answers.has_job.then(|| JobStatus {
+                id: String::new(),
+                name: String::new(),
+                state: crate::model::JobState::Running,
+            }),
             data_ports: Vec::new(),
             warnings,
             history: Vec::new(),

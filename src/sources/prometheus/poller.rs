@@ -85,7 +85,7 @@ impl PromPoller {
         self.scrapes += 1;
         let epoch = assemble::epoch(&answers.taskmanagers) ^ answers.restarts.map(f64::to_bits).unwrap_or(0);
         Ok(Batch {
-            provider: "prometheus",
+            provider: crate::model::SourceKind::Prometheus,
             at,
             fresh: true,
             gauges: assemble::gauges(&answers),
@@ -99,7 +99,11 @@ impl PromPoller {
             block_counters: if timed { assemble::block_counters(&answers) } else { Vec::new() },
             exceptions: Vec::new(),
             epoch,
-            job: answers.has_job.then(|| JobStatus { id: String::new(), name: String::new(), state: "RUNNING".into() }),
+            job: answers.has_job.then(|| JobStatus {
+                id: String::new(),
+                name: String::new(),
+                state: crate::model::JobState::Running,
+            }),
             data_ports: Vec::new(),
             warnings,
             history: Vec::new(),

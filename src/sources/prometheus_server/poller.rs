@@ -10,8 +10,6 @@ use crate::model::{Batch, JobStatus, MetricKey};
 use crate::sources::SourceError;
 use crate::sources::http::Endpoint;
 
-pub const PROVIDER: &str = "prometheus-server";
-
 pub struct ServerPoller {
     endpoint: Endpoint,
     queries: Vec<(MetricKey, String)>,
@@ -21,6 +19,8 @@ pub struct ServerPoller {
     scrape_interval: Duration,
     rate_window: Duration,
     last: Option<Vec<(MetricKey, Option<f64>)>>,
+    /// The group's TaskManagers at the last scrape seen.
+    taskmanagers: Option<Vec<String>>,
     /// How far back the first poll fills the window from the server's history.
     backfill: Duration,
     backfilled: bool,
@@ -48,6 +48,7 @@ impl ServerPoller {
             scrape_interval,
             rate_window,
             last: None,
+            taskmanagers: None,
             backfill,
             backfilled: false,
         }
@@ -79,10 +80,6 @@ impl ServerPoller {
             let (e, path) = (self.endpoint.clone(), self.path(q, time));
             set.spawn(async move { (i, e.get(&path).await) });
         }
-        let tms = {
-            let (e, path) = (self.endpoint.clone(), self.path(&self.tm_query, time));
-            tokio::spawn(async move { e.get(&path).await })
-        };
         let mut answers: Vec<Option<Result<String, SourceError>>> = vec![None; self.queries.len()];
         while let Some(joined) = set.join_next().await {
             let (i, a) = joined.map_err(|e| SourceError::Other(format!("query task: {e}")))?;
@@ -103,15 +100,21 @@ impl ServerPoller {
         if gauges.iter().all(|(_, v)| v.is_none()) && warnings.len() >= self.queries.len() {
             return Err(SourceError::Malformed { what: "PromQL answers", detail: warnings.swap_remove(0) });
         }
-        let tm_body = tms.await.map_err(|e| SourceError::Other(format!("query task: {e}")))??;
-        let mut taskmanagers = tm_ids(&tm_body);
-        taskmanagers.sort();
         // The server's values change once per scrape: a poll that sees none change is a repeat.
         let fresh = self.last.as_ref() != Some(&gauges);
         self.last = Some(gauges.clone());
+        // The TaskManager list is as long as the fleet (1,000 series at 1,000 TaskManagers):
+        // asked again only when a scrape landed, not on every repeat between scrapes.
+        if fresh || self.taskmanagers.is_none() {
+            let tm_body = self.endpoint.get(&self.path(&self.tm_query, time)).await?;
+            let mut ids = tm_ids(&tm_body);
+            ids.sort();
+            self.taskmanagers = Some(ids);
+        }
+        let taskmanagers = self.taskmanagers.clone().unwrap_or_default();
         let has_job = gauges.iter().any(|(k, v)| *k == MetricKey::RecordsInPerS && v.is_some());
         Ok(Batch {
-            provider: PROVIDER,
+            provider: crate::model::SourceKind::PrometheusServer,
             at,
             fresh,
             gauges,
@@ -124,7 +127,11 @@ impl ServerPoller {
             warnings,
             history,
             interfaces: Vec::new(),
-            job: has_job.then(|| JobStatus { id: String::new(), name: String::new(), state: "RUNNING".into() }),
+            job: has_job.then(|| JobStatus {
+                id: String::new(),
+                name: String::new(),
+                state: crate::model::JobState::Running,
+            }),
             per_tm: Vec::new(),
             flink_version: None,
             refresh_interval: self.scrape_interval,

@@ -1,4 +1,4 @@
-//! Number formatting for the panels: short, unit-aware, "—" for no data.
+//! Number formatting for the panels and the text reports: short, unit-aware, "—" for no data.
 
 use crate::model::Unit;
 
