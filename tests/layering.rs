@@ -94,6 +94,29 @@ fn no_layer_imports_a_higher_one() {
     }
 }
 
+/// The transports beside one vocabulary: each imports `flink_metrics` (and `http`), none
+/// imports another transport.
+#[test]
+fn no_transport_imports_another() {
+    const TRANSPORTS: [&str; 5] = ["flink_rest", "prometheus", "jolokia", "prometheus_server", "host"];
+    let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sources");
+    let mut broken = Vec::new();
+    for t in TRANSPORTS {
+        let mut files = Vec::new();
+        rust_files(&sources.join(t), &mut files);
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap_or("");
+            for other in TRANSPORTS.iter().filter(|o| **o != t) {
+                if code.contains(&format!("sources::{other}::")) || code.contains(&format!("sources::{other};")) {
+                    broken.push(format!("{}: {t} imports {other}", f.display()));
+                }
+            }
+        }
+    }
+    assert!(broken.is_empty(), "transports importing each other:\n{}", broken.join("\n"));
+}
+
 #[test]
 fn the_checker_sees_an_arrow() {
     // The reader finds `crate::` paths in use lines and in expressions alike.

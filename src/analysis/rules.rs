@@ -449,8 +449,12 @@ mod tests {
         let node = GroupHealth { tcp_timeouts_per_min: Some((101.0, SourceKind::Prometheus)), ..health() };
         assert!(eval(RuleId::NetworkTimeouts, &b, &node).unwrap().message.contains("node_exporter"));
         assert!(
-            eval(RuleId::NetworkTimeouts, &b, &GroupHealth { tcp_timeouts_per_min: Some((100.0, SourceKind::Host)), ..health() })
-                .is_none()
+            eval(
+                RuleId::NetworkTimeouts,
+                &b,
+                &GroupHealth { tcp_timeouts_per_min: Some((100.0, SourceKind::Host)), ..health() }
+            )
+            .is_none()
         );
 
         assert!(eval(RuleId::OutOfMemory, &b, &GroupHealth { out_of_memory: 1, ..health() }).is_some());

@@ -1,6 +1,7 @@
 //! Sources: async pollers, one tokio task per endpoint, that send owned samples over a
 //! channel. They never draw and never touch app state.
 
+pub mod flink_metrics;
 pub mod flink_rest;
 pub mod host;
 pub mod http;

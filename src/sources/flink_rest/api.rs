@@ -143,18 +143,7 @@ pub fn parse_vertex_subtasks(body: &str) -> Result<Vec<Subtask>, SourceError> {
     Ok(parse::<VertexDetail>("/jobs/<jid>/vertices/<vid>", body)?.subtasks)
 }
 
-/// One entry of an `agg=` answer; absent aggregates are `None`.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-pub struct AggMetric {
-    pub id: String,
-    pub min: Option<f64>,
-    pub max: Option<f64>,
-    pub avg: Option<f64>,
-    pub sum: Option<f64>,
-    /// How many TaskManagers/subtasks reported the metric (sum / avg; needs `agg=avg`).
-    #[serde(skip)]
-    pub count: Option<f64>,
-}
+pub use crate::sources::flink_metrics::AggMetric;
 
 /// An `agg=` metrics answer. `[]` is a valid "none of these metrics exist (yet)".
 pub fn parse_agg(body: &str) -> Result<Vec<AggMetric>, SourceError> {

@@ -2,7 +2,6 @@
 //! JobManager's REST API (Flink 1.20.x and 2.x).
 
 pub mod api;
-pub mod assemble;
 pub mod poller;
 pub mod queries;
 

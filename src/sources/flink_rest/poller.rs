@@ -8,12 +8,12 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::time::{Duration, Instant};
 
 use super::api::{self, AggMetric, JobDetail, JobOverview};
-use super::assemble::{self, GroupAnswers, VertexAnswers};
 use super::queries::{self, MAX_GET_CHARS, MAX_TM_IDS};
 use crate::config::TmPattern;
 use crate::model::{Batch, JobStatus, MetricKey, TmRow, rate::RateTracker};
 use crate::sanitize;
 use crate::sources::SourceError;
+use crate::sources::flink_metrics::assemble::{self, GroupAnswers, VertexAnswers};
 use crate::sources::http::Endpoint;
 
 /// Flink's default metrics.fetcher.update-interval, used until /jobmanager/config says otherwise.

@@ -8,7 +8,7 @@ use super::counters::HostCounters;
 use super::processes::TmProcess;
 use crate::config::TmPattern;
 use crate::model::{Batch, Counter, Group, InterfaceRate, MetricKey};
-use crate::sources::prometheus::flink::tm_matches;
+use crate::sources::flink_metrics::tm_matches;
 
 /// One reading of this host.
 #[derive(Debug, Clone)]

@@ -9,9 +9,9 @@ use super::read;
 use crate::config::TmPattern;
 use crate::model::{Batch, JobStatus};
 use crate::sources::SourceError;
-use crate::sources::flink_rest::assemble;
+use crate::sources::flink_metrics::assemble;
+use crate::sources::flink_metrics::reporter as flink;
 use crate::sources::http::Endpoint;
-use crate::sources::prometheus::{flink, parse};
 
 pub struct JolokiaPoller {
     endpoints: Vec<Endpoint>,
@@ -38,7 +38,7 @@ impl JolokiaPoller {
             let (i, a) = joined.map_err(|e| SourceError::Other(format!("Jolokia task: {e}")))?;
             answers[i] = Some(a);
         }
-        let mut texts = Vec::with_capacity(answers.len());
+        let mut scrapes = Vec::with_capacity(answers.len());
         let mut warnings = Vec::new();
         for (e, a) in self.endpoints.iter().zip(answers) {
             let a = a
@@ -49,17 +49,16 @@ impl JolokiaPoller {
                 detail: format!("{}: {detail}", e.base()),
             })?;
             warnings.extend(converted.errors.into_iter().map(|w| format!("{}: {w}", e.base())));
-            texts.push(converted.text);
+            scrapes.push((e, converted.readings));
         }
-        let mut scrapes = Vec::with_capacity(texts.len());
-        for (e, text) in self.endpoints.iter().zip(&texts) {
-            // Every read failed: nothing to map is the source's failure, not "0".
-            let samples = parse::parse(text).map_err(|err| SourceError::Malformed {
+        // Every read of an agent failed: nothing to map is the source's failure, not "0".
+        if let Some((e, _)) = scrapes.iter().find(|(_, r)| r.is_empty()) {
+            return Err(SourceError::Malformed {
                 what: "Jolokia answer",
-                detail: format!("{}: no metric could be read ({err}){}", e.base(), first(&warnings)),
-            })?;
-            scrapes.push(samples);
+                detail: format!("{}: no metric could be read{}", e.base(), first(&warnings)),
+            });
         }
+        let scrapes: Vec<_> = scrapes.into_iter().map(|(_, r)| r).collect();
         if !warnings.is_empty() {
             tracing::warn!(count = warnings.len(), first = %warnings[0], "Jolokia reads failed");
         }

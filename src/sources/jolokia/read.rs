@@ -4,14 +4,16 @@
 //! `org.apache.flink.taskmanager.job.task.Shuffle.Netty.Input.Buffers.inPoolUsage:tm_id=..,
 //! task_id=..,subtask_index=0`; Flink's Prometheus reporter names the same metric
 //! `flink_taskmanager_job_task_Shuffle_Netty_Input_Buffers_inPoolUsage{tm_id=..}`. So an
-//! answer is rewritten into the reporter's text form and mapped by the Prometheus source's
-//! mapping: one mapping from Flink names to metric keys, whatever the transport.
+//! answer becomes readings in the reporter's naming, mapped by the Flink metric vocabulary
+//! (`flink_metrics`): one mapping from Flink names to metric keys, whatever the transport.
 
-use std::fmt::Write;
+use std::borrow::Cow;
 
 use serde_json::{Value, json};
 
-use crate::sources::flink_rest::queries::{JOB_METRICS, TASK_COUNTERS, TASK_METRICS, TM_GAUGES};
+use crate::sources::flink_metrics::Reading;
+
+use crate::sources::flink_metrics::names::{JOB_METRICS, TASK_COUNTERS, TASK_METRICS, TM_GAUGES};
 
 const FLINK_DOMAIN: &str = "org.apache.flink.";
 /// Latency markers' histograms (operator scope under the job).
@@ -45,11 +47,32 @@ pub fn request() -> Value {
     Value::Array(reads)
 }
 
-/// One endpoint's answer in Prometheus text form, and the reads that failed ("mbean:
-/// status error"), which cost their metrics only.
+/// One MBean attribute, named as Flink's reporters name the metric, its ObjectName keys
+/// as labels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JmxReading {
+    pub name: String,
+    pub labels: Vec<(String, String)>,
+    pub value: f64,
+}
+
+impl Reading for JmxReading {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn label(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.labels.iter().find(|(k, _)| k == name).map(|(_, v)| Cow::Borrowed(v.as_str()))
+    }
+    fn value(&self) -> f64 {
+        self.value
+    }
+}
+
+/// One endpoint's answer as readings, and the reads that failed ("mbean: status error"),
+/// which cost their metrics only.
 #[derive(Debug, Default)]
 pub struct Converted {
-    pub text: String,
+    pub readings: Vec<JmxReading>,
     pub errors: Vec<String>,
 }
 
@@ -87,14 +110,14 @@ pub fn convert(answer: &str, fallback_tm: &str) -> Result<Converted, String> {
             if tm_id.is_none() {
                 tm_id = keys.split(',').find_map(|kv| kv.strip_prefix("tm_id=")).map(unquote);
             }
-            write_metric(&mut out.text, &format!("flink_{}", scope.replace('.', "_")), &labels, attrs);
+            read_metric(&mut out.readings, &format!("flink_{}", scope.replace('.', "_")), &labels, attrs);
         }
     }
     // A JobManager's JVM is not a TaskManager: its memory must not count as one.
-    let jobmanager = out.text.contains("flink_jobmanager_");
-    if !jobmanager && !out.text.contains("flink_taskmanager_Status_JVM_") {
+    let named = |prefix: &str| out.readings.iter().any(|r| r.name.starts_with(prefix));
+    if !named("flink_jobmanager_") && !named("flink_taskmanager_Status_JVM_") {
         let tm = tm_id.unwrap_or_else(|| fallback_tm.to_string());
-        write_jvm(&mut out.text, &tm, &jvm);
+        read_jvm(&mut out.readings, &tm, &jvm);
     }
     Ok(out)
 }
@@ -103,54 +126,51 @@ fn unquote(s: &str) -> String {
     s.trim_matches('"').to_string()
 }
 
-/// ObjectName keys as Prometheus labels (values escaped for the text format).
-fn labels(keys: &str) -> String {
-    keys.split(',')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| format!("{k}=\"{}\"", escape(&unquote(v))))
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-fn escape(v: &str) -> String {
-    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+/// ObjectName keys as labels.
+fn labels(keys: &str) -> Vec<(String, String)> {
+    keys.split(',').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_string(), unquote(v))).collect()
 }
 
 /// Gauges have `Value`, meters `Rate` (the reporter exports a meter's rate), counters
 /// `Count`, histograms percentiles (the reporter's summary quantiles).
-fn write_metric(text: &mut String, name: &str, labels: &str, attrs: &Value) {
+fn read_metric(out: &mut Vec<JmxReading>, name: &str, labels: &[(String, String)], attrs: &Value) {
     let num = |k: &str| attrs.get(k).and_then(Value::as_f64);
+    let mut push = |labels: Vec<(String, String)>, value: f64| {
+        out.push(JmxReading { name: name.to_string(), labels, value });
+    };
     if let Some(v) = num("Value").or_else(|| num("Rate")) {
-        let _ = writeln!(text, "{name}{{{labels}}} {v:?}");
+        push(labels.to_vec(), v);
     } else if num("99thPercentile").is_some() {
         // Flink's JMX histograms call the 50th percentile `Median`.
         let median = num("Median").or_else(|| num("50thPercentile"));
         for (q, v) in [("0.5", median), ("0.95", num("95thPercentile")), ("0.99", num("99thPercentile"))] {
             if let Some(v) = v {
-                let _ = writeln!(text, "{name}{{{labels},quantile=\"{q}\"}} {v:?}");
+                let mut l = labels.to_vec();
+                l.push(("quantile".into(), q.into()));
+                push(l, v);
             }
         }
     } else if let Some(v) = num("Count") {
-        let _ = writeln!(text, "{name}{{{labels}}} {v:?}");
+        push(labels.to_vec(), v);
     }
 }
 
 /// The JVM's own MBeans under the names of Flink's Status.JVM metrics.
-fn write_jvm(text: &mut String, tm: &str, jvm: &[(&str, &Value)]) {
-    let l = format!("tm_id=\"{}\"", escape(tm));
+fn read_jvm(out: &mut Vec<JmxReading>, tm: &str, jvm: &[(&str, &Value)]) {
     for (mbean, v) in jvm {
-        let line = |text: &mut String, metric: &str, x: Option<f64>| {
-            if let Some(x) = x {
-                let _ = writeln!(text, "flink_taskmanager_Status_JVM_{metric}{{{l}}} {x:?}");
+        let line = |out: &mut Vec<JmxReading>, metric: &str, x: Option<f64>| {
+            if let Some(value) = x {
+                let labels = vec![("tm_id".to_string(), tm.to_string())];
+                out.push(JmxReading { name: format!("flink_taskmanager_Status_JVM_{metric}"), labels, value });
             }
         };
         match *mbean {
-            "java.lang:type=Memory" => line(text, "Memory_Heap_Used", v.get("used").and_then(Value::as_f64)),
-            "java.nio:type=BufferPool,name=direct" => line(text, "Memory_Direct_MemoryUsed", v.as_f64()),
-            "java.lang:type=OperatingSystem" => line(text, "CPU_Time", v.as_f64()),
+            "java.lang:type=Memory" => line(out, "Memory_Heap_Used", v.get("used").and_then(Value::as_f64)),
+            "java.nio:type=BufferPool,name=direct" => line(out, "Memory_Direct_MemoryUsed", v.as_f64()),
+            "java.lang:type=OperatingSystem" => line(out, "CPU_Time", v.as_f64()),
             // A pattern: {collector name: {CollectionTime: ms}}, summed like Flink's All.Time.
             _ => line(
-                text,
+                out,
                 "GarbageCollector_All_Time",
                 v.as_object().map(|o| o.values().filter_map(|c| c.get("CollectionTime")?.as_f64()).sum()),
             ),
@@ -164,8 +184,8 @@ mod tests {
 
     use super::*;
     use crate::model::MetricKey;
-    use crate::sources::flink_rest::assemble;
-    use crate::sources::prometheus::{flink, parse};
+    use crate::sources::flink_metrics::assemble;
+    use crate::sources::flink_metrics::reporter as flink;
 
     fn fixture(name: &str) -> String {
         fixture_of("2.3.0", name)
@@ -186,8 +206,7 @@ mod tests {
     fn agent_of(version: &str) {
         let c = convert(&fixture_of(version, "bulk-read-tm-base-1.json"), "http://127.0.0.1:7781/jolokia").unwrap();
         assert!(c.errors.is_empty(), "{:?}", c.errors);
-        let samples = parse::parse(&c.text).unwrap();
-        let a = flink::answers(&[samples], None);
+        let a = flink::answers(std::slice::from_ref(&c.readings), None);
         assert_eq!(a.taskmanagers, ["tm-base-1"], "the id as JMX has it (REST's form)");
         let g: BTreeMap<MetricKey, Option<f64>> = assemble::gauges(&a).into_iter().collect();
         for key in [
@@ -202,14 +221,14 @@ mod tests {
             MetricKey::LatencyP50Ms,
             MetricKey::LatencyP99Ms,
         ] {
-            assert!(g[&key].is_some(), "{version}: {key:?} from:\n{}", c.text);
+            assert!(g[&key].is_some(), "{version}: {key:?} from:\n{:?}", c.readings);
         }
         assert!(g[&MetricKey::RecordsInPerS].unwrap() > 0.0);
         assert!(g[&MetricKey::LatencyP99Ms].unwrap() >= g[&MetricKey::LatencyP50Ms].unwrap());
         assert_eq!(assemble::counters(&a).len(), 2, "CPU and GC from Flink's Status.JVM MBeans");
         assert_eq!(assemble::block_counters(&a).len(), 8);
         // Flink's own JVM metrics are there: the JVM MBeans are not added on top (no double count).
-        assert_eq!(c.text.matches("flink_taskmanager_Status_JVM_CPU_Time{").count(), 1);
+        assert_eq!(c.readings.iter().filter(|r| r.name == "flink_taskmanager_Status_JVM_CPU_Time").count(), 1);
     }
 
     #[test]
@@ -217,7 +236,7 @@ mod tests {
         for version in ["2.3.0", "1.20.5"] {
             let c =
                 convert(&fixture_of(version, "bulk-read-jobmanager.json"), "http://127.0.0.1:7780/jolokia").unwrap();
-            let a = flink::answers(&[parse::parse(&c.text).unwrap()], None);
+            let a = flink::answers(std::slice::from_ref(&c.readings), None);
             assert!(a.taskmanagers.is_empty(), "{version}: a JobManager's JVM is no TaskManager: {:?}", a.taskmanagers);
             assert_eq!(a.restarts, Some(0.0), "{version}");
             assert!(a.checkpoints_completed.unwrap() >= 1.0, "{version}");
@@ -230,7 +249,7 @@ mod tests {
         assert_eq!(c.errors.len(), 1, "{:?}", c.errors);
         assert!(c.errors[0].starts_with("java.lang:type=NoSuchBean: 404"), "{}", c.errors[0]);
         assert!(!c.errors[0].contains('\n'));
-        let a = flink::answers(&[parse::parse(&c.text).unwrap()], None);
+        let a = flink::answers(std::slice::from_ref(&c.readings), None);
         assert_eq!(assemble::counters(&a).len(), 1, "CPU still read");
     }
 
@@ -245,7 +264,7 @@ mod tests {
           {"request":{"mbean":"java.nio:type=BufferPool,name=direct","type":"read"},"value":2048,"status":200},
           {"request":{"mbean":"java.lang:type=OperatingSystem","type":"read"},"value":5000000000,"status":200}]"#;
         let c = convert(answer, "host-a:8778").unwrap();
-        let a = flink::answers(&[parse::parse(&c.text).unwrap()], None);
+        let a = flink::answers(std::slice::from_ref(&c.readings), None);
         assert_eq!(a.taskmanagers, ["host-a:8778"]);
         let g: BTreeMap<MetricKey, Option<f64>> = assemble::gauges(&a).into_iter().collect();
         assert_eq!(g[&MetricKey::HeapUsedBytes], Some(1000.0));
@@ -262,8 +281,8 @@ mod tests {
         let answer = r#"[{"request":{"mbean":"org.apache.flink.taskmanager.Status.Shuffle.Netty.UsedMemorySegments:*","type":"read"},
             "value":{"org.apache.flink.taskmanager.Status.Shuffle.Netty.UsedMemorySegments:tm_id=\"a\\\\b\\\"c\"":{"Value":5}},"status":200}]"#;
         let c = convert(answer, "x").unwrap();
-        let s = parse::parse(&c.text).unwrap();
-        assert_eq!(s.len(), 1);
-        assert_eq!(s[0].value, 5.0);
+        assert_eq!(c.readings.len(), 1);
+        assert_eq!(c.readings[0].value, 5.0);
+        assert_eq!(c.readings[0].label("tm_id").as_deref(), Some(r#"a\\b\"c"#), "one label, as JMX quotes it");
     }
 }

@@ -5,11 +5,12 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use super::{flink, node, parse};
+use super::{node, parse};
 use crate::config::TmPattern;
 use crate::model::{Batch, JobStatus, MetricKey, TmRow};
 use crate::sources::SourceError;
-use crate::sources::flink_rest::assemble;
+use crate::sources::flink_metrics::assemble;
+use crate::sources::flink_metrics::reporter as flink;
 use crate::sources::http::Endpoint;
 
 /// Scrapes at once: enough that a tick costs about one scrape's time at any fleet size,

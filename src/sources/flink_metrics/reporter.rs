@@ -1,17 +1,25 @@
-//! Flink's PrometheusReporter output mapped to the same figures the REST source forms:
+//! Flink's reporters' names mapped to the same figures the REST source forms:
 //! `flink_taskmanager_job_task_Shuffle_Netty_Input_Buffers_inPoolUsage{tm_id, task_id,
-//! subtask_index, ...}` is REST's task metric `Shuffle.Netty.Input.Buffers.inPoolUsage`, and
-//! so on, so panels, statistics and alerts work unchanged.
+//! subtask_index, ...}` (the Prometheus reporter) is REST's task metric
+//! `Shuffle.Netty.Input.Buffers.inPoolUsage`, and so on, so panels, statistics and alerts
+//! work unchanged. A transport hands its readings over as `Reading`s.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::parse::Sample;
+use super::AggMetric;
+use super::assemble::{GroupAnswers, VertexAnswers, gc_time_ids};
+use super::names::{TASK_COUNTER_BYTES_IN, TASK_COUNTER_BYTES_OUT, TASK_COUNTERS, TASK_METRICS, TM_GAUGES};
 use crate::config::TmPattern;
-use crate::sources::flink_rest::api::AggMetric;
-use crate::sources::flink_rest::assemble::{GroupAnswers, VertexAnswers, gc_time_ids};
-use crate::sources::flink_rest::queries::{
-    TASK_COUNTER_BYTES_IN, TASK_COUNTER_BYTES_OUT, TASK_COUNTERS, TASK_METRICS, TM_GAUGES,
-};
+
+/// One reading in the reporter's naming: `flink_<scope>_<name>` with its labels
+/// (`tm_id`, `task_id`, `subtask_index`, `quantile`, ...).
+pub trait Reading {
+    fn name(&self) -> &str;
+    /// The value of one label, unescaped.
+    fn label(&self, name: &str) -> Option<Cow<'_, str>>;
+    fn value(&self) -> f64;
+}
 
 const TM_PREFIX: &str = "flink_taskmanager_";
 const TASK_PREFIX: &str = "flink_taskmanager_job_task_";
@@ -56,7 +64,7 @@ impl Acc {
 
 /// The group's answers from every scrape of its endpoints (TaskManager reporters and,
 /// for restarts and checkpoints, the JobManager's).
-pub fn answers(scrapes: &[Vec<Sample<'_>>], pattern: Option<&TmPattern>) -> GroupAnswers {
+pub fn answers<R: Reading>(scrapes: &[Vec<R>], pattern: Option<&TmPattern>) -> GroupAnswers {
     let mut fold = Fold::new(pattern);
     for scrape in scrapes {
         fold.add(scrape);
@@ -116,7 +124,7 @@ impl<'p> Fold<'p> {
         }
     }
 
-    pub fn add(&mut self, scrape: &[Sample<'_>]) {
+    pub fn add<R: Reading>(&mut self, scrape: &[R]) {
         for s in scrape {
             self.add_one(s);
         }
@@ -124,7 +132,7 @@ impl<'p> Fold<'p> {
 
     /// The TaskManager a sample names, cleaned (a label value is the server's text), if
     /// the group's pattern takes it.
-    fn taskmanager(&mut self, s: &Sample<'_>) -> Option<String> {
+    fn taskmanager<R: Reading>(&mut self, s: &R) -> Option<String> {
         let raw = s.label("tm_id")?;
         if self.last_tm.as_ref().is_none_or(|(r, _, _)| *r != *raw) {
             let clean = crate::sanitize::clean(&raw);
@@ -135,18 +143,18 @@ impl<'p> Fold<'p> {
         takes.then(|| clean.clone())
     }
 
-    pub fn add_one(&mut self, s: &Sample<'_>) {
+    pub fn add_one<R: Reading>(&mut self, s: &R) {
         let add = |slot: &mut Option<f64>, v: f64| *slot = Some(slot.unwrap_or(0.0) + v);
-        if let Some(rest) = s.name.strip_prefix("flink_jobmanager_job_") {
+        if let Some(rest) = s.name().strip_prefix("flink_jobmanager_job_") {
             match rest {
-                "numRestarts" => add(&mut self.restarts, s.value),
-                "numberOfCompletedCheckpoints" => add(&mut self.completed, s.value),
-                "numberOfFailedCheckpoints" => add(&mut self.failed, s.value),
+                "numRestarts" => add(&mut self.restarts, s.value()),
+                "numberOfCompletedCheckpoints" => add(&mut self.completed, s.value()),
+                "numberOfFailedCheckpoints" => add(&mut self.failed, s.value()),
                 _ => {}
             }
             return;
         }
-        if !s.name.starts_with(TM_PREFIX) {
+        if !s.name().starts_with(TM_PREFIX) {
             return;
         }
         let Some(tm) = self.taskmanager(s) else { return };
@@ -154,15 +162,15 @@ impl<'p> Fold<'p> {
             self.taskmanagers.insert(tm.clone());
         }
         let (tm_ids, task_ids) = names();
-        if let Some(id) = tm_ids.get(s.name) {
-            self.tm_acc.entry(id).or_default().add(s.value);
-        } else if let Some(id) = task_ids.get(s.name) {
+        if let Some(id) = tm_ids.get(s.name()) {
+            self.tm_acc.entry(id).or_default().add(s.value());
+        } else if let Some(id) = task_ids.get(s.name()) {
             let task = s.label("task_id").map(|t| t.to_string()).unwrap_or_default();
             if let Some(i) = s.label("subtask_index") {
                 self.subtasks.entry(task.clone()).or_default().insert(format!("{tm}/{i}"));
             }
-            self.task_acc.entry(task).or_default().entry(id).or_default().add(s.value);
-        } else if s.name == LATENCY {
+            self.task_acc.entry(task).or_default().entry(id).or_default().add(s.value());
+        } else if s.name() == LATENCY {
             let suffix = match s.label("quantile").as_deref() {
                 Some("0.5") => ".latency_median",
                 Some("0.95") => ".latency_p95",
@@ -170,7 +178,7 @@ impl<'p> Fold<'p> {
                 _ => return,
             };
             let task = s.label("task_id").map(|t| t.to_string()).unwrap_or_default();
-            self.latency.entry(task).or_default().entry(suffix).or_default().add(s.value);
+            self.latency.entry(task).or_default().entry(suffix).or_default().add(s.value());
         }
     }
 
@@ -224,7 +232,7 @@ impl<'p> Fold<'p> {
 mod tests {
     use super::*;
     use crate::model::MetricKey;
-    use crate::sources::flink_rest::assemble;
+    use crate::sources::flink_metrics::assemble;
     use crate::sources::prometheus::parse::parse;
 
     fn fixture(name: &str) -> String {

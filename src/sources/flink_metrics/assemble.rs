@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use super::api::AggMetric;
-use super::queries::*;
+use super::AggMetric;
+use super::names::*;
 use crate::model::{Counter, JobState, MetricKey};
 
 /// One vertex's answers, restricted to the group's subtasks.
