@@ -509,28 +509,17 @@ mod tests {
         let mut store = Store::with_epoch(t0, Duration::from_secs(3600), Duration::from_secs(1));
         for (i, (ok, failed)) in counts.iter().enumerate() {
             let b = crate::model::Batch {
-                provider: crate::model::SourceKind::FlinkRest,
-                at: t0 + Duration::from_secs(10 * i as u64),
-                fresh: true,
                 gauges: vec![
                     (MetricKey::CheckpointsCompleted, Some(*ok)),
                     (MetricKey::CheckpointsFailed, Some(*failed)),
                 ],
-                counters: Vec::new(),
-                block_counters: Vec::new(),
-                exceptions: Vec::new(),
                 epoch: 1,
                 taskmanagers: vec!["tm-var-1".into()],
-                data_ports: Vec::new(),
-                warnings: Vec::new(),
-                history: Vec::new(),
-                interfaces: Vec::new(),
-                job: None,
-                per_tm: Vec::new(),
-                flink_version: None,
-                refresh_interval: Duration::from_secs(10),
-                independent_interval: Duration::from_secs(10),
-                latency_window: None,
+                ..crate::model::Batch::new(
+                    crate::model::SourceKind::FlinkRest,
+                    t0 + Duration::from_secs(10 * i as u64),
+                    Duration::from_secs(10),
+                )
             };
             store.ingest(Group::Variant, b);
         }

@@ -93,9 +93,6 @@ pub fn batch(g: Group, at: Instant, i: u64) -> Batch {
         })
         .collect();
     Batch {
-        provider: crate::model::SourceKind::FlinkRest,
-        at,
-        fresh: true,
         gauges,
         counters: vec![
             Counter { key: CpuCores, total: x * (0.07 + 0.02 * v) * 2e9, scale: 1e-9 / 2.0, coverage: 0 },
@@ -108,10 +105,6 @@ pub fn batch(g: Group, at: Instant, i: u64) -> Batch {
         exceptions: vec![],
         epoch: 1,
         taskmanagers: tms,
-        data_ports: Vec::new(),
-        warnings: Vec::new(),
-        history: Vec::new(),
-        interfaces: Vec::new(),
         job: Some(JobStatus {
             id: "49e9c17b1c0e9c703c716db89c62d948".into(),
             name: format!("flinkscope-lab-{}", g.as_str()),
@@ -119,9 +112,7 @@ pub fn batch(g: Group, at: Instant, i: u64) -> Batch {
         }),
         per_tm,
         flink_version: Some("2.3.0".into()),
-        refresh_interval: Duration::from_secs(2),
-        independent_interval: Duration::from_secs(2),
-        latency_window: None,
+        ..Batch::new(crate::model::SourceKind::FlinkRest, at, Duration::from_secs(2))
     }
 }
 

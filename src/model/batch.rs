@@ -29,6 +29,13 @@ pub struct JobStatus {
     pub state: JobState,
 }
 
+impl JobStatus {
+    /// A job runs, known from its metrics only (a reporter names no job).
+    pub fn running() -> JobStatus {
+        JobStatus { id: String::new(), name: String::new(), state: JobState::Running }
+    }
+}
+
 /// Per-TaskManager values for the drill-down table.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TmRow {
@@ -106,6 +113,32 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// A batch of `provider` current at `at`, holding nothing yet: a fresh sample whose
+    /// values are independent every `interval`. Sources fill what they read.
+    pub fn new(provider: SourceKind, at: Instant, interval: Duration) -> Batch {
+        Batch {
+            provider,
+            at,
+            fresh: true,
+            gauges: Vec::new(),
+            counters: Vec::new(),
+            block_counters: Vec::new(),
+            exceptions: Vec::new(),
+            epoch: 0,
+            taskmanagers: Vec::new(),
+            data_ports: Vec::new(),
+            warnings: Vec::new(),
+            history: Vec::new(),
+            interfaces: Vec::new(),
+            job: None,
+            per_tm: Vec::new(),
+            flink_version: None,
+            refresh_interval: interval,
+            independent_interval: interval,
+            latency_window: None,
+        }
+    }
+
     pub fn gauge(&self, key: MetricKey) -> Option<f64> {
         self.gauges.iter().find(|(k, _)| *k == key).and_then(|(_, v)| *v)
     }

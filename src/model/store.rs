@@ -449,25 +449,16 @@ mod tests {
 
     fn batch(at: Instant, fresh: bool, cpu_ns: f64) -> Batch {
         Batch {
-            provider: SourceKind::FlinkRest,
-            at,
             fresh,
             gauges: vec![(MetricKey::RecordsInPerS, Some(100.0)), (MetricKey::LatencyP99Ms, None)],
             counters: vec![Counter { key: MetricKey::CpuCores, total: cpu_ns, scale: 1e-9, coverage: 0 }],
             block_counters: vec![],
             exceptions: vec![],
             epoch: 7,
-            data_ports: Vec::new(),
-            warnings: Vec::new(),
-            history: Vec::new(),
-            interfaces: Vec::new(),
             taskmanagers: vec!["tm-1".into()],
-            job: None,
             per_tm: vec![],
             flink_version: Some("2.3.0".into()),
-            refresh_interval: Duration::from_secs(10),
-            independent_interval: Duration::from_secs(10),
-            latency_window: None,
+            ..Batch::new(SourceKind::FlinkRest, at, Duration::from_secs(10))
         }
     }
 

@@ -140,8 +140,6 @@ impl RestPoller {
         // Counters restart with the job: a restart starts a new epoch for every rate.
         let epoch = assemble::epoch(&taskmanagers) ^ answers.restarts.map(f64::to_bits).unwrap_or(0);
         Ok(Batch {
-            provider: crate::model::SourceKind::FlinkRest,
-            at,
             fresh,
             gauges: assemble::gauges(&answers),
             counters: if timed { assemble::counters(&answers) } else { Vec::new() },
@@ -149,17 +147,13 @@ impl RestPoller {
             exceptions,
             epoch,
             data_ports,
-            warnings: Vec::new(),
-            history: Vec::new(),
-            interfaces: Vec::new(),
             // Queried as Flink spells them; shown, logged and written cleaned.
             taskmanagers: taskmanagers.iter().map(|t| sanitize::clean(t)).collect(),
             job: job_status,
             per_tm,
             flink_version: self.flink_version.clone(),
-            refresh_interval: self.refresh_interval.unwrap_or(DEFAULT_REFRESH),
-            independent_interval: self.refresh_interval.unwrap_or(DEFAULT_REFRESH),
             latency_window: self.latency_window,
+            ..Batch::new(crate::model::SourceKind::FlinkRest, at, self.refresh_interval.unwrap_or(DEFAULT_REFRESH))
         })
     }
 

@@ -109,9 +109,6 @@ fn batch(s: &HostSample, procs: &[&TmProcess], interval: Duration) -> Batch {
         counters.extend(v.map(|v| counter(key, v, 1.0)));
     }
     Batch {
-        provider: crate::model::SourceKind::Host,
-        at: s.at,
-        fresh: true,
         gauges: vec![
             (ProcessRssBytes, mean(|p| p.rss_bytes)),
             (ProcessThreads, mean(|p| p.threads)),
@@ -123,20 +120,10 @@ fn batch(s: &HostSample, procs: &[&TmProcess], interval: Duration) -> Batch {
             }),
         ],
         counters,
-        block_counters: Vec::new(),
-        exceptions: Vec::new(),
         epoch: pids.finish(),
-        data_ports: Vec::new(),
-        warnings: Vec::new(),
-        history: Vec::new(),
         interfaces: s.interfaces.clone(),
         taskmanagers: procs.iter().filter_map(|p| p.resource_id.clone()).collect(),
-        job: None,
-        per_tm: Vec::new(),
-        flink_version: None,
-        refresh_interval: interval,
-        independent_interval: interval,
-        latency_window: None,
+        ..Batch::new(crate::model::SourceKind::Host, s.at, interval)
     }
 }
 

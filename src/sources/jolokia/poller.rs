@@ -67,29 +67,14 @@ impl JolokiaPoller {
         self.polls += 1;
         let epoch = assemble::epoch(&answers.taskmanagers);
         Ok(Batch {
-            provider: crate::model::SourceKind::Jolokia,
-            at,
-            fresh: true,
             gauges: assemble::gauges(&answers),
             counters: if timed { assemble::counters(&answers) } else { Vec::new() },
             block_counters: if timed { assemble::block_counters(&answers) } else { Vec::new() },
-            exceptions: Vec::new(),
             epoch,
-            job: answers.has_job.then(|| JobStatus {
-                id: String::new(),
-                name: String::new(),
-                state: crate::model::JobState::Running,
-            }),
-            data_ports: Vec::new(),
+            job: answers.has_job.then(JobStatus::running),
             warnings,
-            history: Vec::new(),
-            interfaces: Vec::new(),
             taskmanagers: answers.taskmanagers,
-            per_tm: Vec::new(),
-            flink_version: None,
-            refresh_interval: self.interval,
-            independent_interval: self.interval,
-            latency_window: None,
+            ..Batch::new(crate::model::SourceKind::Jolokia, at, self.interval)
         })
     }
 }

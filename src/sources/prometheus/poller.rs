@@ -86,9 +86,6 @@ impl PromPoller {
         self.scrapes += 1;
         let epoch = assemble::epoch(&answers.taskmanagers) ^ answers.restarts.map(f64::to_bits).unwrap_or(0);
         Ok(Batch {
-            provider: crate::model::SourceKind::Prometheus,
-            at,
-            fresh: true,
             gauges: assemble::gauges(&answers),
             counters: if timed {
                 let mut c = assemble::counters(&answers);
@@ -98,23 +95,12 @@ impl PromPoller {
                 Vec::new()
             },
             block_counters: if timed { assemble::block_counters(&answers) } else { Vec::new() },
-            exceptions: Vec::new(),
             epoch,
-            job: answers.has_job.then(|| JobStatus {
-                id: String::new(),
-                name: String::new(),
-                state: crate::model::JobState::Running,
-            }),
-            data_ports: Vec::new(),
+            job: answers.has_job.then(JobStatus::running),
             warnings,
-            history: Vec::new(),
-            interfaces: Vec::new(),
             taskmanagers: answers.taskmanagers,
             per_tm,
-            flink_version: None,
-            refresh_interval: self.interval,
-            independent_interval: self.interval,
-            latency_window: None,
+            ..Batch::new(crate::model::SourceKind::Prometheus, at, self.interval)
         })
     }
 }

@@ -114,30 +114,15 @@ impl ServerPoller {
         let taskmanagers = self.taskmanagers.clone().unwrap_or_default();
         let has_job = gauges.iter().any(|(k, v)| *k == MetricKey::RecordsInPerS && v.is_some());
         Ok(Batch {
-            provider: crate::model::SourceKind::PrometheusServer,
-            at,
             fresh,
             gauges,
-            counters: Vec::new(),
-            block_counters: Vec::new(),
-            exceptions: Vec::new(),
-            epoch: 0,
             taskmanagers,
-            data_ports: Vec::new(),
             warnings,
             history,
-            interfaces: Vec::new(),
-            job: has_job.then(|| JobStatus {
-                id: String::new(),
-                name: String::new(),
-                state: crate::model::JobState::Running,
-            }),
-            per_tm: Vec::new(),
-            flink_version: None,
-            refresh_interval: self.scrape_interval,
+            job: has_job.then(JobStatus::running),
             // rate() over the rate window: values closer than that share most of their data.
             independent_interval: self.scrape_interval.max(self.rate_window),
-            latency_window: None,
+            ..Batch::new(crate::model::SourceKind::PrometheusServer, at, self.scrape_interval)
         })
     }
 }
