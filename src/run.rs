@@ -1,5 +1,6 @@
 //! The event loop: one `tokio::select!` over events and a tick; only this loop changes
-//! state, and it draws after a burst of events has been taken in.
+//! state. The dashboard draws after each burst of events; `snapshot` and `check` run the
+//! same loop headless, so the screen and the scripts can never judge differently.
 
 use std::time::{Duration, Instant};
 
@@ -15,32 +16,69 @@ use crate::ui::{self, Theme};
 /// Bounded: a slow consumer makes pollers wait instead of growing memory.
 const CHANNEL: usize = 256;
 
+/// The sources, their channel and the tick: what every mode's loop is made of.
+pub struct EventLoop {
+    pub tx: mpsc::Sender<Event>,
+    rx: mpsc::Receiver<Event>,
+    spawned: task::Spawned,
+    tick: tokio::time::Interval,
+}
+
+impl EventLoop {
+    /// Starts every configured source.
+    pub fn start(config: &Config) -> EventLoop {
+        let (tx, rx) = mpsc::channel(CHANNEL);
+        let spawned = task::spawn_all(config, tx.clone());
+        // Rules and the verdict are judged on ticks too, so a source that stops sending
+        // is judged as stopped.
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        EventLoop { tx, rx, spawned, tick }
+    }
+
+    /// Waits for an event or the tick (or `until`), then takes in everything already
+    /// queued. `None` when `until` passed or every sender is gone.
+    pub async fn step(&mut self, app: &mut App, until: Option<tokio::time::Instant>) -> Option<Vec<Command>> {
+        let far = tokio::time::Instant::now() + Duration::from_secs(86_400 * 365);
+        let event = tokio::select! {
+            ev = self.rx.recv() => ev?,
+            _ = self.tick.tick() => Event::Tick,
+            _ = tokio::time::sleep_until(until.unwrap_or(far)) => return None,
+        };
+        let mut commands = app.update(event).into_iter().collect::<Vec<_>>();
+        while let Ok(ev) = self.rx.try_recv() {
+            commands.extend(app.update(ev));
+        }
+        self.spawned.publish_taskmanagers(&app.live.store);
+        Some(commands)
+    }
+
+    /// The drill-down opened or closed: the sources read per-TaskManager rows or stop.
+    pub fn set_detail(&self, on: bool) {
+        let _ = self.spawned.detail.send(on);
+    }
+
+    /// Stops the sources; the channel stays for what is still running (a rollback).
+    pub fn stop_sources(&mut self) {
+        for h in self.spawned.handles.drain(..) {
+            h.abort();
+        }
+    }
+}
+
 /// Runs the dashboard until the operator quits or a signal arrives.
 pub async fn dashboard(config: Config, theme: Theme) -> std::io::Result<()> {
-    let (tx, mut rx) = mpsc::channel(CHANNEL);
-    let spawned = task::spawn_all(&config, tx.clone());
+    let mut events = EventLoop::start(&config);
+    let tx = events.tx.clone();
     crate::tui::spawn_signals(tx.clone())?;
     let (mut terminal, _guard) = crate::tui::enter()?;
     crate::tui::spawn_input(tx.clone());
-    let tx_actions = tx.clone();
 
     let mut app = App::new(&config, Instant::now());
     // The running rollback, if any: setting the flag interrupts it.
     let mut rollback: Option<(tokio::sync::watch::Sender<bool>, tokio::task::JoinHandle<()>)> = None;
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
     terminal.draw(|f| ui::render(f, &app, &theme))?;
-    loop {
-        let event = tokio::select! {
-            ev = rx.recv() => match ev { Some(ev) => ev, None => break },
-            _ = tick.tick() => Event::Tick,
-        };
-        let mut commands = Vec::new();
-        commands.extend(app.update(event));
-        // Take in everything already queued before drawing once.
-        while let Ok(ev) = rx.try_recv() {
-            commands.extend(app.update(ev));
-        }
+    while let Some(commands) = events.step(&mut app, None).await {
         for c in commands {
             match c {
                 Command::Quit => {}
@@ -49,12 +87,10 @@ pub async fn dashboard(config: Config, theme: Theme) -> std::io::Result<()> {
                     let mut out = std::io::stdout();
                     let _ = out.write_all(b"\x07").and_then(|_| out.flush());
                 }
-                Command::SetDetail(on) => {
-                    let _ = spawned.detail.send(on);
-                }
+                Command::SetDetail(on) => events.set_detail(on),
                 Command::StartRollback(plan) => {
                     let (stop, interrupt) = tokio::sync::watch::channel(false);
-                    let run = tokio::spawn(crate::actions::rollback::execute(*plan, tx_actions.clone(), interrupt));
+                    let run = tokio::spawn(crate::actions::rollback::execute(*plan, tx.clone(), interrupt));
                     rollback = Some((stop, run));
                 }
             }
@@ -62,14 +98,11 @@ pub async fn dashboard(config: Config, theme: Theme) -> std::io::Result<()> {
         if app.quit {
             break;
         }
-        spawned.publish_taskmanagers(&app.live.store);
         terminal.draw(|f| ui::render(f, &app, &theme))?;
     }
-    for h in spawned.handles {
-        h.abort();
-    }
+    events.stop_sources();
     if let Some((stop, run)) = rollback.filter(|(_, run)| !run.is_finished()) {
-        stop_rollback(&mut app, stop, run, &mut rx, &mut terminal, &theme, &config).await?;
+        stop_rollback(&mut app, stop, run, &mut events.rx, &mut terminal, &theme, &config).await?;
     }
     Ok(())
 }

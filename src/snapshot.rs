@@ -5,13 +5,12 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use tokio::sync::mpsc;
 
 use crate::analysis::window_stats;
 use crate::app::App;
 use crate::config::Config;
 use crate::model::{Group, MetricKey};
-use crate::sources::{SourceKind, task};
+use crate::sources::SourceKind;
 
 #[derive(Debug, Serialize)]
 pub struct Snapshot {
@@ -100,34 +99,21 @@ pub async fn take(config: &Config, duration: Duration) -> Snapshot {
 /// Watches headless for `duration`, or until a hard alert fires when `stop_on_hard`.
 pub async fn watch(config: &Config, duration: Duration, stop_on_hard: bool) -> App {
     let started = Instant::now();
-    let (tx, mut rx) = mpsc::channel(256);
-    let spawned = task::spawn_all(config, tx);
+    // The dashboard's own loop, without a screen.
+    let mut events = crate::run::EventLoop::start(config);
     let mut app = App::new(config, started);
     let deadline = tokio::time::Instant::from_std(started + duration);
-    // Ticks as in the TUI: rules and verdict are judged when data stops too.
-    let mut ticks = tokio::time::interval(config.settings.interval.0);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            ev = rx.recv() => match ev {
-                Some(ev) => {
-                    app.update(ev);
-                    spawned.publish_taskmanagers(&app.live.store);
-                }
-                None => break,
-            },
-            _ = ticks.tick() => {
-                app.update(crate::event::Event::Tick);
+    while let Some(commands) = events.step(&mut app, Some(deadline)).await {
+        for c in commands {
+            if let crate::app::Command::SetDetail(on) = c {
+                events.set_detail(on);
             }
-            _ = tokio::time::sleep_until(deadline) => break,
         }
         if stop_on_hard && app.alerts.hard_fired {
             break;
         }
     }
-    for h in spawned.handles {
-        h.abort();
-    }
+    events.stop_sources();
     app.update(crate::event::Event::Tick);
     app
 }
