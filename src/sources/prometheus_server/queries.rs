@@ -78,6 +78,12 @@ pub fn query(key: MetricKey, tms: &Selector, job: &Selector, rate_window: &str) 
 }
 
 /// The group's TaskManagers: one sample per `tm_id`.
+/// The time of the group's newest scraped sample: it moves exactly when a scrape lands
+/// (every figure's query repeats its answer in between).
+pub fn last_scrape(tms: &Selector) -> String {
+    format!("max(timestamp({}))", tms.on(TM_SERIES, ""))
+}
+
 pub fn taskmanager_ids(tms: &Selector) -> String {
     format!("group by (tm_id) ({})", tms.on(TM_SERIES, ""))
 }
