@@ -4,8 +4,9 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+pub use crate::actions::ActionEvent;
+use crate::actions::Plan;
 use crate::actions::placeholders::{self, GroupTargets, Targets};
-use crate::actions::{ActionEvent, Plan};
 use crate::model::Group;
 use crate::model::step::{Context, MetricContext, PreparedStep, StepResult, StepState, Trigger};
 

@@ -197,7 +197,7 @@ fn full_screen_table_has_the_statistics() {
 
 #[test]
 fn rollback_dialog_and_progress_panel() {
-    use crate::actions::ActionEvent;
+    use crate::app::rollback::ActionEvent;
     use crate::model::step::{StepResult, StepState};
     let mut app = demo::app(Instant::now(), 60, false);
     app.settings.rollback = Some(demo::rollback_config(&["kubectl apply -f backup.yaml", "restart {variant.job_id}"]));
