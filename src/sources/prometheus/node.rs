@@ -26,7 +26,9 @@ struct Sums {
 }
 
 /// The Host-panel counters of every node_exporter among `scrapes` (none without one).
-/// `interfaces` restricts the NIC sums as for /proc (empty: all).
+/// `interfaces` restricts the NIC sums as for /proc (empty: all). The poller folds scrape
+/// by scrape (`Fold`); this is the same over scrapes held at once.
+#[cfg(test)]
 pub fn counters(scrapes: &[Vec<Sample<'_>>], interfaces: &[String]) -> Vec<Counter> {
     let mut fold = Fold::default();
     for scrape in scrapes {
