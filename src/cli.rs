@@ -94,6 +94,13 @@ pub struct WatchArgs {
     /// Regex on TaskManager ids that selects the variant group (e.g. '^tm-var').
     #[arg(long, global = true, value_name = "REGEX", value_parser = parse_pattern)]
     pub variant_tm: Option<TmPattern>,
+    /// The baseline's intended Flink configuration (config.yaml or flink-conf.yaml), compared
+    /// with what its TaskManagers report.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub baseline_flink_config: Option<PathBuf>,
+    /// The variant's intended Flink configuration (config.yaml or flink-conf.yaml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub variant_flink_config: Option<PathBuf>,
     /// Poll interval of every source (default 1s).
     #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
     pub interval: Option<Duration>,
@@ -216,6 +223,13 @@ impl WatchArgs {
             }
             if let (Some(p), Some(g)) = (&self.variant_tm, loaded.variant.as_mut()) {
                 g.taskmanagers = Some(p.clone());
+            }
+        }
+        for (file, g) in
+            [(&self.baseline_flink_config, &mut loaded.baseline), (&self.variant_flink_config, &mut loaded.variant)]
+        {
+            if let (Some(f), Some(g)) = (file, g.as_mut()) {
+                g.flink_config = Some(f.clone());
             }
         }
         for (urls, g) in

@@ -13,6 +13,8 @@ pub enum Event {
     /// One poll's result from a source.
     /// (Boxed: a batch is large and events are moved around.)
     Sample(SourceId, Result<Box<Batch>, SourceError>),
+    /// A read of a group's settings (the REST source, about once a minute).
+    Settings(crate::model::Group, Result<Box<crate::model::settings::GroupSettings>, SourceError>),
     /// Progress of a rollback run.
     Action(crate::actions::ActionEvent),
     /// SIGTERM, SIGHUP or SIGINT: leave cleanly.

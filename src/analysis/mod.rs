@@ -6,6 +6,7 @@ pub mod compare;
 pub mod judge;
 pub mod rules;
 pub mod sequential;
+pub mod settings;
 pub mod stats;
 pub mod verdict;
 

@@ -113,6 +113,9 @@ pub struct DataState {
     pub block_s: f64,
     /// Groups without live data for longer than the stale limit, with why.
     pub stale: Vec<String>,
+    /// Intended setting changes not in effect (the settings review): the canary would
+    /// compare settings nobody meant to compare, so it cannot PASS.
+    pub settings: Vec<String>,
     /// Latency can be judged: Flink's latency markers are on (its config says so) or
     /// latency was seen. Flink ships with them off; then latency is not essential.
     pub latency_expected: bool,
@@ -227,6 +230,10 @@ pub fn verdict(
         inconclusive = true;
         reasons.push(s.clone());
     }
+    for s in &data.settings {
+        inconclusive = true;
+        reasons.push(format!("settings: {s}"));
+    }
     let stability = if book.hard_fired {
         0.0
     } else if variant_failures_over_baseline {
@@ -322,7 +329,7 @@ mod tests {
     }
 
     fn data() -> DataState {
-        DataState { min_samples: 30, block_s: 10.0, stale: Vec::new(), latency_expected: true }
+        DataState { min_samples: 30, block_s: 10.0, stale: Vec::new(), settings: Vec::new(), latency_expected: true }
     }
 
     fn run(j: &BTreeMap<MetricKey, Judgement>, book: &AlertBook) -> Verdict {

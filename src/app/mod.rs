@@ -4,6 +4,7 @@ pub mod demo;
 pub mod health;
 pub mod keymap;
 pub mod rollback;
+pub mod settings;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -118,6 +119,8 @@ pub struct App {
     pub split: bool,
     pub evaluations: u64,
     pub rollback: rollback::RollbackUi,
+    /// Both groups' settings as their clusters report them, and their review.
+    pub flink_settings: settings::SettingsState,
     /// The groups' endpoints (for the rollback's evidence).
     pub groups: [crate::config::GroupConfig; 2],
     pub frozen: Option<View>,
@@ -180,6 +183,7 @@ impl App {
             min_samples: s.analysis.judge.min_samples,
             block_s: store.block_seconds(Group::Baseline),
             stale: Vec::new(),
+            settings: Vec::new(),
             latency_expected: true,
         };
         let verdict = verdict::verdict(&judgements, &alerts, &s.rules, &s.analysis.verdict(), false, &data);
@@ -190,6 +194,10 @@ impl App {
             split: config.baseline.describe() == config.variant.describe(),
             evaluations: 0,
             rollback: rollback::RollbackUi::default(),
+            flink_settings: settings::SettingsState::new(
+                [config.baseline.intended.clone(), config.variant.intended.clone()],
+                config.baseline.flink.is_some() && config.baseline.flink == config.variant.flink,
+            ),
             groups: [config.baseline.clone(), config.variant.clone()],
             frozen: None,
             health,
@@ -262,6 +270,11 @@ impl App {
                 None
             }
             Event::Sample(id, result) => self.on_sample(id, result.map(|b| *b), Instant::now()),
+            Event::Settings(g, result) => {
+                self.flink_settings.on_read(g, result.map(|s| *s));
+                // The verdict knows at once when an intended change is (no longer) in effect.
+                self.evaluate(self.wall_clock())
+            }
             Event::Quit => {
                 self.quit = true;
                 Some(Command::Quit)
@@ -367,6 +380,7 @@ impl App {
                 min_samples: s.analysis.judge.min_samples,
                 block_s: store.block_seconds(Group::Baseline).max(store.block_seconds(Group::Variant)),
                 stale: self.stale_groups(),
+                settings: self.flink_settings.review.blocking(),
                 latency_expected: Group::BOTH.into_iter().any(|g| {
                     let d = store.group(g);
                     d.latency_window.is_some() || d.series(MetricKey::LatencyP99Ms).last_value().is_some()

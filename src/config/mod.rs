@@ -140,6 +140,13 @@ pub struct GroupConfig {
     pub auth: AuthConfig,
     #[serde(default)]
     pub tls: TlsConfig,
+    /// The group's intended Flink configuration (`config.yaml`, nested or flat, or the
+    /// legacy `flink-conf.yaml`): compared with what its TaskManagers report.
+    #[serde(default)]
+    pub flink_config: Option<PathBuf>,
+    /// `flink-config` read and flattened to Flink keys (when the config is finished).
+    #[serde(skip)]
+    pub intended: Option<std::collections::BTreeMap<String, String>>,
 }
 
 impl GroupConfig {
@@ -331,6 +338,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded, ConfigError> {
             &mut g.tls.ca_file,
             &mut g.tls.cert_file,
             &mut g.tls.key_file,
+            &mut g.flink_config,
         ]
         .into_iter()
         .flatten()
@@ -375,8 +383,10 @@ impl Loaded {
         let hint = "say what to watch: --baseline URL --variant URL, or --flink URL --baseline-tm REGEX --variant-tm REGEX, or a config file with [baseline] and [variant]";
         let baseline = self.baseline.ok_or_else(|| ConfigError::Invalid(format!("no baseline group: {hint}")))?;
         let variant = self.variant.ok_or_else(|| ConfigError::Invalid(format!("no variant group: {hint}")))?;
-        for (name, g) in [("baseline", &baseline), ("variant", &variant)] {
+        let (mut baseline, mut variant) = (baseline, variant);
+        for (name, g) in [("baseline", &mut baseline), ("variant", &mut variant)] {
             check_group(name, g)?;
+            g.intended = read_intended(name, g)?;
         }
         let shared = baseline.flink.is_some() && baseline.flink == variant.flink
             || baseline.prometheus.iter().any(|p| variant.prometheus.contains(p))
@@ -400,6 +410,19 @@ impl Loaded {
         check_blocks(&self.settings)?;
         Ok(Config { settings: self.settings, baseline, variant })
     }
+}
+
+/// The group's `flink-config`, read and flattened; a file that cannot be read or parsed is
+/// a clear error at start, not a settings view that silently compares nothing.
+fn read_intended(
+    name: &str,
+    g: &GroupConfig,
+) -> Result<Option<std::collections::BTreeMap<String, String>>, ConfigError> {
+    let Some(path) = &g.flink_config else { return Ok(None) };
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+    crate::analysis::settings::intended::parse(&text)
+        .map(Some)
+        .map_err(|message| ConfigError::Invalid(format!("[{name}] flink-config {}: {message}", path.display())))
 }
 
 /// A window that cannot hold `min-samples` blocks never decides within a window: refuse it,

@@ -8,6 +8,7 @@ pub mod job;
 pub mod metric;
 pub mod rate;
 pub mod series;
+pub mod settings;
 pub mod source;
 pub mod step;
 pub mod store;

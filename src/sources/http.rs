@@ -119,6 +119,44 @@ impl Endpoint {
         self.send(self.client.get(&url), path).await
     }
 
+    /// GET the first `limit` bytes of `path`, up to its last whole line: a TaskManager's log
+    /// can be gigabytes and what is wanted is logged at start. Status checked as `get`.
+    pub async fn get_head(&self, path: &str, limit: usize) -> Result<String, SourceError> {
+        let url = format!("{}{}", self.base, path);
+        let req = self.authorize(self.client.get(&url));
+        let mut resp = req.send().await.map_err(|e| self.map_err(e))?;
+        let status = resp.status();
+        let mut body: Vec<u8> = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.map_err(e))? {
+            body.extend_from_slice(&chunk);
+            if body.len() >= limit {
+                body.truncate(limit);
+                // Dropping the response closes the connection: the rest is not read.
+                if let Some(end) = body.iter().rposition(|b| *b == b'\n') {
+                    body.truncate(end + 1);
+                }
+                break;
+            }
+        }
+        let text = String::from_utf8(body).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        if !status.is_success() {
+            return Err(SourceError::Status {
+                status: status.as_u16(),
+                path: short_path(path),
+                body: sanitize::snippet(&error_message(&text), 120),
+            });
+        }
+        Ok(text)
+    }
+
+    fn authorize(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.auth {
+            Auth::None => req,
+            Auth::Basic { user, password } => req.basic_auth(user, Some(password)),
+            Auth::Bearer(token) => req.bearer_auth(token),
+        }
+    }
+
     /// POST a JSON body to `path` (Jolokia's bulk read), with the same checks as `get`.
     pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> Result<String, SourceError> {
         let url = format!("{}{}", self.base, path);
@@ -126,11 +164,7 @@ impl Endpoint {
     }
 
     async fn send(&self, req: reqwest::RequestBuilder, path: &str) -> Result<String, SourceError> {
-        let req = match &self.auth {
-            Auth::None => req,
-            Auth::Basic { user, password } => req.basic_auth(user, Some(password)),
-            Auth::Bearer(token) => req.bearer_auth(token),
-        };
+        let req = self.authorize(req);
         let mut resp = req.send().await.map_err(|e| self.map_err(e))?;
         let status = resp.status();
         if let Some(len) = resp.content_length()

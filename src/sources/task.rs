@@ -8,6 +8,7 @@ use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
 use super::flink_rest::RestPoller;
+use super::flink_rest::settings::SettingsReader;
 use super::host::HostPoller;
 use super::host::assign::{self, Known, Members};
 use super::http::Endpoint;
@@ -60,6 +61,9 @@ pub fn spawn_all(config: &Config, tx: mpsc::Sender<Event>) -> Spawned {
             let id = SourceId { group, kind: SourceKind::FlinkRest };
             let setup = build_poller(flink, g, &config.settings.http).map(|p| Poller::Rest(Box::new(p)));
             handles.push(tokio::spawn(run(id, setup, interval, deadline, tx.clone(), detail_rx.clone())));
+            let reader = Endpoint::new(&flink.0, &g.auth, &g.tls, &config.settings.http)
+                .map(|e| SettingsReader::new(e, g.taskmanagers.clone()));
+            handles.push(tokio::spawn(run_settings(group, reader, tx.clone())));
         }
         if !g.prometheus.is_empty() {
             let id = SourceId { group, kind: SourceKind::Prometheus };
@@ -89,6 +93,36 @@ pub fn spawn_all(config: &Config, tx: mpsc::Sender<Event>) -> Spawned {
         handles.push(tokio::spawn(run_host(poller, patterns, known, config.settings.interval.0, tx.clone())));
     }
     Spawned { handles, detail, taskmanagers }
+}
+
+/// How often a group's settings are read again: they change only when a TaskManager or
+/// the job is replaced, and a read asks for every new TaskManager's log.
+pub const SETTINGS_EVERY: Duration = Duration::from_secs(60);
+
+/// Reads a group's settings at start and every `SETTINGS_EVERY`; a failed read is tried
+/// again sooner.
+async fn run_settings(group: Group, reader: Result<SettingsReader, SourceError>, tx: mpsc::Sender<Event>) {
+    let mut reader = match reader {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = tx.send(Event::Settings(group, Err(e))).await;
+            return;
+        }
+    };
+    loop {
+        let result = match tokio::time::timeout(SETTINGS_EVERY, reader.read()).await {
+            Ok(r) => r,
+            Err(_) => Err(SourceError::Timeout(SETTINGS_EVERY)),
+        };
+        let pause = if result.is_ok() { SETTINGS_EVERY } else { SETTINGS_EVERY / 4 };
+        if let Err(e) = &result {
+            tracing::warn!(group = group.as_str(), error = %e, "reading the settings failed");
+        }
+        if tx.send(Event::Settings(group, result.map(Box::new))).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(pause).await;
+    }
 }
 
 /// The host source: one reading per tick, sent to each group that has TaskManagers here.

@@ -147,6 +147,7 @@ fn app_with_alerts() -> App {
             min_samples: 30,
             block_s: 10.0,
             stale: Vec::new(),
+            settings: Vec::new(),
             latency_expected: true,
         },
     );

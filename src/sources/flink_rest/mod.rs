@@ -4,5 +4,6 @@
 pub mod api;
 pub mod poller;
 pub mod queries;
+pub mod settings;
 
 pub use poller::RestPoller;

@@ -1,0 +1,11 @@
+//! The settings of both groups side by side: what each TaskManager really runs with, what
+//! differs between baseline and variant, and what Flink silently ignores. Pure: it takes
+//! the settings the REST source read and the intended configuration files' keys.
+
+pub mod catalogue;
+pub mod effective;
+pub mod intended;
+pub mod review;
+pub mod values;
+
+pub use review::{Cell, Review, Row, Warning, WarningKind, review};
