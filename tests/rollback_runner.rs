@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use flinkscope::actions::rollback::{self, ActionEvent, Plan};
 use flinkscope::actions::runner::{self, MAX_LINE, PreparedStep, StepEnv, StepState, TAIL_LINES};
-use flinkscope::config::{GroupConfig, HttpSettings, RestUrl};
 use flinkscope::event::Event;
 
 fn script(name: &str) -> String {
@@ -119,12 +118,9 @@ async fn an_output_flood_keeps_memory_bounded() {
 }
 
 fn plan(dir: &std::path::Path, steps: Vec<PreparedStep>, dry_run: bool) -> Plan {
-    // A dead endpoint: the evidence records that the settings could not be read.
-    let dead = GroupConfig::new(RestUrl::new("http://127.0.0.1:9").unwrap());
-    let http = HttpSettings {
-        connect_timeout: flinkscope::config::Dur(Duration::from_millis(300)),
-        ..HttpSettings::default()
-    };
+    // The variant's settings could not be read: the evidence says so.
+    let mut settings = flinkscope::analysis::settings::State::new([None, None], false);
+    settings.on_read(flinkscope::model::Group::Variant, Err("cannot connect: connection refused".into()));
     Plan {
         steps,
         env: env(),
@@ -139,8 +135,7 @@ fn plan(dir: &std::path::Path, steps: Vec<PreparedStep>, dry_run: bool) -> Plan 
             verdict: serde_json::json!({"result": "FAIL", "score": 10.0, "reasons": ["hard alert"]}),
             ..Default::default()
         },
-        groups: [dead.clone(), dead],
-        http,
+        settings: Box::new(settings),
         trigger: rollback::Trigger::Manual,
     }
 }
@@ -192,7 +187,8 @@ async fn a_run_stops_at_the_first_failure_and_leaves_audit_and_evidence() {
     assert_eq!(ev["verdict"]["result"], "FAIL");
     assert_eq!(ev["steps"][1]["result"]["state"], "failed");
     assert!(ev["steps"][2]["result"].is_null());
-    assert!(!ev["settings"]["variant"].is_null(), "settings were attempted: {}", ev["settings"]);
+    assert_eq!(ev["settings"]["variant"]["error"], "cannot connect: connection refused", "{}", ev["settings"]);
+    assert_eq!(ev["settings"]["baseline"]["read"], false);
     let md = std::fs::read_to_string(evidence.as_ref().unwrap().with_extension("md")).unwrap();
     assert!(md.contains("## Steps") && md.contains("cannot apply"));
 }

@@ -12,12 +12,8 @@ use tokio::sync::mpsc;
 use super::placeholders::Targets;
 use super::runner::{self, PreparedStep, StepEnv, StepResult, StepState};
 use super::{audit, evidence};
-use crate::config::{GroupConfig, HttpSettings};
 use crate::event::Event;
 pub use crate::model::step::{Context, MetricContext, Trigger};
-
-/// The longest the settings read may delay the first step.
-const SETTINGS_WAIT: Duration = Duration::from_secs(10);
 
 /// Everything a run needs, decided by the app when the operator confirmed.
 #[derive(Debug, Clone)]
@@ -33,9 +29,9 @@ pub struct Plan {
     pub targets: Targets,
     /// Verdict, alerts and the per-metric comparison at confirmation time.
     pub context: Context,
-    /// For the evidence: the groups' REST endpoints.
-    pub groups: [GroupConfig; 2],
-    pub http: HttpSettings,
+    /// For the evidence: both groups' settings as the sources last read them, with their
+    /// review (read before the first step changes them: the settings being rolled back).
+    pub settings: Box<crate::analysis::settings::State>,
     pub trigger: Trigger,
 }
 
@@ -126,17 +122,10 @@ pub async fn execute(plan: Plan, tx: mpsc::Sender<Event>, mut interrupt: runner:
         send(&tx, ActionEvent::Finished { ok: false, message, evidence: None }).await;
         return;
     }
-    // The settings being rolled back are read before the first step changes them; a slow
-    // or dead endpoint delays the rollback by at most SETTINGS_WAIT.
-    let settings = tokio::select! {
-        s = read_settings(&plan) => Some(s),
-        _ = runner::interrupted(&mut interrupt) => None,
-    };
-    let outcome = match settings {
-        Some(_) => run_steps(&plan, &tx, &mut interrupt).await,
-        None => Outcome { results: vec![None; plan.steps.len()], ok: false, interrupted: true, audit_error: None },
-    };
-    let settings = settings.unwrap_or_else(|| json!({"error": "not read: interrupted"}));
+    // The settings being rolled back: the last read before the first step changes them.
+    let settings = crate::analysis::settings::doc::document(&plan.settings);
+    let settings_md = crate::analysis::settings::doc::markdown(&plan.settings);
+    let outcome = run_steps(&plan, &tx, &mut interrupt).await;
     let result = outcome.result(plan.dry_run);
     let finished = json!({
         "event": "rollback-finished",
@@ -149,7 +138,7 @@ pub async fn execute(plan: Plan, tx: mpsc::Sender<Event>, mut interrupt: runner:
     let audit_error = outcome.audit_error.clone().or(finish_error);
     let doc = evidence_doc(&plan, &started_at, result, &settings, &outcome, audit_error.as_deref());
     let (dir, name) = (plan.evidence_dir.clone(), stamp.to_string());
-    let evidence = blocking(move || evidence::write(&dir, &name, &doc)).await;
+    let evidence = blocking(move || evidence::write(&dir, &name, &doc, &settings_md)).await;
     let mut message = match &evidence {
         Ok(p) => format!("rollback {result}; evidence in {}", p.display()),
         Err(e) => format!("rollback {result}; evidence could not be written: {e}"),
@@ -176,17 +165,6 @@ fn started_line(plan: &Plan, started_at: &str) -> serde_json::Value {
         "alerts": plan.context.active_alerts,
         "steps": steps,
     })
-}
-
-async fn read_settings(plan: &Plan) -> serde_json::Value {
-    let (b, v) = (&plan.groups[0], &plan.groups[1]);
-    let read = async {
-        let (b, v) = tokio::join!(evidence::group_settings(b, &plan.http), evidence::group_settings(v, &plan.http));
-        json!({"baseline": b, "variant": v})
-    };
-    tokio::time::timeout(SETTINGS_WAIT, read)
-        .await
-        .unwrap_or_else(|_| json!({"error": format!("not read within {SETTINGS_WAIT:?}")}))
 }
 
 /// Each step in order, an audit line after each (checked: a step whose line cannot be

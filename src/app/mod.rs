@@ -4,7 +4,6 @@ pub mod demo;
 pub mod health;
 pub mod keymap;
 pub mod rollback;
-pub mod settings;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -120,8 +119,8 @@ pub struct App {
     pub evaluations: u64,
     pub rollback: rollback::RollbackUi,
     /// Both groups' settings as their clusters report them, and their review.
-    pub flink_settings: settings::SettingsState,
-    /// The groups' endpoints (for the rollback's evidence).
+    pub flink_settings: crate::analysis::settings::State,
+    /// The groups as configured (their REST URLs for the rollback placeholders).
     pub groups: [crate::config::GroupConfig; 2],
     pub frozen: Option<View>,
     pub health: BTreeMap<SourceId, SourceHealth>,
@@ -194,7 +193,7 @@ impl App {
             split: config.baseline.describe() == config.variant.describe(),
             evaluations: 0,
             rollback: rollback::RollbackUi::default(),
-            flink_settings: settings::SettingsState::new(
+            flink_settings: crate::analysis::settings::State::new(
                 [config.baseline.intended.clone(), config.variant.intended.clone()],
                 config.baseline.flink.is_some() && config.baseline.flink == config.variant.flink,
             ),
@@ -271,7 +270,7 @@ impl App {
             }
             Event::Sample(id, result) => self.on_sample(id, result.map(|b| *b), Instant::now()),
             Event::Settings(g, result) => {
-                self.flink_settings.on_read(g, result.map(|s| *s));
+                self.flink_settings.on_read(g, result.map(|s| *s).map_err(|e| e.to_string()));
                 // The verdict knows at once when an intended change is (no longer) in effect.
                 self.evaluate(self.wall_clock())
             }

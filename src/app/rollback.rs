@@ -226,8 +226,7 @@ impl super::App {
             lock_file: r.lock_path(),
             targets,
             context: self.context(),
-            groups: self.groups.clone(),
-            http: self.settings.http.clone(),
+            settings: Box::new(self.flink_settings.clone()),
             trigger,
         };
         self.rollback.run = Some(RunView {

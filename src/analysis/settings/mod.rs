@@ -3,9 +3,12 @@
 //! the settings the REST source read and the intended configuration files' keys.
 
 pub mod catalogue;
+pub mod doc;
 pub mod effective;
 pub mod intended;
 pub mod review;
+pub mod state;
 pub mod values;
 
 pub use review::{Cell, Review, Row, Warning, WarningKind, review};
+pub use state::State;

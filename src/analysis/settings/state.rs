@@ -1,15 +1,15 @@
 //! The groups' settings as the app keeps them: the latest read of each group, the read's
-//! failure, and the review of both (recomputed on every read).
+//! failure, and the review of both (recomputed on every read). The rollback's evidence,
+//! the snapshot and `flinkscope settings` take it as it is.
 
 use std::collections::BTreeMap;
 
-use crate::analysis::settings::{self as review, Review};
+use super::review::{Input, Review, review};
 use crate::model::Group;
 use crate::model::settings::GroupSettings;
-use crate::sources::SourceError;
 
 #[derive(Debug, Clone, Default)]
-pub struct SettingsState {
+pub struct State {
     /// The latest good read per group (kept when a later read fails).
     pub read: [Option<GroupSettings>; 2],
     /// Why the latest read failed, when it did.
@@ -21,27 +21,26 @@ pub struct SettingsState {
     pub review: Review,
 }
 
-impl SettingsState {
+impl State {
     pub fn new(intended: [Option<BTreeMap<String, String>>; 2], exchange: bool) -> Self {
-        let mut s = SettingsState { intended, exchange, ..SettingsState::default() };
+        let mut s = State { intended, exchange, ..State::default() };
         s.review = s.reviewed();
         s
     }
 
-    pub fn on_read(&mut self, g: Group, result: Result<GroupSettings, SourceError>) {
+    pub fn on_read(&mut self, g: Group, result: Result<GroupSettings, String>) {
         match result {
             Ok(s) => {
                 self.read[g.index()] = Some(s);
                 self.error[g.index()] = None;
             }
-            Err(e) => self.error[g.index()] = Some(e.to_string()),
+            Err(e) => self.error[g.index()] = Some(e),
         }
         self.review = self.reviewed();
     }
 
     fn reviewed(&self) -> Review {
-        let input =
-            |i: usize| review::review::Input { settings: self.read[i].as_ref(), intended: self.intended[i].as_ref() };
-        review::review([input(0), input(1)], self.exchange)
+        let input = |i: usize| Input { settings: self.read[i].as_ref(), intended: self.intended[i].as_ref() };
+        review([input(0), input(1)], self.exchange)
     }
 }
