@@ -24,7 +24,8 @@ LOGS go to a file, never to the screen: --log-file, else $XDG_STATE_HOME/flinksc
 (~/.local/state/flinkscope/flinkscope.log). RUST_LOG sets the level (default info).
 
 EXIT CODES: 0 ok, 2 usage or config error, 3 runtime error (e.g. no terminal).
-`check` exits 0 PASS, 1 FAIL, 3 INCONCLUSIVE or MARGINAL.";
+`check` exits 0 PASS, 1 FAIL, 3 INCONCLUSIVE or MARGINAL.
+`settings` exits 0 all intended changes in effect, 1 one not in effect, 3 settings unreadable.";
 
 #[derive(Debug, Parser)]
 #[command(name = "flinkscope", version, about = ABOUT, after_help = AFTER_HELP)]
@@ -51,6 +52,14 @@ pub enum Command {
         #[arg(long, default_value = "10m", value_parser = parse_duration)]
         duration: Duration,
         /// text (a table) or json (the snapshot document with alerts and a verdict).
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Both groups' network settings side by side as their clusters report them, with what
+    /// Flink ignores and what is not in effect. Exit 0 every intended change in effect,
+    /// 1 an intended change not in effect, 3 a group's settings unreadable, 2 usage/config error.
+    Settings {
+        /// text (a table) or json (the settings document, README "Settings").
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },

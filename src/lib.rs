@@ -17,6 +17,7 @@ pub mod model;
 pub(crate) mod private;
 pub mod run;
 pub mod sanitize;
+pub mod settings_cmd;
 pub mod snapshot;
 pub mod sources;
 pub mod tui;

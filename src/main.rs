@@ -76,6 +76,11 @@ fn main() -> ExitCode {
             println!("{out}");
             ExitCode::from(code)
         }
+        Some(Command::Settings { format }) => {
+            let (out, code) = runtime.block_on(flinkscope::settings_cmd::run(&config, format));
+            println!("{out}");
+            ExitCode::from(code)
+        }
         None => {
             let theme = match ui::Theme::load(&config.settings.theme) {
                 Ok(t) => t.respecting_no_color(),

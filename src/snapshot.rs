@@ -24,6 +24,8 @@ pub struct Snapshot {
     pub comparison: BTreeMap<&'static str, ChangeSnapshot>,
     pub sources: Vec<SourceSnapshot>,
     pub alerts: Vec<serde_json::Value>,
+    /// Both groups' settings and their review (README "Settings").
+    pub settings: serde_json::Value,
 }
 
 #[derive(Debug, Serialize)]
@@ -214,6 +216,7 @@ pub fn build(app: &App, config: &Config) -> Snapshot {
         comparison,
         sources,
         alerts: app.alerts.all().into_iter().map(|a| a.to_json()).collect(),
+        settings: crate::analysis::settings::doc::document(&app.flink_settings),
         verdict: None,
     }
 }

@@ -19,6 +19,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // Actions run external commands beside the loop; they take what the app hands them.
     ("actions", &["model", "sanitize", "private", "event", "analysis"]),
     ("app", &["model", "analysis", "config", "sources", "actions", "event", "sanitize", "format"]),
+    // `flinkscope settings` reads once and prints the review.
+    ("settings_cmd", &["model", "analysis", "config", "sources", "cli", "sanitize"]),
     // The headless gate prints text: it shares the app's loop, not the screen.
     (
         "check",

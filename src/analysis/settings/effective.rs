@@ -2,7 +2,7 @@
 //! the value it was given (under the option's key or an older name this Flink still reads),
 //! else this Flink's default.
 
-use super::catalogue::{self, Category, Line, Opt};
+use super::catalogue::{Category, Line, Opt};
 use crate::model::settings::{JobSettings, TaskManagerSettings};
 
 /// Where a value shown for an option came from.
@@ -48,14 +48,12 @@ pub fn value(opt: &Opt, tm: &TaskManagerSettings, job: Option<&JobSettings>, lin
         let first = v.split_whitespace().next().unwrap_or(v).to_string();
         return Some((first, Origin::Netty));
     }
-    // Job options come from the job's configuration, TaskManager options from the
-    // TaskManager's.
-    let given = if opt.category == Category::Job { job.map(|j| &j.config) } else { Some(&tm.given) };
-    if let Some(given) = given {
-        for (k, v) in given {
-            if catalogue::status(k, line).sets().is_some_and(|o| o.key == opt.key) {
-                return Some((v.clone(), Origin::Given));
-            }
+    // Job options come from the job's own configuration, else the cluster's (which a job
+    // inherits unless it sets its own); TaskManager options from the TaskManager's.
+    let job_config = if opt.category == Category::Job { job.map(|j| &j.config) } else { None };
+    for given in job_config.into_iter().chain([&tm.given]) {
+        if let Some(v) = given.get(opt.key).or_else(|| opt.fallbacks.iter().find_map(|k| given.get(*k))) {
+            return Some((v.clone(), Origin::Given));
         }
     }
     Some((default.to_string(), Origin::Default))
@@ -64,6 +62,7 @@ pub fn value(opt: &Opt, tm: &TaskManagerSettings, job: Option<&JobSettings>, lin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::settings::catalogue;
 
     fn tm(given: &[(&str, &str)], netty: &[(&str, &str)]) -> TaskManagerSettings {
         TaskManagerSettings {
@@ -100,6 +99,7 @@ mod tests {
         };
         let t = tm(&[("execution.buffer-timeout.interval", "5ms")], &[]);
         assert_eq!(value(o, &t, Some(&job), Line::V2), Some(("20 ms".into(), Origin::Given)));
-        assert_eq!(value(o, &t, None, Line::V2).unwrap().1, Origin::Default);
+        assert_eq!(value(o, &t, None, Line::V2), Some(("5ms".into(), Origin::Given)), "the cluster's");
+        assert_eq!(value(o, &tm(&[], &[]), None, Line::V2).unwrap().1, Origin::Default);
     }
 }

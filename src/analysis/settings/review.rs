@@ -176,7 +176,7 @@ pub fn review(inputs: [Input; 2], exchange: bool) -> Review {
 /// Whether `key`, on either group's line, sets `opt` (or is `opt`, ignored).
 fn sets_opt(key: &str, opt: &Opt, lines: &[Option<Line>; 2]) -> bool {
     key == opt.key
-        || lines.iter().flatten().any(|l| catalogue::status(key, *l).sets().is_some_and(|o| o.key == opt.key))
+        || (opt.fallbacks.contains(&key) && lines.iter().flatten().any(|l| opt.on(*l) != catalogue::In::Absent))
 }
 
 fn network_memory(s: Option<&GroupSettings>) -> Option<(u64, u64)> {
