@@ -20,6 +20,7 @@ pub enum Action {
     Back,
     SortNext,
     FocusAlerts,
+    Settings,
     Rollback,
     CancelCountdown,
 }
@@ -86,6 +87,12 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding { keys: &[KeyCode::Esc], label: "Esc", action: Action::Back, help: "back to the dashboard / close help" },
     Binding { keys: &[KeyCode::Char('a')], label: "a", action: Action::FocusAlerts, help: "focus the alerts panel" },
+    Binding {
+        keys: &[KeyCode::Char('e')],
+        label: "e",
+        action: Action::Settings,
+        help: "the groups' settings side by side, and what is not in effect",
+    },
     Binding {
         keys: &[KeyCode::Char('R')],
         label: "R",

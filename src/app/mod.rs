@@ -129,6 +129,9 @@ pub struct App {
     pub span: Duration,
     pub focus: usize,
     pub fullscreen: bool,
+    /// The Settings screen (`e`) is open, scrolled by this many rows.
+    pub settings_view: bool,
+    pub settings_scroll: usize,
     pub help: bool,
     pub sort_column: usize,
     pub quit: bool,
@@ -205,6 +208,8 @@ impl App {
             span: s.chart_span.0,
             focus: 0,
             fullscreen: false,
+            settings_view: false,
+            settings_scroll: 0,
             help: false,
             sort_column: 0,
             quit: false,
@@ -493,6 +498,15 @@ impl App {
                 return Some(Command::Quit);
             }
             Action::Help => self.help = !self.help,
+            Action::Settings => {
+                self.settings_view = !self.settings_view;
+                self.settings_scroll = 0;
+            }
+            Action::FocusUp if self.settings_view => self.settings_scroll = self.settings_scroll.saturating_sub(1),
+            Action::FocusDown if self.settings_view => {
+                let rows = self.flink_settings.review.rows.len();
+                self.settings_scroll = (self.settings_scroll + 1).min(rows.saturating_sub(1));
+            }
             Action::Pause => {
                 self.frozen = match self.frozen {
                     Some(_) => None,
@@ -511,6 +525,7 @@ impl App {
             Action::FocusUp => self.focus = self.focus.min(self.panels().len() - 1).saturating_sub(2),
             Action::FocusDown => self.focus = (self.focus + 2).min(self.panels().len() - 1),
             Action::FocusAlerts => self.focus = self.panels().len() - 1,
+            Action::Open if self.settings_view => {}
             Action::Open if !self.fullscreen => {
                 self.fullscreen = true;
                 self.sort_column = 0;
@@ -518,6 +533,7 @@ impl App {
             }
             Action::Open => {}
             Action::Back if self.help => self.help = false,
+            Action::Back if self.settings_view => self.settings_view = false,
             Action::Back if self.fullscreen => {
                 self.fullscreen = false;
                 return Some(Command::SetDetail(false));

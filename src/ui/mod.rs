@@ -18,7 +18,7 @@
 //! └──────────────────────────────────────────────────────────────┘
 //! ```
 //! Enter replaces the grid by the focused panel with every metric and a per-TaskManager
-//! table; `?` draws the help over everything.
+//! table; `e` by the Settings screen; `?` draws the help over everything.
 
 mod alerts;
 mod drilldown;
@@ -28,6 +28,7 @@ mod header;
 mod help;
 mod panel;
 mod rollback;
+mod settings;
 pub mod theme;
 
 use ratatui::Frame;
@@ -53,7 +54,9 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     let [head, body, foot] =
         Layout::vertical([Constraint::Length(3), Constraint::Min(1), Constraint::Length(1)]).areas(area);
     header::render(frame, head, app, theme);
-    if app.fullscreen && app.focused_panel() == Panel::Alerts {
+    if app.settings_view {
+        settings::render(frame, body, app, theme);
+    } else if app.fullscreen && app.focused_panel() == Panel::Alerts {
         alerts_or_rollback(frame, body, app, true, true, theme);
     } else if app.fullscreen {
         drilldown::render(frame, body, app, theme);

@@ -295,3 +295,49 @@ fn full_screen_host_lists_each_interface() {
         assert!(s.contains(word), "{word} missing:\n{s}");
     }
 }
+
+/// The Settings screen with both groups read from captured 2.3.0 lab logs (the variant given
+/// classic Netty keys and a typo, which 2.3.0 ignores).
+#[test]
+fn settings_screen_120x40() {
+    use crate::model::settings::{GroupSettings, TaskManagerSettings};
+    let mut app = demo::app(Instant::now(), 120, false);
+    for (g, id, file) in [
+        (crate::model::Group::Baseline, "tm-base-1", "taskmanager-log-baseline.txt"),
+        (crate::model::Group::Variant, "tm-var-1", "taskmanager-log-variant.txt"),
+    ] {
+        let log = std::fs::read_to_string(format!("{}/tests/fixtures/flink-2.3.0/{file}", env!("CARGO_MANIFEST_DIR")))
+            .unwrap();
+        let l = crate::sources::flink_rest::settings::parse_log(&log);
+        let tm = TaskManagerSettings {
+            id: id.into(),
+            given: l.given,
+            netty: l.netty,
+            netty_line: l.netty_line,
+            memory: [(
+                "networkMemory".to_string(),
+                if g == crate::model::Group::Variant { 90_596_970 } else { 67_108_864 },
+            )]
+            .into(),
+            ..Default::default()
+        };
+        let s = GroupSettings {
+            url: format!("http://127.0.0.1:{}", if g == crate::model::Group::Variant { 8082 } else { 8081 }),
+            flink_version: Some("2.3.0".into()),
+            taskmanagers: vec![tm],
+            ..Default::default()
+        };
+        app.flink_settings.on_read(g, Ok(s));
+    }
+    app.act(Action::Settings);
+    let t = draw(&app, 120, 40);
+    let s = text(&t);
+    assert!(s.contains("NOT IN EFFECT"), "{s}");
+    assert!(s.contains("did you mean"), "{s}");
+    assert!(s.contains("* taskmanager.memory.network.fraction"), "differing rows are marked:\n{s}");
+    assert!(s.contains("4 (ignored)"), "{s}");
+    assert!(s.contains("network memory 86.4 mb"), "{s}");
+    insta::assert_snapshot!(t.backend());
+    app.act(Action::Back);
+    assert!(!app.settings_view);
+}
