@@ -50,6 +50,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if soft > 0 {
         title.push(Span::styled(format!("  {soft} soft"), theme.fg(theme.warn)));
     }
+    // The canary may compare settings nobody meant to: said before anything else is read.
+    let not_in_effect = app.flink_settings.review.blocking().len();
+    if not_in_effect > 0 {
+        title.push(Span::styled(
+            format!("  SETTINGS: {not_in_effect} not in effect (e)"),
+            theme.fg(theme.bad).add_modifier(Modifier::BOLD),
+        ));
+    }
     if let Some(left) = app.countdown_left() {
         title.push(Span::styled(
             format!("  AUTO-ROLLBACK in {}s (c cancels)", left.as_secs()),
