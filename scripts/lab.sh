@@ -8,6 +8,8 @@
 #   scripts/lab.sh kill-tm ID [CLUSTER]     kill -9 one TaskManager (a crash; CLUSTER defaults from the id)
 #   scripts/lab.sh start-tm ID [CLUSTER]    start that TaskManager again, with its settings
 #   scripts/lab.sh restart-tm ID [CLUSTER]  stop it gracefully (SIGTERM) and start it again
+#   scripts/lab.sh reconf-tm ID [FILE]      restart it with its group's settings plus FILE's keys
+#                                           (flat config.yaml); without FILE, its group's settings
 #   scripts/lab.sh slow-variant MICROS      resubmit the variant's job with a consumer that parks MICROS per record
 #   scripts/lab.sh normal-variant           resubmit the variant's job at full speed
 #   scripts/lab.sh break-checkpoints-variant [MS]  resubmit it with a checkpoint timeout of MS (10):
@@ -420,6 +422,20 @@ cmd_restart_tm() {
   cmd_start_tm "$@"
 }
 
+cmd_reconf_tm() { # cmd_reconf_tm ID [FILE]: its group's settings, plus FILE's keys; restarted
+  local id=$1 extra=${2:-} c dir v name role rpc rport prom _id settings slots
+  c=$(cluster_of "$id")
+  dir=$run/$c/$id
+  [ -f "$dir/params" ] || die "no TaskManager $id in cluster $c"
+  read -r v name role rpc rport prom _id settings slots <"$dir/params"
+  write_conf "$dir" "$v" "$name" "$role" "$rpc" "$rport" "$prom" "$id" "$settings" "$slots"
+  if [ -n "$extra" ]; then
+    echo "# from reconf-tm $extra" >>"$dir/conf/config.yaml"
+    cat "$extra" >>"$dir/conf/config.yaml"
+  fi
+  cmd_restart_tm "$id" "$c"
+}
+
 cmd_signal_tm() { # cmd_signal_tm SIGNAL ID
   local sig=$1 id=$2 c dir pid
   c=$(cluster_of "$id")
@@ -544,6 +560,7 @@ case ${1:-} in
   kill-tm) shift; [ $# -ge 1 ] || die "usage: lab.sh kill-tm ID [CLUSTER]"; cmd_kill_tm "$@" ;;
   start-tm) shift; [ $# -ge 1 ] || die "usage: lab.sh start-tm ID [CLUSTER]"; cmd_start_tm "$@" ;;
   restart-tm) shift; [ $# -ge 1 ] || die "usage: lab.sh restart-tm ID [CLUSTER]"; cmd_restart_tm "$@" ;;
+  reconf-tm) shift; [ $# -ge 1 ] && { [ $# -eq 1 ] || [ -f "$2" ]; } || die "usage: lab.sh reconf-tm ID [FILE]"; cmd_reconf_tm "$@" ;;
   slow-variant) shift; [ $# -eq 1 ] || die "usage: lab.sh slow-variant MICROS"; resubmit_variant "$1" ;;
   normal-variant) resubmit_variant 0 ;;
   break-checkpoints-variant) resubmit_variant 0 "${2:-10}" ;;

@@ -16,8 +16,9 @@ say() { printf '\n=== %s ===\n' "$*"; }
 cleanup() { scripts/lab.sh down >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
-# Lab tests are the targets `lab`, `e2e_tmux`, `prometheus_server`, `lab_judgement`, `lab_faults` and
-# `e2e_rollback`; everything else runs without Flink.
+# Lab tests are the targets `lab`, `e2e_tmux`, `prometheus_server`, `lab_judgement`, `lab_faults`,
+# `lab_settings` and `e2e_rollback`; `settings_catalogue` needs both Flink installs; everything
+# else runs without Flink.
 lab_targets=(--test lab --test e2e_tmux --test prometheus_server)
 
 say "build"
@@ -58,6 +59,10 @@ say "faults on the 2.3.0 lab (one session; they change the variant and put it ba
 FLINKSCOPE_LAB_FLINK=2.3.0 cargo test --locked --test lab_faults 2>&1 | tee "$log_dir/lab-faults.log"
 require_ran "$log_dir/lab-faults.log" "lab faults"
 
+say "settings on the 2.3.0 lab (one at a time: one restarts a variant TaskManager with other keys)"
+FLINKSCOPE_LAB_FLINK=2.3.0 cargo test --locked --test lab_settings -- --test-threads=1 2>&1 | tee "$log_dir/lab-settings.log"
+require_ran "$log_dir/lab-settings.log" "settings on 2.3.0"
+
 say "rollback end to end on the 2.3.0 lab (last: it changes the variant's settings)"
 FLINKSCOPE_LAB_FLINK=2.3.0 cargo test --locked --test e2e_rollback 2>&1 | tee "$log_dir/lab-rollback.log"
 require_ran "$log_dir/lab-rollback.log" "rollback end-to-end"
@@ -67,5 +72,11 @@ scripts/lab.sh down
 scripts/lab.sh up --flink 1.20.5 --pair
 FLINKSCOPE_LAB_FLINK=1.20.5 cargo test --locked --test lab -- lab_pair_mode lab_prometheus_only lab_jolokia_only 2>&1 | tee "$log_dir/lab-1.20.5.log"
 require_ran "$log_dir/lab-1.20.5.log" "Flink 1.20.5 lab"
+FLINKSCOPE_LAB_FLINK=1.20.5 cargo test --locked --test lab_settings -- --test-threads=1 2>&1 | tee "$log_dir/lab-settings-1.20.5.log"
+require_ran "$log_dir/lab-settings-1.20.5.log" "settings on 1.20.5"
+
+say "the settings catalogue against both Flink installs' options classes"
+cargo test --locked --test settings_catalogue 2>&1 | tee "$log_dir/settings-catalogue.log"
+require_ran "$log_dir/settings-catalogue.log" "settings catalogue"
 
 say "all tests passed"
