@@ -409,6 +409,28 @@ impl App {
         self.live.comparisons = analysis::compare_all(&self.live.store, now, self.window.as_secs_f64());
     }
 
+    /// The troubleshooting guide's hints for what is wrong now: each active alert's symptom
+    /// (in the variant, which the rules judge), and a group's "Insufficient number of
+    /// network buffers" in its exception history.
+    pub fn hints(&self) -> Vec<(Group, crate::analysis::settings::hints::Hint)> {
+        use crate::analysis::settings::hints::Symptom;
+        let mut seen: Vec<(Group, Symptom)> = Vec::new();
+        for a in self.alerts.active.values() {
+            if let Some(s) = Symptom::of_rule(a.rule)
+                && !seen.contains(&(Group::Variant, s))
+            {
+                seen.push((Group::Variant, s));
+            }
+        }
+        for g in Group::BOTH {
+            if self.view().store.group(g).exceptions.buffer_shortage() {
+                seen.push((g, Symptom::BufferShortage));
+            }
+        }
+        seen.sort();
+        seen.into_iter().map(|(g, s)| (g, self.flink_settings.hint(g, s))).collect()
+    }
+
     /// Groups whose every source (this host's /proc aside) has been failed or stale for
     /// longer than the stale limit: they cannot PASS.
     pub fn stale_groups(&self) -> Vec<String> {

@@ -16,6 +16,8 @@ pub struct ExceptionEntry {
     /// A network connection or timeout error (RemoteTransportException, ...).
     pub network: bool,
     pub out_of_memory: bool,
+    /// "Insufficient number of network buffers": a task could not get its buffers.
+    pub buffer_shortage: bool,
     /// One of an entry's concurrent exceptions (not a failure of its own).
     pub concurrent: bool,
 }
@@ -135,6 +137,11 @@ impl ExceptionLog {
 
     pub fn network_since(&self, from: f64) -> usize {
         self.new.iter().filter(|s| s.t >= from && s.entry.network).count()
+    }
+
+    /// A task could not get its network buffers, in this run or before it.
+    pub fn buffer_shortage(&self) -> bool {
+        self.new.iter().any(|s| s.entry.buffer_shortage) || self.earlier.iter().any(|e| e.buffer_shortage)
     }
 
     pub fn out_of_memory(&self) -> impl Iterator<Item = &SeenException> {

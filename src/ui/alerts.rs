@@ -26,6 +26,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, focused: bool, full: boo
     let mut lines: Vec<Line> = Vec::new();
     for a in app.alerts.all() {
         lines.push(line(a, now, full, theme));
+        // Beside an active alert: what the troubleshooting guide says to look at.
+        if a.resolved.is_none()
+            && let Some(symptom) = crate::analysis::settings::hints::Symptom::of_rule(a.rule)
+        {
+            let h = app.flink_settings.hint(crate::model::Group::Variant, symptom);
+            lines.push(hint_line(&h, theme));
+        }
+    }
+    for (g, h) in
+        app.hints().iter().filter(|(_, h)| h.symptom == crate::analysis::settings::hints::Symptom::BufferShortage)
+    {
+        let mut l = hint_line(h, theme);
+        l.spans.insert(0, Span::styled(format!("{}: ", g.as_str()), theme.fg(theme.warn)));
+        lines.push(l);
     }
     // Failures Flink recorded before this run: shown as history, never counted.
     for g in crate::model::Group::BOTH {
@@ -50,6 +64,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, focused: bool, full: boo
         )));
     }
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: true }), area);
+}
+
+fn hint_line<'a>(h: &crate::analysis::settings::hints::Hint, theme: &Theme) -> Line<'a> {
+    Line::from(vec![
+        Span::styled("  hint: ", theme.fg(theme.focus)),
+        Span::styled(format!("{}; look at {}", h.text, h.keys.join(", ")), theme.fg(theme.dim)),
+    ])
 }
 
 fn line<'a>(a: &Alert, now: SystemTime, full: bool, theme: &Theme) -> Line<'a> {

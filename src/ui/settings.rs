@@ -34,6 +34,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Span::styled(w.message.clone(), theme.fg(theme.text)),
         ]));
     }
+    for (g, h) in app.hints() {
+        head.push(Line::from(vec![
+            Span::styled(format!("{:13} ", "HINT"), theme.fg(theme.focus).add_modifier(Modifier::BOLD)),
+            Span::styled(format!("{}: {}; look at {}", g.as_str(), h.text, h.keys.join(", ")), theme.fg(theme.text)),
+        ]));
+    }
     if r.warnings.is_empty() && state.read.iter().all(Option::is_some) {
         head.push(Line::from(Span::styled("no settings warnings", theme.fg(theme.good))));
     }

@@ -341,3 +341,41 @@ fn settings_screen_120x40() {
     app.act(Action::Back);
     assert!(!app.settings_view);
 }
+
+/// Beside an active alert: the troubleshooting guide's hint, with the keys the running Flink
+/// reads (here 2.3.0, and the variant's buffer timeout).
+#[test]
+fn an_active_alert_carries_its_hint() {
+    use crate::analysis::rules::{Breach, RuleId};
+    use crate::model::settings::{GroupSettings, TaskManagerSettings};
+    let mut app = demo::app(Instant::now(), 120, false);
+    let tm = TaskManagerSettings {
+        id: "tm-var-1".into(),
+        given: [("execution.buffer-timeout.interval".to_string(), "200ms".to_string())].into(),
+        ..Default::default()
+    };
+    let s = GroupSettings { flink_version: Some("2.3.0".into()), taskmanagers: vec![tm], ..Default::default() };
+    app.flink_settings.on_read(crate::model::Group::Variant, Ok(s));
+    let rules = app.settings.rules.clone();
+    let b = Some(Breach { observed: 80.0, baseline: 40.0, threshold: 20.0, message: "p99 +100%".into() });
+    for i in 0..3 {
+        app.alerts.update(
+            &[(RuleId::LatencyP99, b.clone())],
+            &rules,
+            std::time::SystemTime::now() + std::time::Duration::from_secs(i),
+        );
+    }
+    app.act(Action::FocusAlerts);
+    app.act(Action::Open);
+    let s = text(&draw(&app, 160, 40));
+    assert!(
+        s.contains("hint: higher latency: a large buffer timeout or too much buffering (buffer timeout 200 ms)"),
+        "{s}"
+    );
+    assert!(s.contains("look at execution.buffer-timeout.interval"), "{s}");
+    assert!(!s.contains("buffers-per-channel"), "2.3.0 ignores it: {s}");
+    app.act(Action::Back);
+    app.act(Action::Settings);
+    let s = text(&draw(&app, 160, 40));
+    assert!(s.contains("HINT") && s.contains("variant: higher latency"), "{s}");
+}

@@ -5,6 +5,7 @@
 pub mod catalogue;
 pub mod doc;
 pub mod effective;
+pub mod hints;
 pub mod intended;
 pub mod review;
 pub mod state;

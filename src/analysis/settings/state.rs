@@ -39,6 +39,14 @@ impl State {
         self.review = self.reviewed();
     }
 
+    /// The troubleshooting guide's hint for a symptom seen in group `g`, named for the Flink
+    /// that group runs (2.x when its version is not known yet).
+    pub fn hint(&self, g: Group, symptom: super::hints::Symptom) -> super::hints::Hint {
+        let read = self.read[g.index()].as_ref();
+        let line = read.and_then(|s| s.flink_version.as_deref()).and_then(super::catalogue::Line::of);
+        super::hints::hint(symptom, line.unwrap_or(super::catalogue::Line::V2), read)
+    }
+
     fn reviewed(&self) -> Review {
         let input = |i: usize| Input { settings: self.read[i].as_ref(), intended: self.intended[i].as_ref() };
         review([input(0), input(1)], self.exchange)

@@ -308,6 +308,7 @@ pub fn parse_exceptions(body: &str, job_id: &str) -> Result<Vec<crate::model::Ex
             taskmanager_id: raw.taskmanager_id.as_deref().map(crate::sanitize::clean),
             network: NETWORK_ERRORS.iter().any(|n| text.contains(n)),
             out_of_memory: text.contains("OutOfMemoryError"),
+            buffer_shortage: text.contains("Insufficient number of network buffers"),
             concurrent,
         });
     }
