@@ -163,3 +163,20 @@ fn the_baseline_setting_a_removed_key_is_a_note_not_a_blocker() {
     assert!(r.blocking().is_empty(), "{:#?}", r.warnings);
     assert_eq!(r.warnings.iter().filter(|w| w.kind == WarningKind::Ignored).count(), 2, "{:#?}", r.warnings);
 }
+
+#[test]
+fn on_1_20_the_classic_keys_are_in_effect_and_netty_confirms_them() {
+    // Captured from the 1.20.5 lab: the variant runs 4 Netty threads, EPOLL, 4 buffers per
+    // channel and 16 floating buffers per gate; the baseline Flink's defaults.
+    let b = group("1.20.5", &[("tm-base-1", "flink-1.20.5/taskmanager-log-baseline.txt")]);
+    let v = group("1.20.5", &[("tm-var-1", "flink-1.20.5/taskmanager-log-variant.txt")]);
+    let r = review([Input { settings: Some(&b), intended: None }, Input { settings: Some(&v), intended: None }], false);
+    assert!(r.blocking().is_empty(), "{:#?}", r.warnings);
+    let t = row(&r, "taskmanager.network.netty.server.numThreads");
+    assert_eq!((t.cells[0].text.as_str(), t.cells[1].text.as_str()), ("1", "4"));
+    assert_eq!(t.cells[1].origin, Some(Origin::Netty));
+    assert!(row(&r, "taskmanager.network.netty.transport").differs);
+    let bpc = row(&r, "taskmanager.network.memory.buffers-per-channel");
+    assert_eq!((bpc.cells[0].text.as_str(), bpc.cells[1].text.as_str()), ("2", "4"));
+    assert_eq!(bpc.cells[0].origin, Some(Origin::Default));
+}
