@@ -1,6 +1,6 @@
 //! The real binary, end to end, in tmux against the lab's baseline and variant clusters:
-//! both groups go live with a numeric throughput, `?` opens the help, `q` quits, and the
-//! terminal leaves the alternate screen; the same after SIGTERM.
+//! both groups go live with a numeric throughput, `?` opens the help, `e` the Settings
+//! screen, `q` quits, and the terminal leaves the alternate screen; the same after SIGTERM.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -87,6 +87,18 @@ fn lab_tmux_quit_with_q_restores_the_terminal() {
     assert_eq!(t.format("#{alternate_on}"), "1", "the dashboard uses the alternate screen");
     t.run(&["send-keys", "-t", "main", "?"]);
     t.wait_for("the help overlay", 20, |s| s.contains("help (? or Esc closes)") && s.contains("quit (also Ctrl-C)"));
+    t.run(&["send-keys", "-t", "main", "Escape"]);
+    // A key right after Esc would arrive as Alt+key: the help closes first.
+    t.wait_for("the help closed", 20, |s| !s.contains("help (? or Esc closes)"));
+    // The Settings screen: the variant's network fraction differs, read from its TaskManagers.
+    t.run(&["send-keys", "-t", "main", "e"]);
+    t.wait_for("the Settings screen with both groups read", 60, |s| {
+        s.contains("Settings ·")
+            && s.lines().any(|l| l.contains("* taskmanager.memory.network.fraction") && l.contains("0.15"))
+            && s.matches("TaskManagers · network memory").count() == 2
+    });
+    t.run(&["send-keys", "-t", "main", "Escape"]);
+    t.wait_for("the dashboard again", 20, |s| !s.contains("Settings ·") && s.contains("Throughput"));
     t.run(&["send-keys", "-t", "main", "q"]);
     t.wait_for("flinkscope to exit", 20, |s| s.contains("EXIT=0"));
     assert_eq!(t.format("#{alternate_on}"), "0");
