@@ -1,5 +1,8 @@
 //! The app: owns all state, takes events, decides. Rendering reads it; sources feed it.
 
+// Demo state for tests and benches only: not part of the binary (the `testing` feature,
+// which the dev-dependency on this crate turns on for tests and benches).
+#[cfg(any(test, feature = "testing"))]
 pub mod demo;
 pub mod health;
 pub mod keymap;
