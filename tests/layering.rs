@@ -15,6 +15,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("private", &["sanitize"]),
     // The screen draws the app's state: it never reaches into sources, actions or config.
     ("ui", &["app", "model", "analysis", "format", "sanitize"]),
+    // The config file parses into the analysis' and the model's types.
+    ("config", &["model", "analysis", "sanitize", "private"]),
     ("sources", &["model", "sanitize", "config", "event", "private"]),
     // Actions run external commands beside the loop; they take what the app hands them.
     ("actions", &["model", "sanitize", "private", "event", "analysis"]),

@@ -3,7 +3,8 @@
 
 pub mod audit;
 pub mod evidence;
-pub mod placeholders;
+// The placeholder grammar is the model's (config checks it at load); the rollback expands it.
+pub use crate::model::placeholders;
 pub mod rollback;
 pub mod runner;
 

@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 pub use judgement::AnalysisSettings;
-pub use values::{ByteSize, Dur, RestUrl, TmPattern, parse_bytes, parse_duration};
+pub use values::{ByteSize, Dur, RestUrl, Selector, TmPattern, parse_bytes, parse_duration};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -451,8 +451,7 @@ fn check_group(name: &str, g: &GroupConfig) -> Result<(), ConfigError> {
     }
     if let Some(p) = &g.prometheus_server {
         for sel in std::iter::once(&p.selector).chain(&p.job_selector) {
-            crate::sources::prometheus_server::queries::Selector::new(sel)
-                .map_err(|e| ConfigError::Invalid(format!("[{name}.prometheus-server]: {e}")))?;
+            Selector::new(sel).map_err(|e| ConfigError::Invalid(format!("[{name}.prometheus-server]: {e}")))?;
         }
     }
     let a = &g.auth;

@@ -109,7 +109,7 @@ impl RollbackConfig {
             let Some(program) = s.argv.first() else {
                 return Err(format!("{at}: argv is empty"));
             };
-            crate::actions::placeholders::check(&s.argv).map_err(|e| format!("{at}: {e}"))?;
+            crate::model::placeholders::check(&s.argv).map_err(|e| format!("{at}: {e}"))?;
             if program.contains('{') {
                 return Err(format!("{at}: the program itself cannot be a placeholder"));
             }

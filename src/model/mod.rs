@@ -6,6 +6,7 @@ pub mod blocks;
 pub mod exceptions;
 pub mod job;
 pub mod metric;
+pub mod placeholders;
 pub mod rate;
 pub mod series;
 pub mod settings;

@@ -3,29 +3,7 @@
 
 use crate::model::MetricKey;
 
-/// A selector as written in the config: `{...}` with label matchers (may be `{}`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Selector(String);
-
-impl Selector {
-    pub fn new(s: &str) -> Result<Self, String> {
-        let t = s.trim();
-        let inner = t
-            .strip_prefix('{')
-            .and_then(|r| r.strip_suffix('}'))
-            .ok_or_else(|| format!("a PromQL selector is written {{label=\"value\", ...}}: {s:?}"))?;
-        if inner.contains(['{', '}']) {
-            return Err(format!("a selector holds label matchers only: {s:?}"));
-        }
-        Ok(Selector(inner.trim().trim_end_matches(',').to_string()))
-    }
-
-    /// `metric{matchers[, extra]}`.
-    fn on(&self, metric: &str, extra: &str) -> String {
-        let parts: Vec<&str> = [self.0.as_str(), extra].into_iter().filter(|p| !p.is_empty()).collect();
-        format!("{metric}{{{}}}", parts.join(", "))
-    }
-}
+pub use crate::config::Selector;
 
 const TASK: &str = "flink_taskmanager_job_task_";
 const TM: &str = "flink_taskmanager_Status_";
