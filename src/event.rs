@@ -1,7 +1,7 @@
 //! Everything the event loop reacts to arrives as one of these, on one channel.
 
 use crate::model::Batch;
-use crate::sources::{SourceError, SourceId};
+use crate::model::source::{SourceError, SourceId};
 
 #[derive(Debug)]
 pub enum Event {
@@ -16,7 +16,7 @@ pub enum Event {
     /// A read of a group's settings (the REST source, about once a minute).
     Settings(crate::model::Group, Result<Box<crate::model::settings::GroupSettings>, SourceError>),
     /// Progress of a rollback run.
-    Action(crate::actions::ActionEvent),
+    Action(crate::model::step::ActionEvent),
     /// SIGTERM, SIGHUP or SIGINT: leave cleanly.
     Quit,
 }

@@ -17,6 +17,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("ui", &["app", "model", "analysis", "format", "sanitize"]),
     // The config file parses into the analysis' and the model's types.
     ("config", &["model", "analysis", "sanitize", "private"]),
+    // The one channel's message: sources and actions send it, the app takes it.
+    ("event", &["model"]),
     ("sources", &["model", "sanitize", "config", "event", "private"]),
     // Actions run external commands beside the loop; they take what the app hands them.
     ("actions", &["model", "sanitize", "private", "event", "analysis"]),

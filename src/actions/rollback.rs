@@ -13,7 +13,7 @@ use super::placeholders::Targets;
 use super::runner::{self, PreparedStep, StepEnv, StepResult, StepState};
 use super::{audit, evidence};
 use crate::event::Event;
-pub use crate::model::step::{Context, MetricContext, Trigger};
+pub use crate::model::step::{ActionEvent, Context, MetricContext, Trigger};
 
 /// Everything a run needs, decided by the app when the operator confirmed.
 #[derive(Debug, Clone)]
@@ -33,28 +33,6 @@ pub struct Plan {
     /// review (read before the first step changes them: the settings being rolled back).
     pub settings: Box<crate::analysis::settings::State>,
     pub trigger: Trigger,
-}
-
-#[derive(Debug, Clone)]
-pub enum ActionEvent {
-    StepStarted {
-        index: usize,
-    },
-    /// A line the running step wrote (cleaned). Sent while the event channel has room: the
-    /// step's result holds its last lines whatever was dropped.
-    StepOutput {
-        index: usize,
-        line: String,
-    },
-    StepFinished {
-        index: usize,
-        result: StepResult,
-    },
-    Finished {
-        ok: bool,
-        message: String,
-        evidence: Option<PathBuf>,
-    },
 }
 
 fn now_rfc3339() -> String {

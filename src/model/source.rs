@@ -1,7 +1,11 @@
 //! Which kind of source a reading came from, and each kind's precedence: which of two
 //! sources giving one metric writes it, and which source describes a group's jobs and
 //! TaskManagers and stands for it in the header. One table, used by the store, the app
-//! and the screen.
+//! and the screen. And a source's identity (group and kind) and why a poll failed.
+
+use std::time::Duration;
+
+use super::Group;
 
 /// A kind of source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -99,6 +103,40 @@ impl SourceKind {
             })
             .map(|p| p.kind)
     }
+}
+
+/// Which source a sample or failure belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SourceId {
+    pub group: Group,
+    pub kind: SourceKind,
+}
+
+impl SourceId {
+    /// "baseline/flink-rest", as in the snapshot's `sources[].name`.
+    pub fn name(&self) -> String {
+        format!("{}/{}", self.group.as_str(), self.kind.as_str())
+    }
+}
+
+/// Why a poll failed; shown in the source's health and panel titles. Clone because it
+/// travels in events; texts from the server are cleaned before they get here.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SourceError {
+    #[error("cannot connect: {0}")]
+    Connect(String),
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+    #[error("HTTP {status} on {path}: {body}")]
+    Status { status: u16, path: String, body: String },
+    #[error("answer to {path} is over the {limit}-byte cap")]
+    TooLarge { path: String, limit: usize },
+    #[error("malformed answer to {what}: {detail}")]
+    Malformed { what: &'static str, detail: String },
+    #[error("TLS/auth setup: {0}")]
+    Setup(String),
+    #[error("{0}")]
+    Other(String),
 }
 
 #[cfg(test)]

@@ -92,3 +92,26 @@ pub struct MetricContext {
     pub class: Option<&'static str>,
     pub p: Option<f64>,
 }
+
+/// Progress of a rollback run, as the runner reports it to the event loop.
+#[derive(Debug, Clone)]
+pub enum ActionEvent {
+    StepStarted {
+        index: usize,
+    },
+    /// A line the running step wrote (cleaned). Sent while the event channel has room: the
+    /// step's result holds its last lines whatever was dropped.
+    StepOutput {
+        index: usize,
+        line: String,
+    },
+    StepFinished {
+        index: usize,
+        result: StepResult,
+    },
+    Finished {
+        ok: bool,
+        message: String,
+        evidence: Option<std::path::PathBuf>,
+    },
+}
