@@ -117,7 +117,7 @@ impl Theme {
         }
     }
 
-    /// NO_COLOR wins over any theme (https://no-color.org).
+    /// NO_COLOR wins over any theme (<https://no-color.org>).
     pub fn respecting_no_color(self) -> Theme {
         match std::env::var_os("NO_COLOR") {
             Some(v) if !v.is_empty() => Theme::monochrome(),
