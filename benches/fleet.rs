@@ -493,15 +493,14 @@ fn run(n: usize, seconds: u64, mode: Mode, rt: &tokio::runtime::Runtime) {
     let mut toml = String::new();
     for (g, group) in ["baseline", "variant"].iter().enumerate() {
         toml.push_str(&format!("[{group}]\nflink = \"{}\"\n", urls[g]));
-        match &server {
-            Some(p) => toml.push_str(&format!(
-                "[{group}.prometheus-server]\nurl = \"{}\"\nselector = '{{job=\"flink-{group}\"}}'\nscrape-interval = \"10s\"\n",
-                p.url
-            )),
-            None => {
-                let prom: Vec<String> = reporter_urls[g].iter().map(|u| format!("\"{u}/\"")).collect();
-                toml.push_str(&format!("prometheus = [{}]\n", prom.join(", ")));
-            }
+        if let Some(p) = &server {
+            toml.push_str(&format!(
+            "[{group}.prometheus-server]\nurl = \"{}\"\nselector = '{{job=\"flink-{group}\"}}'\nscrape-interval = \"10s\"\n",
+            p.url
+        ));
+        } else {
+            let prom: Vec<String> = reporter_urls[g].iter().map(|u| format!("\"{u}/\"")).collect();
+            toml.push_str(&format!("prometheus = [{}]\n", prom.join(", ")));
         }
     }
     std::fs::write(&config, toml).unwrap();
@@ -603,8 +602,7 @@ fn main() {
     let seconds: u64 = std::env::var("FLEET_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
     let sizes: Vec<usize> = std::env::var("FLEET_SIZES")
         .ok()
-        .map(|s| s.split(',').filter_map(|x| x.parse().ok()).collect())
-        .unwrap_or_else(|| vec![10, 100, 1000]);
+        .map_or_else(|| vec![10, 100, 1000], |s| s.split(',').filter_map(|x| x.parse().ok()).collect());
     for &n in &sizes {
         frame(n);
     }

@@ -83,7 +83,7 @@ fn cpu_seconds(pid: &str) -> f64 {
 fn process_cpu() -> f64 {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: ts is a valid, writable timespec.
-    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &raw mut ts) };
     ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
 }
 
@@ -122,9 +122,9 @@ fn poll_tick(seconds: u64) {
         let batch = rt.block_on(poller.poll(false)).unwrap();
         let cpu = process_cpu() - cpu0;
         if batch.fresh {
-            fresh.push(cpu)
+            fresh.push(cpu);
         } else {
-            repeat.push(cpu)
+            repeat.push(cpu);
         }
         std::thread::sleep(Duration::from_millis(250));
     }

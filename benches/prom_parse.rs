@@ -46,7 +46,7 @@ fn main() {
     });
     let (theirs, n2) = throughput(&text, Duration::from_secs(3), |t| {
         let lines = t.lines().map(|l| Ok(l.to_string()));
-        prometheus_parse::Scrape::parse(lines).map(|s| s.samples.len()).unwrap_or(0)
+        prometheus_parse::Scrape::parse(lines).map_or(0, |s| s.samples.len())
     });
     println!("flinkscope parser:      {ours:>7.0} MB/s ({n1})");
     println!("prometheus-parse crate: {theirs:>7.0} MB/s ({n2} samples)");

@@ -101,7 +101,7 @@ fn main() {
                 .enumerate()
                 .map(|(i, d)| {
                     let o = simulate_paired(&throughput, 1.0 - d, m, pairing, RUNS, BLOCKS, 100 + i as u64);
-                    let t = o.median_first().map(|b| format!("{:.0} s", b as f64 * BLOCK_S)).unwrap_or("-".into());
+                    let t = o.median_first().map_or("-".into(), |b| format!("{:.0} s", b as f64 * BLOCK_S));
                     format!("{:.1}%, {t}", o.rate() * 100.0)
                 })
                 .collect();

@@ -130,7 +130,7 @@ pub fn text(app: &App) -> String {
             format::value(unit, j.baseline.map(|s| s.mean)),
             format::value(unit, j.variant.map(|s| s.mean)),
             format::change(j.change_pct),
-            j.p.map(|p| format!("{p:.2e}")).unwrap_or_else(|| format::NO_DATA.into()),
+            j.p.map_or_else(|| format::NO_DATA.into(), |p| format!("{p:.2e}")),
             ci,
             j.class.label()
         );

@@ -27,15 +27,17 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let config =
-        match config::load(cli.watch.config.as_deref()).and_then(|l| cli.watch.apply(l)).and_then(|l| l.finish()) {
-            Ok(c) => c,
-            Err(e) => {
-                // A TOML error quotes the config line: a URL's password is hidden.
-                eprintln!("flinkscope: {}", flinkscope::sanitize::redact_userinfo(&e.to_string()));
-                return ExitCode::from(2);
-            }
-        };
+    let config = match config::load(cli.watch.config.as_deref())
+        .and_then(|l| cli.watch.apply(l))
+        .and_then(flinkscope::config::Loaded::finish)
+    {
+        Ok(c) => c,
+        Err(e) => {
+            // A TOML error quotes the config line: a URL's password is hidden.
+            eprintln!("flinkscope: {}", flinkscope::sanitize::redact_userinfo(&e.to_string()));
+            return ExitCode::from(2);
+        }
+    };
     let log_path = config.settings.log_file.clone().unwrap_or_else(logging::default_path);
     let _log_guard = match logging::init(&log_path) {
         Ok(g) => Some(g),
@@ -109,9 +111,9 @@ fn raise_open_files_limit() {
     let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: getrlimit/setrlimit read and write the struct passed, nothing else.
     unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &raw mut limit) == 0 && limit.rlim_cur < limit.rlim_max {
             limit.rlim_cur = limit.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+            libc::setrlimit(libc::RLIMIT_NOFILE, &raw const limit);
         }
     }
 }

@@ -141,11 +141,10 @@ pub fn build(app: &App, config: &Config) -> Snapshot {
                         mean: w.mean,
                         samples: w.samples,
                         // Which source kind gave the values ("none" without any).
-                        source: data.provider(k).map(SourceKind::as_str).unwrap_or(if last.is_some() {
-                            SourceKind::FlinkRest.as_str()
-                        } else {
-                            "none"
-                        }),
+                        source: data.provider(k).map_or(
+                            if last.is_some() { SourceKind::FlinkRest.as_str() } else { "none" },
+                            SourceKind::as_str,
+                        ),
                         delta: w.delta,
                     },
                 )
@@ -215,7 +214,7 @@ pub fn build(app: &App, config: &Config) -> Snapshot {
         groups,
         comparison,
         sources,
-        alerts: app.alerts.all().into_iter().map(|a| a.to_json()).collect(),
+        alerts: app.alerts.all().into_iter().map(super::analysis::alerts::Alert::to_json).collect(),
         settings: crate::analysis::settings::doc::document(&app.flink_settings),
         verdict: None,
     }

@@ -30,7 +30,7 @@ fn strings(v: &serde_json::Value, at: &str, out: &mut Vec<(String, String)>) {
         serde_json::Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| strings(x, &format!("{at}[{i}]"), out)),
         serde_json::Value::Object(o) => o.iter().for_each(|(k, x)| {
             out.push((at.to_string(), k.clone()));
-            strings(x, &format!("{at}.{k}"), out)
+            strings(x, &format!("{at}.{k}"), out);
         }),
         _ => {}
     }

@@ -46,7 +46,7 @@ async fn check(variant: Behaviour, reason: &str) {
     assert_eq!(v.state, "failed", "{variant:?}");
     let error = v.error.as_deref().unwrap();
     assert!(error.contains(reason), "{variant:?}: {error:?} does not say {reason:?}");
-    assert!(!error.chars().any(|c| c.is_control()), "server text is cleaned: {error:?}");
+    assert!(!error.chars().any(char::is_control), "server text is cleaned: {error:?}");
     let vm = &s.groups["variant"].metrics;
     assert_eq!(vm["records_in_per_s"].samples, 0, "no invented samples");
     assert_eq!(vm["records_in_per_s"].last, None, "a failure is no data, never 0");

@@ -109,18 +109,15 @@ fn mutated_expositions_never_panic_and_successes_never_allocate() {
         let mut all_ok = true;
         let mut n = 0;
         for s in parse::samples(text) {
-            match s {
-                Ok(s) => {
-                    n += 1;
-                    assert!(s.name.len() <= text.len());
-                    for (k, _) in s.labels() {
-                        assert!(!k.is_empty(), "seed iteration {i}: empty label name in {text:?}");
-                    }
+            if let Ok(s) = s {
+                n += 1;
+                assert!(s.name.len() <= text.len());
+                for (k, _) in s.labels() {
+                    assert!(!k.is_empty(), "seed iteration {i}: empty label name in {text:?}");
                 }
-                Err(_) => {
-                    all_ok = false;
-                    break;
-                }
+            } else {
+                all_ok = false;
+                break;
             }
         }
         if all_ok {

@@ -18,7 +18,7 @@ fn step(index: usize, argv: &[&str], timeout_ms: u64) -> PreparedStep {
     PreparedStep {
         index,
         name: format!("step {}", index + 1),
-        argv: argv.iter().map(|s| s.to_string()).collect(),
+        argv: argv.iter().map(std::string::ToString::to_string).collect(),
         timeout: Duration::from_millis(timeout_ms),
         continue_on_error: false,
     }

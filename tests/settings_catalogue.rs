@@ -22,7 +22,7 @@ fn repo() -> PathBuf {
 }
 
 fn lab_dir() -> PathBuf {
-    std::env::var_os("FLINKSCOPE_LAB_DIR").map(PathBuf::from).unwrap_or_else(|| repo().join(".lab"))
+    std::env::var_os("FLINKSCOPE_LAB_DIR").map_or_else(|| repo().join(".lab"), PathBuf::from)
 }
 
 /// The options the jars of an installed Flink declare.

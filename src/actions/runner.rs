@@ -37,7 +37,7 @@ pub type Interrupt = tokio::sync::watch::Receiver<bool>;
 /// Resolves when the run is interrupted; never once nobody can interrupt it any more.
 pub async fn interrupted(interrupt: &mut Interrupt) {
     if interrupt.wait_for(|stop| *stop).await.is_err() {
-        std::future::pending::<()>().await
+        std::future::pending::<()>().await;
     }
 }
 
@@ -94,12 +94,11 @@ pub async fn run(step: &PreparedStep, ctx: &StepEnv<'_>, on_line: OnLine, interr
         Ending::Exited => exited,
         Ending::TimedOut | Ending::Interrupted => {
             signal_group(pgid, libc::SIGTERM);
-            let s = match tokio::time::timeout(ctx.grace, child.wait()).await {
-                Ok(s) => s.ok(),
-                Err(_) => {
-                    signal_group(pgid, libc::SIGKILL);
-                    child.wait().await.ok()
-                }
+            let s = if let Ok(s) = tokio::time::timeout(ctx.grace, child.wait()).await {
+                s.ok()
+            } else {
+                signal_group(pgid, libc::SIGKILL);
+                child.wait().await.ok()
             };
             // A step that was stopped ends with its whole group (children it left behind
             // too). A step that exited on its own keeps what it started: restart scripts

@@ -67,45 +67,42 @@ impl AlertBook {
     ) -> Vec<Alert> {
         let mut fired = Vec::new();
         for (rule, breach) in results {
-            match breach {
-                Some(b) => {
-                    let entry = self.pending.entry(*rule).or_insert((0, now));
-                    entry.0 += 1;
-                    let (count, since) = *entry;
-                    if let Some(active) = self.active.get_mut(rule) {
-                        active.observed = b.observed;
-                        active.baseline = b.baseline;
-                        active.message = b.message.clone();
-                        continue;
-                    }
-                    let hold = config.rules.get(rule).map(|c| c.hold).unwrap_or(super::rules::Hold::Evaluations(3));
-                    let held_for = now.duration_since(since).unwrap_or_default();
-                    if holds_long_enough(hold, count, held_for) {
-                        let alert = Alert {
-                            rule: *rule,
-                            severity: rule.severity(),
-                            metric: rule.metric().as_str(),
-                            observed: b.observed,
-                            baseline: b.baseline,
-                            threshold: b.threshold,
-                            since,
-                            resolved: None,
-                            message: b.message.clone(),
-                        };
-                        self.hard_fired |= alert.severity == Severity::Hard;
-                        self.active.insert(*rule, alert.clone());
-                        fired.push(alert);
-                    }
+            if let Some(b) = breach {
+                let entry = self.pending.entry(*rule).or_insert((0, now));
+                entry.0 += 1;
+                let (count, since) = *entry;
+                if let Some(active) = self.active.get_mut(rule) {
+                    active.observed = b.observed;
+                    active.baseline = b.baseline;
+                    active.message = b.message.clone();
+                    continue;
                 }
-                None => {
-                    self.pending.remove(rule);
-                    if let Some(mut a) = self.active.remove(rule) {
-                        a.resolved = Some(now);
-                        if self.history.len() == HISTORY {
-                            self.history.pop_front();
-                        }
-                        self.history.push_back(a);
+                let hold = config.rules.get(rule).map_or(super::rules::Hold::Evaluations(3), |c| c.hold);
+                let held_for = now.duration_since(since).unwrap_or_default();
+                if holds_long_enough(hold, count, held_for) {
+                    let alert = Alert {
+                        rule: *rule,
+                        severity: rule.severity(),
+                        metric: rule.metric().as_str(),
+                        observed: b.observed,
+                        baseline: b.baseline,
+                        threshold: b.threshold,
+                        since,
+                        resolved: None,
+                        message: b.message.clone(),
+                    };
+                    self.hard_fired |= alert.severity == Severity::Hard;
+                    self.active.insert(*rule, alert.clone());
+                    fired.push(alert);
+                }
+            } else {
+                self.pending.remove(rule);
+                if let Some(mut a) = self.active.remove(rule) {
+                    a.resolved = Some(now);
+                    if self.history.len() == HISTORY {
+                        self.history.pop_front();
                     }
+                    self.history.push_back(a);
                 }
             }
         }

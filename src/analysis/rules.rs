@@ -214,7 +214,7 @@ fn checkpoint_counts(store: &Store, group: Group, from: f64) -> (f64, f64) {
     let g = store.group(group);
     let completed: Vec<(f64, f64)> = g.series(MetricKey::CheckpointsCompleted).values_since(from).collect();
     let failed: Vec<(f64, f64)> = g.series(MetricKey::CheckpointsFailed).values_since(from).collect();
-    let completed_at = |t: f64| completed.iter().rev().find(|(ct, _)| *ct <= t).map(|(_, v)| *v).unwrap_or(0.0);
+    let completed_at = |t: f64| completed.iter().rev().find(|(ct, _)| *ct <= t).map_or(0.0, |(_, v)| *v);
     let mut failed_n = 0.0;
     for w in failed.windows(2) {
         let ((_, a), (t, b)) = (w[0], w[1]);

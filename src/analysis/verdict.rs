@@ -133,8 +133,8 @@ fn category_score(j: &Judgement, rule: RuleId, rules: &RulesConfig) -> f64 {
     if j.class != Class::Worse {
         return 100.0;
     }
-    let threshold = rules.rules.get(&rule).map(|c| c.threshold).unwrap_or(25.0).max(f64::MIN_POSITIVE);
-    let degradation = j.change_pct.map(f64::abs).unwrap_or(0.0);
+    let threshold = rules.rules.get(&rule).map_or(25.0, |c| c.threshold).max(f64::MIN_POSITIVE);
+    let degradation = j.change_pct.map_or(0.0, f64::abs);
     (100.0 - 50.0 * degradation / threshold).clamp(0.0, 100.0)
 }
 

@@ -121,7 +121,7 @@ pub fn action_for(key: &KeyEvent) -> Option<Action> {
 }
 
 pub fn label(action: Action) -> &'static str {
-    BINDINGS.iter().find(|b| b.action == action).map(|b| b.label).unwrap_or("?")
+    BINDINGS.iter().find(|b| b.action == action).map_or("?", |b| b.label)
 }
 
 #[cfg(test)]

@@ -544,7 +544,7 @@ impl App {
             Action::FocusPrev => self.focus = (self.focus + self.panels().len() - 1) % self.panels().len(),
             Action::FocusLeft | Action::FocusRight => {
                 if self.focused_panel() != Panel::Alerts || self.panels().len().is_multiple_of(2) {
-                    self.focus ^= 1
+                    self.focus ^= 1;
                 }
             }
             Action::FocusUp => self.focus = self.focus.min(self.panels().len() - 1).saturating_sub(2),

@@ -62,7 +62,7 @@ fn default_evidence() -> PathBuf {
 fn default_env() -> Vec<String> {
     ["PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TZ", "KUBECONFIG", "FLINK_HOME", "JAVA_HOME"]
         .iter()
-        .map(|s| s.to_string())
+        .map(std::string::ToString::to_string)
         .collect()
 }
 fn default_grace() -> Dur {
@@ -134,6 +134,5 @@ pub fn find_program(program: &str, workdir: &Path) -> Option<PathBuf> {
         return executable(&p).then_some(p);
     }
     std::env::var_os("PATH")
-        .map(|path| std::env::split_paths(&path).map(|d| d.join(program)).find(|p| executable(p)))
-        .unwrap_or(None)
+        .and_then(|path| std::env::split_paths(&path).map(|d| d.join(program)).find(|p| executable(p)))
 }

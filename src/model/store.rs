@@ -409,23 +409,23 @@ impl Store {
                 .map(|(k, _)| *k)
                 .collect(),
         };
-        for (k, s) in g.series.iter_mut() {
+        for (k, s) in &mut g.series {
             if !others_live.contains(k) {
                 s.push(t, None);
             }
         }
         let mine = |who: &SourceKind| provider.is_none_or(|p| p == *who);
-        for ((_, who), r) in g.rates.iter_mut() {
+        for ((_, who), r) in &mut g.rates {
             if mine(who) {
                 r.reset();
             }
         }
-        for ((_, who), b) in g.counter_blocks.iter_mut() {
+        for ((_, who), b) in &mut g.counter_blocks {
             if mine(who) {
                 b.reset();
             }
         }
-        for ((_, who), b) in g.gauge_blocks.iter_mut() {
+        for ((_, who), b) in &mut g.gauge_blocks {
             if mine(who) {
                 b.reset();
             }

@@ -55,7 +55,7 @@ pub fn spawn_all(config: &Config, tx: mpsc::Sender<Event>) -> Spawned {
     let (detail, detail_rx) = watch::channel(false);
     let mut handles = Vec::new();
     for (group, g) in [(Group::Baseline, &config.baseline), (Group::Variant, &config.variant)] {
-        let interval = g.interval.map(|d| d.0).unwrap_or(config.settings.interval.0);
+        let interval = g.interval.map_or(config.settings.interval.0, |d| d.0);
         let deadline = config.settings.http.request_timeout.0 * 3;
         if let Some(flink) = &g.flink {
             let id = SourceId { group, kind: SourceKind::FlinkRest };

@@ -101,7 +101,7 @@ fn group_line(app: &App, g: Group, theme: &Theme, width: u16) -> Line<'static> {
     let restarts = cmp(MetricKey::Restarts).unwrap_or_default();
     let ok = cmp(MetricKey::CheckpointsCompleted).unwrap_or_default();
     let failed = cmp(MetricKey::CheckpointsFailed).unwrap_or_default();
-    let n = |v: Option<f64>| v.map(|x| format!("{x:.0}")).unwrap_or_else(|| format::NO_DATA.into());
+    let n = |v: Option<f64>| v.map_or_else(|| format::NO_DATA.into(), |x| format!("{x:.0}"));
     if wide {
         spans.push(Span::raw(format!(
             "  restarts {} (+{})  checkpoints {} ok / {} failed",

@@ -146,7 +146,7 @@ fn render_table(frame: &mut Frame, area: Rect, app: &App, metrics: &[MetricKey],
             cells.push(Cell::from(n.unwrap_or_else(dash)));
             cells.push(Cell::from(p.unwrap_or_else(dash)));
             cells.push(Cell::from(ci.unwrap_or_else(dash)));
-            cells.push(Cell::from(j.map(|j| j.class.label()).unwrap_or("")));
+            cells.push(Cell::from(j.map_or("", |j| j.class.label())));
         }
         Row::new(cells)
     });

@@ -166,21 +166,21 @@ async fn handle(mut stream: TcpStream, behaviour: Behaviour, started: Instant, f
                 }
             }
             Behaviour::Garbage => {
-                respond(&mut stream, "200 OK", "application/json", b"\x00\x01{{garbage \x1b[31m not json").await
+                respond(&mut stream, "200 OK", "application/json", b"\x00\x01{{garbage \x1b[31m not json").await;
             }
             Behaviour::Html502 => {
                 let page =
                     b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>";
-                respond(&mut stream, "502 Bad Gateway", "text/html", page).await
+                respond(&mut stream, "502 Bad Gateway", "text/html", page).await;
             }
             Behaviour::Oversize => {
                 let body = vec![b' '; 2 << 20];
-                respond(&mut stream, "200 OK", "application/json", &body).await
+                respond(&mut stream, "200 OK", "application/json", &body).await;
             }
             Behaviour::EmptyArray => respond(&mut stream, "200 OK", "application/json", b"[]").await,
             Behaviour::PrometheusReporter => {
                 let text = &fixtures.files["prometheus-taskmanager.txt"];
-                respond(&mut stream, "200 OK", "text/plain; version=0.0.4", text.as_bytes()).await
+                respond(&mut stream, "200 OK", "text/plain; version=0.0.4", text.as_bytes()).await;
             }
             Behaviour::CutJson => {
                 let (status, body) = flink_answer(&target, started, &fixtures);
@@ -190,14 +190,14 @@ async fn handle(mut stream: TcpStream, behaviour: Behaviour, started: Instant, f
                 } else {
                     body
                 };
-                respond(&mut stream, status, "application/json", body.as_bytes()).await
+                respond(&mut stream, status, "application/json", body.as_bytes()).await;
             }
             Behaviour::Huge => {
                 let mut body = Vec::with_capacity(17 << 20);
                 body.push(b'"');
                 body.resize(17 << 20, b'x');
                 body.push(b'"');
-                respond(&mut stream, "200 OK", "application/json", &body).await
+                respond(&mut stream, "200 OK", "application/json", &body).await;
             }
             Behaviour::SlowHugeReporter => {
                 let line = b"flink_taskmanager_Status_JVM_CPU_Load{tm_id=\"tm_base_1\",host=\"h\"} 0.5\n";
@@ -228,7 +228,7 @@ async fn handle(mut stream: TcpStream, behaviour: Behaviour, started: Instant, f
                 } else {
                     flink_answer(&target, started, &fixtures)
                 };
-                respond(&mut stream, status, "application/json", body.as_bytes()).await
+                respond(&mut stream, status, "application/json", body.as_bytes()).await;
             }
             Behaviour::FarTimestampsReporter => {
                 let mut out = String::new();
@@ -240,11 +240,11 @@ async fn handle(mut stream: TcpStream, behaviour: Behaviour, started: Instant, f
                     }
                     out.push('\n');
                 }
-                respond(&mut stream, "200 OK", "text/plain; version=0.0.4", out.as_bytes()).await
+                respond(&mut stream, "200 OK", "text/plain; version=0.0.4", out.as_bytes()).await;
             }
             Behaviour::Poisoned => {
                 let (status, ctype, body) = poisoned_answer(&target, started, &fixtures);
-                respond(&mut stream, status, ctype, body.as_bytes()).await
+                respond(&mut stream, status, ctype, body.as_bytes()).await;
             }
             Behaviour::EchoesCredentials => {
                 let auth = head
@@ -252,7 +252,7 @@ async fn handle(mut stream: TcpStream, behaviour: Behaviour, started: Instant, f
                     .find_map(|l| l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case("authorization")))
                     .map_or("none", |(_, v)| v.trim());
                 let body = serde_json::json!({ "errors": [format!("bad credentials {auth} for {target}")] });
-                respond(&mut stream, "401 Unauthorized", "application/json", body.to_string().as_bytes()).await
+                respond(&mut stream, "401 Unauthorized", "application/json", body.to_string().as_bytes()).await;
             }
         }
     }

@@ -262,7 +262,7 @@ fn warn_group(
                 if change { WarningKind::NotInEffect } else { WarningKind::Unknown },
                 format!(
                     "{name}: {key} is no Flink {version} option{}",
-                    nearest.map(|k| format!(": did you mean {k}?")).unwrap_or_else(|| " (a typo?)".into())
+                    nearest.map_or_else(|| " (a typo?)".into(), |k| format!(": did you mean {k}?"))
                 ),
             ),
             Status::Honoured(opt) | Status::Deprecated(opt) | Status::ReadAs(opt) => {

@@ -183,7 +183,7 @@ impl<'p> Fold<'p> {
     }
 
     pub fn finish(self) -> GroupAnswers {
-        let available: Vec<String> = self.tm_acc.keys().map(|k| k.to_string()).collect();
+        let available: Vec<String> = self.tm_acc.keys().map(std::string::ToString::to_string).collect();
         let mut vertices = Vec::new();
         let tasks: BTreeSet<&String> = self.task_acc.keys().chain(self.latency.keys()).collect();
         for task in tasks {

@@ -138,7 +138,7 @@ impl RestPoller {
             }
         }
         // Counters restart with the job: a restart starts a new epoch for every rate.
-        let epoch = assemble::epoch(&taskmanagers) ^ answers.restarts.map(f64::to_bits).unwrap_or(0);
+        let epoch = assemble::epoch(&taskmanagers) ^ answers.restarts.map_or(0, f64::to_bits);
         Ok(Batch {
             fresh,
             gauges: assemble::gauges(&answers),
@@ -247,16 +247,15 @@ impl RestPoller {
         for job in active {
             let detail = api::parse_job(&self.get(&format!("/jobs/{}", job.jid)).await?)?;
             let placements = self.placements(&detail, tms).await?;
-            let state = match &self.pattern {
-                None => assemble::job_state(
+            let state = if self.pattern.is_none() {
+                assemble::job_state(
                     &detail.state,
                     detail.vertices.iter().flat_map(|v| v.tasks.iter().map(|(s, n)| (s.as_str(), *n))),
-                ),
-                Some(_) => {
-                    let statuses: Vec<(&str, i64)> =
-                        placements.iter().flat_map(|p| p.subtasks.iter().map(|(_, _, s)| (s.as_str(), 1))).collect();
-                    assemble::job_state(&detail.state, statuses)
-                }
+                )
+            } else {
+                let statuses: Vec<(&str, i64)> =
+                    placements.iter().flat_map(|p| p.subtasks.iter().map(|(_, _, s)| (s.as_str(), 1))).collect();
+                assemble::job_state(&detail.state, statuses)
             };
             if self.pattern.is_some() && placements.iter().all(|p| p.subtasks.is_empty()) && detail.state == "RUNNING" {
                 // In split mode a job with no subtask on this group's TaskManagers is not the group's.
@@ -272,7 +271,7 @@ impl RestPoller {
             for (vertex, placement) in detail.vertices.iter().zip(&placements) {
                 let subtasks =
                     self.pattern.as_ref().map(|_| placement.subtasks.iter().map(|(i, _, _)| *i).collect::<Vec<_>>());
-                if subtasks.as_ref().is_some_and(|s| s.is_empty()) {
+                if subtasks.as_ref().is_some_and(std::vec::Vec::is_empty) {
                     continue;
                 }
                 let mut v =

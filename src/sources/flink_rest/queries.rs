@@ -142,7 +142,11 @@ mod tests {
             .collect();
         let b = batches(&long, usize::MAX, MAX_GET_CHARS);
         assert!(b.len() > 1);
-        assert!(b.iter().all(|s| s.len() <= MAX_GET_CHARS), "{:?}", b.iter().map(|s| s.len()).collect::<Vec<_>>());
+        assert!(
+            b.iter().all(|s| s.len() <= MAX_GET_CHARS),
+            "{:?}",
+            b.iter().map(std::string::String::len).collect::<Vec<_>>()
+        );
         assert_eq!(b.iter().map(|s| s.split(',').count()).sum::<usize>(), 100);
     }
 

@@ -147,7 +147,7 @@ mod tests {
     }
 
     fn ids(ids: &[&str]) -> Known {
-        Known { ids: ids.iter().map(|s| s.to_string()).collect(), data_ports: vec![] }
+        Known { ids: ids.iter().map(std::string::ToString::to_string).collect(), data_ports: vec![] }
     }
 
     fn sample(at: Instant, procs: Vec<TmProcess>, rx: u64) -> HostSample {

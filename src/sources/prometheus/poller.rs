@@ -84,7 +84,7 @@ impl PromPoller {
         // The first scrape has nothing to form counter rates against.
         let timed = self.scrapes > 0;
         self.scrapes += 1;
-        let epoch = assemble::epoch(&answers.taskmanagers) ^ answers.restarts.map(f64::to_bits).unwrap_or(0);
+        let epoch = assemble::epoch(&answers.taskmanagers) ^ answers.restarts.map_or(0, f64::to_bits);
         Ok(Batch {
             gauges: assemble::gauges(&answers),
             counters: if timed {
