@@ -24,6 +24,9 @@ lab_targets=(--test lab --test e2e_tmux --test prometheus_server)
 say "build"
 cargo build --all-targets --locked
 
+say "docs build without warnings"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked
+
 say "tests without Flink"
 # The statistics are checked against a scipy reference (pinned versions, in .lab/pyref).
 FLINKSCOPE_PYREF_PYTHON=$(scripts/pyref.sh)
