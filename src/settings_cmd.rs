@@ -65,14 +65,15 @@ pub fn text(state: &State) -> String {
             (Some(s), _) => {
                 let _ = writeln!(
                     out,
-                    "{}: Flink {} at {}, {} TaskManagers{}",
+                    "{}: Flink {} at {}, {} TaskManagers{}{}",
                     g.as_str(),
                     s.version(),
                     s.url,
                     s.taskmanagers.len(),
                     r.network_memory[i]
                         .map(|(lo, hi)| format!(", network memory {}", memory_range(lo, hi)))
-                        .unwrap_or_default()
+                        .unwrap_or_default(),
+                    r.budget[i].map(|b| format!(", the job {}", b.describe())).unwrap_or_default()
                 );
             }
             (None, e) => {

@@ -181,3 +181,84 @@ fn lab_intended_config_file_is_compared_with_the_taskmanagers() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("flink-config"), "{}", String::from_utf8_lossy(&out.stderr));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The buffer budget on the real lab: one variant TaskManager restarted with network memory
+/// for 5 buffers, where the job's tasks reserve 6 (2.3.0; 8 on 1.20.5 with the variant's 4
+/// buffers per channel). flinkscope warns as soon as it reads the TaskManager, from the
+/// job's plan and the network memory alone; Flink refuses the deployment when the job
+/// restarts onto it (the lab's fixed restart delay is 45 s), with "Insufficient number of
+/// network buffers". The warning comes first.
+#[test]
+fn lab_buffer_budget_warns_before_flink_refuses_to_deploy() {
+    wait_until("both groups' jobs running", 180, || {
+        runs_on(BASELINE, &["tm-base-1", "tm-base-2"]) && runs_on(VARIANT, &["tm-var-1", "tm-var-2"])
+    });
+    let (_, doc) = settings(&[]);
+    let needs = doc["variant"]["buffer_budget"]["needs"].as_u64().expect("a budget for the running job");
+    assert_eq!(needs, if flink_version().starts_with("1.") { 8 } else { 6 }, "{}", doc["variant"]["buffer_budget"]);
+    assert!(doc["variant"]["buffer_budget"]["has"].as_u64().unwrap() > 1000);
+    let extra = std::env::temp_dir().join(format!("flinkscope-lab-small-network-{}.yaml", std::process::id()));
+    std::fs::write(&extra, "taskmanager.memory.network.min: 160kb\ntaskmanager.memory.network.max: 160kb\n").unwrap();
+    lab(&["reconf-tm", "tm-var-2", extra.to_str().unwrap()]);
+    let outcome = std::panic::catch_unwind(|| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        let warned_at = loop {
+            let (_, doc) = settings(&[]);
+            let w = warnings(&doc);
+            if let Some(m) = w.iter().find(|m| m.starts_with("BUFFERS")) {
+                assert!(m.contains(&format!("need {needs} network buffers on a TaskManager that has 5")), "{m}");
+                break std::time::SystemTime::now();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no budget warning: {w:#?} {}",
+                doc["variant"]["buffer_budget"]
+            );
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        };
+        let warned_ms = warned_at.duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+        // Flink's refusal, from the job's exception history.
+        let mut refused_ms = None;
+        wait_until("Flink to refuse the deployment for lack of buffers", 240, || {
+            let Some(jobs) = get(&format!("{VARIANT}/jobs/overview")) else { return false };
+            for j in jobs["jobs"].as_array().into_iter().flatten() {
+                let Some(e) =
+                    get(&format!("{VARIANT}/jobs/{}/exceptions?maxExceptions=20", j["jid"].as_str().unwrap()))
+                else {
+                    continue;
+                };
+                for x in e["exceptionHistory"]["entries"].as_array().into_iter().flatten() {
+                    if x["stacktrace"].as_str().is_some_and(|s| s.contains("Insufficient number of network buffers")) {
+                        return true;
+                    }
+                }
+            }
+            false
+        });
+        if let Some(jobs) = get(&format!("{VARIANT}/jobs/overview")) {
+            for j in jobs["jobs"].as_array().into_iter().flatten() {
+                if let Some(e) =
+                    get(&format!("{VARIANT}/jobs/{}/exceptions?maxExceptions=20", j["jid"].as_str().unwrap()))
+                {
+                    for x in e["exceptionHistory"]["entries"].as_array().into_iter().flatten() {
+                        if x["stacktrace"]
+                            .as_str()
+                            .is_some_and(|s| s.contains("Insufficient number of network buffers"))
+                        {
+                            let t = x["timestamp"].as_i64().unwrap();
+                            refused_ms = Some(refused_ms.map_or(t, |r: i64| r.min(t)));
+                        }
+                    }
+                }
+            }
+        }
+        let refused_ms = refused_ms.expect("the refusal's timestamp");
+        assert!(warned_ms < refused_ms, "flinkscope warned at {warned_ms}, Flink refused at {refused_ms}");
+    });
+    lab(&["reconf-tm", "tm-var-2"]);
+    wait_until("tm-var-2 back with the variant's settings", 300, || runs_on(VARIANT, &["tm-var-1", "tm-var-2"]));
+    let _ = std::fs::remove_file(&extra);
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e);
+    }
+}

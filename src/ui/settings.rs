@@ -56,7 +56,7 @@ fn group_line<'a>(app: &App, g: Group, theme: &Theme) -> Line<'a> {
     let i = g.index();
     let text = match (&state.read[i], &state.error[i]) {
         (Some(s), err) => format!(
-            "Flink {} · {} TaskManagers{}{}",
+            "Flink {} · {} TaskManagers{}{}{}",
             s.version(),
             s.taskmanagers.len(),
             state.review.network_memory[i]
@@ -69,6 +69,7 @@ fn group_line<'a>(app: &App, g: Group, theme: &Theme) -> Line<'a> {
                     }
                 })
                 .unwrap_or_default(),
+            state.review.budget[i].map(|b| format!(" · job {}", b.describe())).unwrap_or_default(),
             err.as_ref().map(|e| format!(" · last read failed: {e}")).unwrap_or_default()
         ),
         (None, Some(e)) => format!("not read: {e}"),

@@ -21,6 +21,9 @@ pub fn document(state: &State) -> Value {
         if let Some((min, max)) = r.network_memory[i] {
             doc["network_memory_bytes"] = json!({"min": min, "max": max});
         }
+        if let Some(b) = r.budget[i] {
+            doc["buffer_budget"] = json!({"needs": b.needs, "has": b.has, "share": b.share()});
+        }
         out[g.as_str()] = doc;
     }
     out["rows"] = r

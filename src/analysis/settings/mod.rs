@@ -2,6 +2,7 @@
 //! differs between baseline and variant, and what Flink silently ignores. Pure: it takes
 //! the settings the REST source read and the intended configuration files' keys.
 
+pub mod budget;
 pub mod catalogue;
 pub mod doc;
 pub mod effective;

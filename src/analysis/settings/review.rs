@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use super::budget::{self, Budget};
 use super::catalogue::{self, Category, Line, OPTIONS, Opt, PLAN_MATRIX, Status};
 use super::effective::{self, Origin};
 use super::values::{same, show_default};
@@ -33,6 +34,8 @@ pub enum WarningKind {
     Ignored,
     /// A network-looking key that is no option of this Flink.
     Unknown,
+    /// The job's tasks reserve more network buffers than a TaskManager has (or nearly).
+    Budget,
     /// A part of the settings could not be read.
     Unread,
 }
@@ -45,13 +48,14 @@ impl WarningKind {
             WarningKind::Disagree => "DISAGREE",
             WarningKind::Ignored => "IGNORED",
             WarningKind::Unknown => "UNKNOWN KEY",
+            WarningKind::Budget => "BUFFERS",
             WarningKind::Unread => "UNREAD",
         }
     }
 
     /// Red on the screen, and (for NotInEffect) no PASS.
     pub fn is_error(self) -> bool {
-        matches!(self, WarningKind::NotInEffect | WarningKind::SegmentMismatch)
+        matches!(self, WarningKind::NotInEffect | WarningKind::SegmentMismatch | WarningKind::Budget)
     }
 }
 
@@ -94,6 +98,8 @@ pub struct Review {
     pub warnings: Vec<Warning>,
     /// Each group's network memory per TaskManager as Flink derived it (min, max bytes).
     pub network_memory: [Option<(u64, u64)>; 2],
+    /// The buffers its job's tasks reserve on its fullest TaskManager, against what it has.
+    pub budget: [Option<Budget>; 2],
 }
 
 impl Review {
@@ -154,6 +160,10 @@ pub fn review(inputs: [Input; 2], exchange: bool) -> Review {
     out.rows.sort_by_key(|r| (r.opt.category, r.opt.key));
     for g in Group::BOTH {
         warn_group(&mut out, g, &inputs, &lines, &set);
+        out.budget[g.index()] = group_budget(inputs[g.index()].settings, lines[g.index()]);
+        if let Some(b) = out.budget[g.index()] {
+            warn_budget(&mut out, g, b);
+        }
     }
     if exchange
         && let Some(r) = out.rows.iter().find(|r| r.opt.key == "taskmanager.memory.segment-size")
@@ -171,6 +181,56 @@ pub fn review(inputs: [Input; 2], exchange: bool) -> Review {
     }
     out.warnings.sort_by(|a, b| (a.kind, a.group, &a.key).cmp(&(b.kind, b.group, &b.key)));
     out
+}
+
+/// The group's budget: its job's plan on its TaskManagers, with the buffers per channel and
+/// the per-gate cap its Flink runs, against its smallest TaskManager's buffers.
+fn group_budget(s: Option<&GroupSettings>, line: Option<Line>) -> Option<Budget> {
+    let (s, line) = (s?, line?);
+    let plan = &s.job.as_ref()?.plan;
+    let number = |key: &str, tm: &crate::model::settings::TaskManagerSettings| {
+        let opt = catalogue::find(key)?;
+        let (v, _) = effective::value(opt, tm, s.job.as_ref(), line)?;
+        v.trim().parse::<u64>().ok()
+    };
+    let first = s.taskmanagers.first()?;
+    let has = s
+        .taskmanagers
+        .iter()
+        .filter_map(|t| {
+            let memory = *t.memory.get("networkMemory")?;
+            let segment = catalogue::find("taskmanager.memory.segment-size")
+                .and_then(|o| effective::value(o, t, None, line))
+                .and_then(|(v, _)| super::values::bytes(&v))
+                .filter(|b| *b > 0)?;
+            Some(t.segments.map_or(memory / segment, |(_, total)| total))
+        })
+        .min()?;
+    budget::budget(&budget::Inputs {
+        plan,
+        taskmanagers: s.taskmanagers.len() as u64,
+        line,
+        buffers_per_channel: number("taskmanager.network.memory.buffers-per-channel", first),
+        required_per_gate_max: number("taskmanager.network.memory.read-buffer.required-per-gate.max", first),
+        has,
+    })
+}
+
+/// Past what a TaskManager has, Flink refuses to deploy; past 80% a larger parallelism or
+/// a smaller network memory is one step from it.
+fn warn_budget(out: &mut Review, g: Group, b: Budget) {
+    let name = g.as_str();
+    let message = if b.needs > b.has {
+        format!(
+            "{name}: the job's tasks need {} network buffers on a TaskManager that has {}: Flink refuses to deploy them (\"Insufficient number of network buffers\"); raise taskmanager.memory.network.fraction/min or lower the parallelism",
+            b.needs, b.has
+        )
+    } else if b.share() > 0.8 {
+        format!("{name}: the job's tasks take {}: close to \"Insufficient number of network buffers\"", b.describe())
+    } else {
+        return;
+    };
+    out.warnings.push(Warning { kind: WarningKind::Budget, group: Some(g), key: String::new(), message });
 }
 
 /// Whether `key`, on either group's line, sets `opt` (or is `opt`, ignored).

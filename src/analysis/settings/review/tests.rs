@@ -180,3 +180,42 @@ fn on_1_20_the_classic_keys_are_in_effect_and_netty_confirms_them() {
     assert_eq!((bpc.cells[0].text.as_str(), bpc.cells[1].text.as_str()), ("2", "4"));
     assert_eq!(bpc.cells[0].origin, Some(Origin::Default));
 }
+
+#[test]
+fn the_buffer_budget_warns_before_flink_refuses_to_deploy() {
+    use crate::model::settings::{JobSettings, PlanVertex};
+    let plan = vec![
+        PlanVertex { id: "src".into(), parallelism: 2, ..Default::default() },
+        PlanVertex {
+            id: "sink".into(),
+            parallelism: 2,
+            inputs: vec![("src".into(), "HASH".into())],
+            ..Default::default()
+        },
+    ];
+    let g = |network: u64| GroupSettings {
+        flink_version: Some("2.3.0".into()),
+        job: Some(JobSettings { plan: plan.clone(), ..Default::default() }),
+        taskmanagers: ["t1", "t2"]
+            .map(|id| TaskManagerSettings {
+                id: id.into(),
+                memory: [("networkMemory".to_string(), network)].into(),
+                ..Default::default()
+            })
+            .to_vec(),
+        ..Default::default()
+    };
+    let (b, v) = (g(64 << 20), g(5 * 32 * 1024));
+    let r = review([Input { settings: Some(&b), intended: None }, Input { settings: Some(&v), intended: None }], false);
+    assert_eq!(r.budget[0].map(|x| (x.needs, x.has)), Some((6, 2048)));
+    assert_eq!(r.budget[1].map(|x| (x.needs, x.has)), Some((6, 5)));
+    let w: Vec<_> = r.warnings.iter().filter(|w| w.kind == WarningKind::Budget).collect();
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].group, Some(Group::Variant));
+    assert!(w[0].message.contains("need 6 network buffers on a TaskManager that has 5"), "{}", w[0].message);
+    // Seven buffers: it fits, but at 86% it is close.
+    let tight = g(7 * 32 * 1024);
+    let r =
+        review([Input { settings: Some(&b), intended: None }, Input { settings: Some(&tight), intended: None }], false);
+    assert!(r.warnings.iter().any(|w| w.kind == WarningKind::Budget && w.message.contains("needs 6 of 7 buffers")));
+}
