@@ -170,7 +170,7 @@ mod tests {
         let plan = vec![vertex("a", 4, &[]), vertex("b", 4, &[("a", "FORWARD")])];
         // a: one subpartition + 1; b: a gate of one channel (required 3: 2 exclusive, which a
         // local channel does not take, and 1 floating).
-        assert_eq!(budget(&inputs(&plan, 2, Line::V2)).unwrap().needs, 2 * 2 + 2 * 1);
+        assert_eq!(budget(&inputs(&plan, 2, Line::V2)).unwrap().needs, 6, "a: 2 subtasks × 2; b: 2 subtasks × 1");
         assert!(budget(&inputs(&[], 2, Line::V2)).is_none());
     }
 }
