@@ -502,3 +502,35 @@ fn quitting_during_a_rollback_asks_first() {
     app.update(press(KeyCode::Enter));
     assert_eq!(app.update(Event::Quit), Some(Command::Quit), "a signal does not wait for a key");
 }
+
+/// A settings read with an intended change not in effect keeps the verdict from PASS at
+/// once (it evaluates on the read), and a later read without it lets it go.
+#[test]
+fn a_change_not_in_effect_makes_the_verdict_inconclusive() {
+    use crate::analysis::verdict::Outcome;
+    use crate::model::settings::{GroupSettings, TaskManagerSettings};
+    let mut app = run_refreshes(5, |_| 2);
+    let read = |given: &[(&str, &str)]| {
+        Ok(Box::new(GroupSettings {
+            flink_version: Some("2.3.0".into()),
+            taskmanagers: vec![TaskManagerSettings {
+                id: "tm-var-1".into(),
+                given: given.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }))
+    };
+    app.update(Event::Settings(Group::Variant, read(&[("taskmanager.network.netty.server.numThreads", "4")])));
+    let v = &app.view().verdict;
+    assert_eq!(v.outcome, Outcome::Inconclusive);
+    assert!(
+        v.reasons
+            .iter()
+            .any(|r| r.starts_with("settings: variant: taskmanager.network.netty.server.numThreads = 4 is ignored")),
+        "{:?}",
+        v.reasons
+    );
+    app.update(Event::Settings(Group::Variant, read(&[])));
+    assert!(!app.view().verdict.reasons.iter().any(|r| r.starts_with("settings:")), "{:?}", app.view().verdict.reasons);
+}

@@ -59,6 +59,8 @@ pub struct TaskManagerSettings {
     /// Its memory configuration in bytes (`/taskmanagers/<id>` memoryConfiguration:
     /// networkMemory, managedMemory, ...).
     pub memory: BTreeMap<String, u64>,
+    /// Its hardware (`/taskmanagers/<id>` hardware: cpuCores, physicalMemory, ...).
+    pub hardware: BTreeMap<String, u64>,
     /// Network buffers: (available, total) memory segments, when reported.
     pub segments: Option<(u64, u64)>,
     pub slots: Option<u32>,

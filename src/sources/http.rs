@@ -138,15 +138,7 @@ impl Endpoint {
                 break;
             }
         }
-        let text = String::from_utf8(body).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-        if !status.is_success() {
-            return Err(SourceError::Status {
-                status: status.as_u16(),
-                path: short_path(path),
-                body: sanitize::snippet(&error_message(&text), 120),
-            });
-        }
-        Ok(text)
+        finish(status, body, path)
     }
 
     fn authorize(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
@@ -180,16 +172,7 @@ impl Endpoint {
             }
             body.extend_from_slice(&chunk);
         }
-        // Valid UTF-8 (every answer of a healthy server) is taken as it is, without a copy.
-        let text = String::from_utf8(body).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-        if !status.is_success() {
-            return Err(SourceError::Status {
-                status: status.as_u16(),
-                path: short_path(path),
-                body: sanitize::snippet(&error_message(&text), 120),
-            });
-        }
-        Ok(text)
+        finish(status, body, path)
     }
 
     fn map_err(&self, e: reqwest::Error) -> SourceError {
@@ -201,6 +184,20 @@ impl Endpoint {
             SourceError::Other(sanitize::clean(&error_chain(&e)))
         }
     }
+}
+
+/// The body as text (valid UTF-8, every healthy server's answer, is taken without a copy),
+/// or the error answer's message.
+fn finish(status: reqwest::StatusCode, body: Vec<u8>, path: &str) -> Result<String, SourceError> {
+    let text = String::from_utf8(body).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    if !status.is_success() {
+        return Err(SourceError::Status {
+            status: status.as_u16(),
+            path: short_path(path),
+            body: sanitize::snippet(&error_message(&text), 120),
+        });
+    }
+    Ok(text)
 }
 
 /// The path without its (possibly long) query, for messages.

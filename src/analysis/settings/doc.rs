@@ -67,6 +67,7 @@ fn group(s: &GroupSettings) -> Value {
                 "given": t.given,
                 "netty_config": t.netty_line,
                 "memoryConfiguration": t.memory,
+                "hardware": t.hardware,
                 "network_memory": t.memory.get("networkMemory").map(|b| show_default(super::catalogue::Kind::Memory, &b.to_string())),
                 "segments": t.segments.map(|(available, total)| json!({"available": available, "total": total})),
                 "slots": t.slots,

@@ -87,10 +87,11 @@ impl SettingsReader {
         match self.endpoint.get(&path).await.and_then(|b| parse_detail(&b)) {
             Ok(d) => {
                 s.memory = d.memory;
+                s.hardware = d.hardware;
                 s.segments = d.segments;
                 s.slots = d.slots;
             }
-            Err(e) => s.log_problem = Some(format!("details: {e}")),
+            Err(e) => s.log_problem = Some(format!("details: {}", brief(&e))),
         }
         match self.endpoint.get_head(&format!("{path}/log"), LOG_HEAD).await {
             Ok(log) => {
@@ -102,7 +103,7 @@ impl SettingsReader {
                 s.netty = l.netty;
                 s.netty_line = l.netty_line;
             }
-            Err(e) => s.log_problem = Some(format!("log not readable: {e}")),
+            Err(e) => s.log_problem = Some(format!("log not readable: {}", brief(&e))),
         }
         s
     }
@@ -122,6 +123,16 @@ impl SettingsReader {
         let config = parse_job_config(&self.endpoint.get(&format!("/jobs/{jid}/config")).await?)?;
         let plan = parse_plan(&self.endpoint.get(&format!("/jobs/{jid}/plan")).await?)?;
         Ok(Some(JobSettings { id: clean(&job.jid), name: clean(&job.name), config, plan }))
+    }
+}
+
+/// An error without its request path: the path holds the TaskManager's id, which a
+/// hostile server chose (percent-encoded, but its text would still reach the screen).
+fn brief(e: &SourceError) -> String {
+    match e {
+        SourceError::Status { status, body, .. } => format!("HTTP {status}: {body}"),
+        SourceError::TooLarge { limit, .. } => format!("answer over the {limit}-byte cap"),
+        other => other.to_string(),
     }
 }
 
@@ -179,6 +190,7 @@ fn netty_fields(line: &str) -> BTreeMap<String, String> {
 #[derive(Debug, Default, PartialEq)]
 pub struct Detail {
     pub memory: BTreeMap<String, u64>,
+    pub hardware: BTreeMap<String, u64>,
     pub segments: Option<(u64, u64)>,
     pub slots: Option<u32>,
 }
@@ -187,6 +199,8 @@ pub struct Detail {
 struct RawDetail {
     #[serde(rename = "memoryConfiguration", default)]
     memory: BTreeMap<String, serde_json::Value>,
+    #[serde(default)]
+    hardware: BTreeMap<String, serde_json::Value>,
     #[serde(default)]
     metrics: BTreeMap<String, serde_json::Value>,
     #[serde(rename = "slotsNumber")]
@@ -198,13 +212,17 @@ pub fn parse_detail(body: &str) -> Result<Detail, SourceError> {
         what: "/taskmanagers/<id>",
         detail: format!("{e} (body starts: {})", crate::sanitize::snippet(body, 80)),
     })?;
-    let memory = raw.memory.into_iter().filter_map(|(k, v)| Some((clean(&k), v.as_u64()?))).collect();
+    let numbers = |m: BTreeMap<String, serde_json::Value>| -> BTreeMap<String, u64> {
+        m.into_iter().filter_map(|(k, v)| Some((clean(&k), v.as_u64()?))).collect()
+    };
+    let memory = numbers(raw.memory);
+    let hardware = numbers(raw.hardware);
     let metric = |k: &str| raw.metrics.get(k).and_then(serde_json::Value::as_u64);
     let segments = match (metric("nettyShuffleMemorySegmentsAvailable"), metric("nettyShuffleMemorySegmentsTotal")) {
         (Some(a), Some(t)) if t > 0 => Some((a, t)),
         _ => None,
     };
-    Ok(Detail { memory, segments, slots: raw.slots })
+    Ok(Detail { memory, hardware, segments, slots: raw.slots })
 }
 
 #[derive(Deserialize)]
@@ -313,6 +331,11 @@ mod tests {
         let d = parse_detail(&fixture("flink-2.3.0/taskmanager-detail.json")).unwrap();
         assert_eq!(d.memory["networkMemory"], 90_596_970);
         assert_eq!(d.slots, Some(1));
+        assert_eq!(d.hardware["cpuCores"], 2);
+        assert_eq!(
+            brief(&SourceError::Status { status: 404, path: "/taskmanagers/x/log".into(), body: "gone".into() }),
+            "HTTP 404: gone"
+        );
         let plan = parse_plan(&fixture("flink-2.3.0/job-plan.json")).unwrap();
         assert_eq!(plan.len(), 2);
         let sink = plan.iter().find(|v| v.name == "keyed-sum").unwrap();
