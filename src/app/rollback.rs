@@ -271,8 +271,8 @@ impl super::App {
             .collect();
         Context {
             verdict: view.verdict.to_json(),
-            alerts: self.alerts.all().into_iter().map(super::super::analysis::alerts::Alert::to_json).collect(),
-            active_alerts: self.alerts.active.values().map(super::super::analysis::alerts::Alert::to_json).collect(),
+            alerts: self.alerts.all().into_iter().map(crate::analysis::alerts::Alert::to_json).collect(),
+            active_alerts: self.alerts.active.values().map(crate::analysis::alerts::Alert::to_json).collect(),
             comparison,
         }
     }
