@@ -7,7 +7,7 @@
 //! variant's), so scripts/test.sh runs them together, after the others.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -66,36 +66,56 @@ fn require_lab() {
 }
 
 /// `check` with short blocks (the scenarios written before the defaults could decide).
-fn check(args: &[&str], log: &Path) -> Child {
+fn check(args: &[&str], log: &Path) -> Running {
     let mut all = vec!["--block", "2s"];
     all.extend_from_slice(args);
     check_defaults(&all, log)
 }
 
 /// `check` with only the flags given: the shipped judgement defaults.
-fn check_defaults(args: &[&str], log: &Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_flinkscope"))
+/// A running `check`. Its output goes to files: a document larger than a pipe's buffer
+/// (64 KiB, which the settings document passes) would block a child whose pipe nobody reads
+/// until it exits.
+struct Running {
+    child: Child,
+    out: PathBuf,
+    err: PathBuf,
+}
+
+impl Running {
+    fn try_wait(&mut self) -> std::io::Result<Option<ExitStatus>> {
+        self.child.try_wait()
+    }
+}
+
+fn check_defaults(args: &[&str], log: &Path) -> Running {
+    let (out, err) = (log.with_extension("stdout"), log.with_extension("stderr"));
+    let child = Command::new(env!("CARGO_BIN_EXE_flinkscope"))
         .arg("check")
         .args(["--format", "json"])
         .args(args)
         .args(["--log-file", log.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::File::create(&err).unwrap())
         .spawn()
-        .expect("running flinkscope check")
+        .expect("running flinkscope check");
+    Running { child, out, err }
 }
 
-fn finish(child: Child, secs: u64) -> (Output, Value) {
+fn finish(running: Running, secs: u64) -> (Output, Value) {
     let deadline = Instant::now() + Duration::from_secs(secs);
-    let mut child = child;
-    while child.try_wait().unwrap().is_none() {
+    let Running { mut child, out, err } = running;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
         if Instant::now() > deadline {
             let _ = child.kill();
             panic!("flinkscope check did not end within {secs} s");
         }
         std::thread::sleep(Duration::from_millis(250));
-    }
-    let out = child.wait_with_output().unwrap();
+    };
+    let out = Output { status, stdout: std::fs::read(&out).unwrap(), stderr: std::fs::read(&err).unwrap() };
     let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!("not JSON ({e}): {} / {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
     });

@@ -58,13 +58,17 @@ pub fn document(state: &State) -> Value {
 }
 
 fn group(s: &GroupSettings) -> Value {
+    // Of what a TaskManager was given, the keys the catalogue judges: the rest (JVM options,
+    // paths, reporters) is long, not about the network, and in its log.
+    let line = s.flink_version.as_deref().and_then(super::catalogue::Line::of).unwrap_or(super::catalogue::Line::V2);
+    let network = |k: &str| !matches!(super::catalogue::status(k, line), super::catalogue::Status::Other);
     let tms: Vec<Value> = s
         .taskmanagers
         .iter()
         .map(|t| {
             json!({
                 "id": t.id,
-                "given": t.given,
+                "given": t.given.iter().filter(|(k, _)| network(k)).collect::<std::collections::BTreeMap<_, _>>(),
                 "netty_config": t.netty_line,
                 "memoryConfiguration": t.memory,
                 "hardware": t.hardware,
