@@ -11,7 +11,12 @@ cd "$repo"
 log_dir=${FLINKSCOPE_TEST_LOGS:-$repo/target/test-logs}
 mkdir -p "$log_dir"
 
-say() { printf '\n=== %s ===\n' "$*"; }
+# Each phase's heading says how long the one before it took (CI's time limit is on the sum).
+phase_start=$SECONDS
+say() {
+  printf '\n=== %s === (previous phase %d s, %d s in all)\n' "$*" $((SECONDS - phase_start)) "$SECONDS"
+  phase_start=$SECONDS
+}
 
 cleanup() { scripts/lab.sh down >/dev/null 2>&1 || true; }
 trap cleanup EXIT
