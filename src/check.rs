@@ -35,7 +35,7 @@ pub async fn run(config: &Config, duration: Duration, fmt: Format) -> (String, u
 /// A source of either group that was failed or stale at the end, or for more than a tenth
 /// of the run: a check that could not see cannot pass (this host's /proc aside, which
 /// judges nothing).
-pub fn source_gaps(app: &App) -> Vec<String> {
+pub(crate) fn source_gaps(app: &App) -> Vec<String> {
     let now = app.now();
     let run = app.observed();
     app.health
@@ -59,7 +59,7 @@ pub fn source_gaps(app: &App) -> Vec<String> {
         .collect()
 }
 
-pub fn exit_code(o: Outcome) -> u8 {
+pub(crate) fn exit_code(o: Outcome) -> u8 {
     match o {
         Outcome::Pass => 0,
         Outcome::Fail => 1,
@@ -67,7 +67,7 @@ pub fn exit_code(o: Outcome) -> u8 {
     }
 }
 
-pub fn text(app: &App) -> String {
+pub(crate) fn text(app: &App) -> String {
     let v = &app.view().verdict;
     let mut out = String::new();
     let score = v.score.map(|s| format!(" (score {s:.0})")).unwrap_or_default();

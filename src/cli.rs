@@ -78,74 +78,74 @@ pub struct WatchArgs {
     pub config: Option<PathBuf>,
     /// REST URL of the baseline cluster's JobManager (pair mode).
     #[arg(long, global = true, value_name = "URL", value_parser = parse_url)]
-    pub baseline: Option<RestUrl>,
+    pub(crate) baseline: Option<RestUrl>,
     /// REST URL of the variant cluster's JobManager (pair mode).
     #[arg(long, global = true, value_name = "URL", value_parser = parse_url)]
-    pub variant: Option<RestUrl>,
+    pub(crate) variant: Option<RestUrl>,
     /// REST URL of one cluster holding both groups (split mode; needs --baseline-tm and --variant-tm).
     #[arg(long, global = true, value_name = "URL", value_parser = parse_url, conflicts_with_all = ["baseline", "variant"])]
-    pub flink: Option<RestUrl>,
+    pub(crate) flink: Option<RestUrl>,
     /// A Prometheus text endpoint of the baseline group (repeat for each TaskManager's reporter).
     #[arg(long, global = true, value_name = "URL", value_parser = parse_url)]
-    pub baseline_prometheus: Vec<RestUrl>,
+    pub(crate) baseline_prometheus: Vec<RestUrl>,
     /// A Prometheus text endpoint of the variant group (repeat for each TaskManager's reporter).
     #[arg(long, global = true, value_name = "URL", value_parser = parse_url)]
-    pub variant_prometheus: Vec<RestUrl>,
+    pub(crate) variant_prometheus: Vec<RestUrl>,
     /// A Jolokia agent of a baseline TaskManager, e.g. http://host:8778/jolokia (repeat for each).
     #[arg(long, global = true, value_name = "URL", value_parser = parse_url)]
-    pub baseline_jolokia: Vec<RestUrl>,
+    pub(crate) baseline_jolokia: Vec<RestUrl>,
     /// A Jolokia agent of a variant TaskManager (repeat for each).
     #[arg(long, global = true, value_name = "URL", value_parser = parse_url)]
-    pub variant_jolokia: Vec<RestUrl>,
+    pub(crate) variant_jolokia: Vec<RestUrl>,
     /// Regex on TaskManager ids that selects the baseline group (e.g. '^tm-base').
     #[arg(long, global = true, value_name = "REGEX", value_parser = parse_pattern)]
-    pub baseline_tm: Option<TmPattern>,
+    pub(crate) baseline_tm: Option<TmPattern>,
     /// Regex on TaskManager ids that selects the variant group (e.g. '^tm-var').
     #[arg(long, global = true, value_name = "REGEX", value_parser = parse_pattern)]
-    pub variant_tm: Option<TmPattern>,
+    pub(crate) variant_tm: Option<TmPattern>,
     /// The baseline's intended Flink configuration (config.yaml or flink-conf.yaml), compared
     /// with what its TaskManagers report.
     #[arg(long, global = true, value_name = "FILE")]
-    pub baseline_flink_config: Option<PathBuf>,
+    pub(crate) baseline_flink_config: Option<PathBuf>,
     /// The variant's intended Flink configuration (config.yaml or flink-conf.yaml).
     #[arg(long, global = true, value_name = "FILE")]
-    pub variant_flink_config: Option<PathBuf>,
+    pub(crate) variant_flink_config: Option<PathBuf>,
     /// Poll interval of every source (default 1s).
     #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
-    pub interval: Option<Duration>,
+    pub(crate) interval: Option<Duration>,
     /// Comparison window for means and % change (default 5m).
     #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
-    pub window: Option<Duration>,
+    pub(crate) window: Option<Duration>,
     /// How long samples are kept in memory (default 1h).
     #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
-    pub retention: Option<Duration>,
+    pub(crate) retention: Option<Duration>,
     /// Colour theme: default, light, or a path to a theme TOML file. NO_COLOR turns colours off.
     #[arg(long, global = true, value_name = "NAME|FILE")]
-    pub theme: Option<String>,
+    pub(crate) theme: Option<String>,
     /// Verdict weights for a workload type: default, throughput, latency, memory, cpu, bursty.
     #[arg(long, global = true, value_enum)]
-    pub profile: Option<crate::analysis::verdict::Profile>,
+    pub(crate) profile: Option<crate::analysis::verdict::Profile>,
     /// Block samples each group needs before a metric is judged (default 20).
     #[arg(long, global = true, value_name = "N")]
-    pub min_samples: Option<usize>,
+    pub(crate) min_samples: Option<usize>,
     /// Length of one statistics sample (default 10s; at least one Flink metrics refresh).
     #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
-    pub block: Option<Duration>,
+    pub(crate) block: Option<Duration>,
     /// Hide the rollback action: for watchers who must not act.
     #[arg(long, global = true)]
-    pub read_only: bool,
+    pub(crate) read_only: bool,
     /// Show and log the rollback steps without running them.
     #[arg(long, global = true)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
     /// Arm the automatic rollback: a hard alert starts a countdown (`c` cancels it).
     #[arg(long, global = true)]
-    pub arm_auto_rollback: bool,
+    pub(crate) arm_auto_rollback: bool,
     /// Ignore HTTP_PROXY/HTTPS_PROXY/ALL_PROXY for every source.
     #[arg(long, global = true)]
-    pub no_proxy: bool,
+    pub(crate) no_proxy: bool,
     /// Log file (default $XDG_STATE_HOME/flinkscope/flinkscope.log).
     #[arg(long, global = true, value_name = "FILE")]
-    pub log_file: Option<PathBuf>,
+    pub(crate) log_file: Option<PathBuf>,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {

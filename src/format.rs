@@ -2,9 +2,9 @@
 
 use crate::model::Unit;
 
-pub const NO_DATA: &str = "—";
+pub(crate) const NO_DATA: &str = "—";
 
-pub fn value(unit: Unit, v: Option<f64>) -> String {
+pub(crate) fn value(unit: Unit, v: Option<f64>) -> String {
     let Some(v) = v else { return NO_DATA.to_string() };
     match unit {
         Unit::PerSecond => si(v, ""),
@@ -25,7 +25,7 @@ pub fn value(unit: Unit, v: Option<f64>) -> String {
     }
 }
 
-pub fn change(pct: Option<f64>) -> String {
+pub(crate) fn change(pct: Option<f64>) -> String {
     match pct {
         None => NO_DATA.to_string(),
         Some(p) if p.abs() >= 1000.0 => format!("{:+.0}x", p / 100.0 + 1.0),
@@ -49,7 +49,7 @@ fn si(v: f64, suffix: &str) -> String {
     }
 }
 
-pub fn bytes(v: f64) -> String {
+pub(crate) fn bytes(v: f64) -> String {
     let a = v.abs();
     let (scaled, unit) = if a >= (1u64 << 30) as f64 {
         (v / (1u64 << 30) as f64, "GiB")
@@ -74,7 +74,7 @@ fn millis(v: f64) -> String {
     }
 }
 
-pub fn duration(d: std::time::Duration) -> String {
+pub(crate) fn duration(d: std::time::Duration) -> String {
     let s = d.as_secs();
     if s >= 3600 && s.is_multiple_of(3600) {
         format!("{}h", s / 3600)

@@ -16,31 +16,31 @@ fn parent(path: &Path) -> std::io::Result<()> {
 }
 
 /// Opens `path` for appending, creating it (and its directories) private.
-pub fn append(path: &Path) -> std::io::Result<File> {
+pub(crate) fn append(path: &Path) -> std::io::Result<File> {
     parent(path)?;
     OpenOptions::new().create(true).append(true).mode(0o600).open(path)
 }
 
 /// Opens `path` for writing without truncating (a lock file), created private.
-pub fn open_write(path: &Path) -> std::io::Result<File> {
+pub(crate) fn open_write(path: &Path) -> std::io::Result<File> {
     parent(path)?;
     OpenOptions::new().create(true).truncate(false).write(true).mode(0o600).open(path)
 }
 
 /// Writes `bytes` to a new or truncated private file.
-pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     parent(path)?;
     OpenOptions::new().create(true).truncate(true).write(true).mode(0o600).open(path)?.write_all(bytes)
 }
 
 /// Creates a private directory (and its parents).
-pub fn dir(path: &Path) -> std::io::Result<()> {
+pub(crate) fn dir(path: &Path) -> std::io::Result<()> {
     DirBuilder::new().recursive(true).mode(0o700).create(path)
 }
 
 /// A warning when a secret file can be read by its group or by others.
-pub fn secret_warning(what: &str, path: &Path) -> Option<String> {
+pub(crate) fn secret_warning(what: &str, path: &Path) -> Option<String> {
     let mode = std::fs::metadata(path).ok()?.permissions().mode();
     (mode & 0o077 != 0).then(|| {
         format!("warning: {what} {} is readable by others (mode {:03o}): chmod 600 it", path.display(), mode & 0o777)

@@ -17,8 +17,8 @@ use crate::ui::{self, Theme};
 const CHANNEL: usize = 256;
 
 /// The sources, their channel and the tick: what every mode's loop is made of.
-pub struct EventLoop {
-    pub tx: mpsc::Sender<Event>,
+pub(crate) struct EventLoop {
+    pub(crate) tx: mpsc::Sender<Event>,
     rx: mpsc::Receiver<Event>,
     spawned: task::Spawned,
     tick: tokio::time::Interval,
@@ -26,7 +26,7 @@ pub struct EventLoop {
 
 impl EventLoop {
     /// Starts every configured source.
-    pub fn start(config: &Config) -> EventLoop {
+    pub(crate) fn start(config: &Config) -> EventLoop {
         let (tx, rx) = mpsc::channel(CHANNEL);
         let spawned = task::spawn_all(config, tx.clone());
         // Rules and the verdict are judged on ticks too, so a source that stops sending
@@ -38,7 +38,7 @@ impl EventLoop {
 
     /// Waits for an event or the tick (or `until`), then takes in everything already
     /// queued. `None` when `until` passed or every sender is gone.
-    pub async fn step(&mut self, app: &mut App, until: Option<tokio::time::Instant>) -> Option<Vec<Command>> {
+    pub(crate) async fn step(&mut self, app: &mut App, until: Option<tokio::time::Instant>) -> Option<Vec<Command>> {
         let far = tokio::time::Instant::now() + Duration::from_secs(86_400 * 365);
         let event = tokio::select! {
             ev = self.rx.recv() => ev?,
@@ -54,12 +54,12 @@ impl EventLoop {
     }
 
     /// The drill-down opened or closed: the sources read per-TaskManager rows or stop.
-    pub fn set_detail(&self, on: bool) {
+    pub(crate) fn set_detail(&self, on: bool) {
         let _ = self.spawned.detail.send(on);
     }
 
     /// Stops the sources; the channel stays for what is still running (a rollback).
-    pub fn stop_sources(&mut self) {
+    pub(crate) fn stop_sources(&mut self) {
         for h in self.spawned.handles.drain(..) {
             h.abort();
         }

@@ -14,11 +14,11 @@ const MIN_SECRET: usize = 4;
 static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
 
 /// What a secret becomes in cleaned text.
-pub const REDACTED: &str = "[redacted]";
+pub(crate) const REDACTED: &str = "[redacted]";
 
 /// Registers a credential that is in use: from now on `clean` (and so every remote string,
 /// error and snippet) replaces it with `[redacted]`.
-pub fn register_secret(secret: &str) {
+pub(crate) fn register_secret(secret: &str) {
     if secret.chars().count() < MIN_SECRET {
         return;
     }
@@ -32,7 +32,7 @@ pub fn register_secret(secret: &str) {
 }
 
 /// Replaces every registered secret in `text`.
-pub fn redact_secrets(text: &str) -> String {
+pub(crate) fn redact_secrets(text: &str) -> String {
     let Ok(secrets) = SECRETS.read() else { return text.to_string() };
     let mut out = text.to_string();
     for s in secrets.iter() {
@@ -45,7 +45,7 @@ pub fn redact_secrets(text: &str) -> String {
 
 /// Removes escape sequences, control characters, bidi controls and zero-width characters.
 /// Line breaks and tabs become single spaces so one value stays on one line.
-pub fn clean(input: &str) -> String {
+pub(crate) fn clean(input: &str) -> String {
     let out = strip(input);
     // After stripping: a secret split by an invisible character is whole again here.
     if SECRETS.read().is_ok_and(|s| s.is_empty()) { out } else { redact_secrets(&out) }
@@ -95,7 +95,7 @@ pub fn redact_userinfo(text: &str) -> String {
 }
 
 /// The first `max` characters of cleaned text, for error messages.
-pub fn snippet(input: &str, max: usize) -> String {
+pub(crate) fn snippet(input: &str, max: usize) -> String {
     let cleaned = clean(input);
     let mut s: String = cleaned.chars().take(max).collect();
     if cleaned.chars().count() > max {

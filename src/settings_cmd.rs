@@ -45,7 +45,7 @@ async fn read(g: &GroupConfig, config: &Config) -> Result<GroupSettings, String>
     }
 }
 
-pub fn exit_code(state: &State) -> u8 {
+pub(crate) fn exit_code(state: &State) -> u8 {
     if !state.review.blocking().is_empty() {
         1
     } else if state.read.iter().any(Option::is_none) {
@@ -56,7 +56,7 @@ pub fn exit_code(state: &State) -> u8 {
 }
 
 /// The rows as a table (differing rows marked `*`), then the warnings.
-pub fn text(state: &State) -> String {
+pub(crate) fn text(state: &State) -> String {
     let r = &state.review;
     let mut out = String::new();
     for g in Group::BOTH {

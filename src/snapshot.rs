@@ -14,27 +14,27 @@ use crate::sources::SourceKind;
 
 #[derive(Debug, Serialize)]
 pub struct Snapshot {
-    pub version: u32,
+    pub(crate) version: u32,
     /// Only in `check --format json`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub verdict: Option<serde_json::Value>,
-    pub taken_at: String,
-    pub window_s: f64,
+    pub(crate) verdict: Option<serde_json::Value>,
+    pub(crate) taken_at: String,
+    pub(crate) window_s: f64,
     pub groups: BTreeMap<&'static str, GroupSnapshot>,
-    pub comparison: BTreeMap<&'static str, ChangeSnapshot>,
+    pub(crate) comparison: BTreeMap<&'static str, ChangeSnapshot>,
     pub sources: Vec<SourceSnapshot>,
     pub alerts: Vec<serde_json::Value>,
     /// Both groups' settings and their review (README "Settings").
-    pub settings: serde_json::Value,
+    pub(crate) settings: serde_json::Value,
 }
 
 #[derive(Debug, Serialize)]
 pub struct GroupSnapshot {
-    pub flink: Option<String>,
-    pub flink_version: Option<String>,
+    pub(crate) flink: Option<String>,
+    pub(crate) flink_version: Option<String>,
     pub taskmanagers: Vec<String>,
-    pub job_state: Option<String>,
-    pub job_name: Option<String>,
+    pub(crate) job_state: Option<String>,
+    pub(crate) job_name: Option<String>,
     pub metrics: BTreeMap<&'static str, MetricSnapshot>,
     /// Exception history entries Flink stamped before this run began: shown, not counted.
     pub earlier_exceptions: Vec<EarlierException>,
@@ -45,41 +45,41 @@ pub struct EarlierException {
     pub name: String,
     /// Flink's timestamp, RFC 3339.
     pub at: String,
-    pub taskmanager: Option<String>,
+    pub(crate) taskmanager: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct MetricSnapshot {
     pub last: Option<f64>,
-    pub mean: Option<f64>,
+    pub(crate) mean: Option<f64>,
     pub samples: usize,
     pub source: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub delta: Option<f64>,
+    pub(crate) delta: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct ChangeSnapshot {
-    pub change_pct: Option<f64>,
+pub(crate) struct ChangeSnapshot {
+    pub(crate) change_pct: Option<f64>,
     /// Judgement on block samples (for metrics the statistics compare).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub judgement: Option<JudgementSnapshot>,
+    pub(crate) judgement: Option<JudgementSnapshot>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct JudgementSnapshot {
-    pub class: &'static str,
+pub(crate) struct JudgementSnapshot {
+    pub(crate) class: &'static str,
     /// Block samples per group: [baseline, variant].
-    pub samples: [usize; 2],
-    pub block_change_pct: Option<f64>,
-    pub p: Option<f64>,
-    pub welch_p: Option<f64>,
-    pub mann_whitney_p: Option<f64>,
+    pub(crate) samples: [usize; 2],
+    pub(crate) block_change_pct: Option<f64>,
+    pub(crate) p: Option<f64>,
+    pub(crate) welch_p: Option<f64>,
+    pub(crate) mann_whitney_p: Option<f64>,
     /// The always-valid p-value of the sequential test (over every block so far).
-    pub sequential_p: Option<f64>,
-    pub hodges_lehmann_shift: Option<f64>,
-    pub ci: Option<[f64; 2]>,
-    pub cohens_d: Option<f64>,
+    pub(crate) sequential_p: Option<f64>,
+    pub(crate) hodges_lehmann_shift: Option<f64>,
+    pub(crate) ci: Option<[f64; 2]>,
+    pub(crate) cohens_d: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -99,7 +99,7 @@ pub async fn take(config: &Config, duration: Duration) -> Snapshot {
 }
 
 /// Watches headless for `duration`, or until a hard alert fires when `stop_on_hard`.
-pub async fn watch(config: &Config, duration: Duration, stop_on_hard: bool) -> App {
+pub(crate) async fn watch(config: &Config, duration: Duration, stop_on_hard: bool) -> App {
     let started = Instant::now();
     // The dashboard's own loop, without a screen.
     let mut events = crate::run::EventLoop::start(config);
@@ -121,7 +121,7 @@ pub async fn watch(config: &Config, duration: Duration, stop_on_hard: bool) -> A
 }
 
 /// The document from the app's state (pure; tested without a network).
-pub fn build(app: &App, config: &Config) -> Snapshot {
+pub(crate) fn build(app: &App, config: &Config) -> Snapshot {
     let view = app.view();
     let observed = app.observed().min(app.window).as_secs_f64();
     let from = view.now - app.window.as_secs_f64();

@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use crate::event::Event;
 
 /// Restores the terminal when dropped, whatever path leaves the dashboard.
-pub struct TerminalGuard;
+pub(crate) struct TerminalGuard;
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
@@ -19,14 +19,14 @@ impl Drop for TerminalGuard {
 
 /// Enters the alternate screen and raw mode. `ratatui::init` also installs a panic hook
 /// that restores the terminal before the (color-eyre) report is printed.
-pub fn enter() -> std::io::Result<(ratatui::DefaultTerminal, TerminalGuard)> {
+pub(crate) fn enter() -> std::io::Result<(ratatui::DefaultTerminal, TerminalGuard)> {
     let terminal = ratatui::try_init()?;
     Ok((terminal, TerminalGuard))
 }
 
 /// Reads terminal input on a plain thread (crossterm's reader blocks) and forwards key
 /// presses and resizes. Ends when the app's channel closes.
-pub fn spawn_input(tx: mpsc::Sender<Event>) {
+pub(crate) fn spawn_input(tx: mpsc::Sender<Event>) {
     std::thread::Builder::new()
         .name("input".into())
         .spawn(move || {
@@ -51,7 +51,7 @@ pub fn spawn_input(tx: mpsc::Sender<Event>) {
 }
 
 /// SIGTERM, SIGHUP and SIGINT become a clean quit (the terminal is restored on the way out).
-pub fn spawn_signals(tx: mpsc::Sender<Event>) -> std::io::Result<()> {
+pub(crate) fn spawn_signals(tx: mpsc::Sender<Event>) -> std::io::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate())?;
     let mut hup = signal(SignalKind::hangup())?;

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
-pub fn append(path: &Path, line: &serde_json::Value) -> std::io::Result<()> {
+pub(crate) fn append(path: &Path, line: &serde_json::Value) -> std::io::Result<()> {
     let mut f = crate::private::append(path)?;
     let mut text = serde_json::to_string(line).map_err(std::io::Error::other)?;
     text.push('\n');
@@ -12,13 +12,13 @@ pub fn append(path: &Path, line: &serde_json::Value) -> std::io::Result<()> {
     f.sync_all()
 }
 
-pub fn user() -> String {
+pub(crate) fn user() -> String {
     std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
         .unwrap_or_else(|_| format!("uid:{}", unsafe { libc::getuid() }))
 }
 
-pub fn host() -> String {
+pub(crate) fn host() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname").map_or_else(|_| "unknown".into(), |h| h.trim().to_string())
 }
 

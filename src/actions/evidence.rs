@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 /// Writes `<dir>/rollback-<stamp>.json` and `.md`; returns the JSON path.
-pub fn write(dir: &Path, stamp: &str, doc: &Value, settings_md: &str) -> std::io::Result<PathBuf> {
+pub(crate) fn write(dir: &Path, stamp: &str, doc: &Value, settings_md: &str) -> std::io::Result<PathBuf> {
     crate::private::dir(dir)?;
     let json_path = dir.join(format!("rollback-{stamp}.json"));
     crate::private::write(&json_path, serde_json::to_string_pretty(doc).map_err(std::io::Error::other)?.as_bytes())?;
@@ -16,7 +16,7 @@ pub fn write(dir: &Path, stamp: &str, doc: &Value, settings_md: &str) -> std::io
     Ok(json_path)
 }
 
-pub fn markdown(doc: &Value, settings_md: &str) -> String {
+pub(crate) fn markdown(doc: &Value, settings_md: &str) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "# flinkscope rollback {}\n", doc["started"].as_str().unwrap_or(""));
     let _ = writeln!(md, "- user: {}, host: {}, flinkscope {}", doc["user"], doc["host"], doc["version"]);

@@ -2,10 +2,10 @@
 //! to the event loop as events; it never touches app state.
 
 pub mod audit;
-pub mod evidence;
+pub(crate) mod evidence;
 // The placeholder grammar is the model's (config checks it at load); the rollback expands it.
-pub use crate::model::placeholders;
+pub(crate) use crate::model::placeholders;
 pub mod rollback;
 pub mod runner;
 
-pub use rollback::{ActionEvent, Plan};
+pub(crate) use rollback::{ActionEvent, Plan};

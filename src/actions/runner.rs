@@ -32,10 +32,10 @@ pub struct StepEnv<'a> {
 }
 
 /// Set to `true` to interrupt the run (the step's group is ended, no further step runs).
-pub type Interrupt = tokio::sync::watch::Receiver<bool>;
+pub(crate) type Interrupt = tokio::sync::watch::Receiver<bool>;
 
 /// Resolves when the run is interrupted; never once nobody can interrupt it any more.
-pub async fn interrupted(interrupt: &mut Interrupt) {
+pub(crate) async fn interrupted(interrupt: &mut Interrupt) {
     if interrupt.wait_for(|stop| *stop).await.is_err() {
         std::future::pending::<()>().await;
     }

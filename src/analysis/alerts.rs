@@ -7,21 +7,21 @@ use std::time::SystemTime;
 use super::rules::{Breach, RuleId, RulesConfig, Severity, holds_long_enough};
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Alert {
-    pub rule: RuleId,
-    pub severity: Severity,
-    pub metric: &'static str,
-    pub observed: f64,
-    pub baseline: f64,
-    pub threshold: f64,
+pub(crate) struct Alert {
+    pub(crate) rule: RuleId,
+    pub(crate) severity: Severity,
+    pub(crate) metric: &'static str,
+    pub(crate) observed: f64,
+    pub(crate) baseline: f64,
+    pub(crate) threshold: f64,
     /// When the condition began to hold (its first breaching evaluation).
-    pub since: SystemTime,
-    pub resolved: Option<SystemTime>,
-    pub message: String,
+    pub(crate) since: SystemTime,
+    pub(crate) resolved: Option<SystemTime>,
+    pub(crate) message: String,
 }
 
 impl Alert {
-    pub fn to_json(&self) -> serde_json::Value {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "severity": self.severity,
             "rule": self.rule.as_str(),
@@ -40,26 +40,26 @@ fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
 }
 
-pub fn rfc3339(t: SystemTime) -> String {
+pub(crate) fn rfc3339(t: SystemTime) -> String {
     time::OffsetDateTime::from(t).format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
 const HISTORY: usize = 500;
 
 #[derive(Debug, Clone, Default)]
-pub struct AlertBook {
+pub(crate) struct AlertBook {
     /// Rules breaching now, not (yet) long enough: consecutive evaluations and since when.
     pending: BTreeMap<RuleId, (u32, SystemTime)>,
-    pub active: BTreeMap<RuleId, Alert>,
+    pub(crate) active: BTreeMap<RuleId, Alert>,
     /// Resolved alerts, newest last (bounded).
-    pub history: VecDeque<Alert>,
+    pub(crate) history: VecDeque<Alert>,
     /// A hard alert has fired at some point of this run.
-    pub hard_fired: bool,
+    pub(crate) hard_fired: bool,
 }
 
 impl AlertBook {
     /// Takes one evaluation of every rule; returns the alerts that fired now.
-    pub fn update(
+    pub(crate) fn update(
         &mut self,
         results: &[(RuleId, Option<Breach>)],
         config: &RulesConfig,
@@ -110,7 +110,7 @@ impl AlertBook {
     }
 
     /// Active alerts (hard first), then the history (newest first).
-    pub fn all(&self) -> Vec<&Alert> {
+    pub(crate) fn all(&self) -> Vec<&Alert> {
         let mut active: Vec<&Alert> = self.active.values().collect();
         active.sort_by_key(|a| (a.severity, a.since));
         active.into_iter().chain(self.history.iter().rev()).collect()

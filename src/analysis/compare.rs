@@ -6,26 +6,26 @@ use crate::model::{Group, MetricKey, Series, Store};
 
 /// One group's figures for one metric over the comparison window.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct WindowStats {
+pub(crate) struct WindowStats {
     /// Real samples in the window (gaps and repeats are not samples).
-    pub samples: usize,
-    pub mean: Option<f64>,
+    pub(crate) samples: usize,
+    pub(crate) mean: Option<f64>,
     /// The latest value; `None` when the latest poll was a gap.
-    pub current: Option<f64>,
+    pub(crate) current: Option<f64>,
     /// For cumulative counts: the increase within the window (resets count from zero).
-    pub delta: Option<f64>,
+    pub(crate) delta: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Comparison {
-    pub baseline: WindowStats,
-    pub variant: WindowStats,
+pub(crate) struct Comparison {
+    pub(crate) baseline: WindowStats,
+    pub(crate) variant: WindowStats,
     /// (variant mean - baseline mean) / |baseline mean| * 100; `None` when the baseline
     /// mean is 0 or missing, or the variant mean is missing.
-    pub change_pct: Option<f64>,
+    pub(crate) change_pct: Option<f64>,
 }
 
-pub fn window_stats(series: &Series, from: f64, cumulative: bool) -> WindowStats {
+pub(crate) fn window_stats(series: &Series, from: f64, cumulative: bool) -> WindowStats {
     let (mut n, mut sum) = (0usize, 0.0);
     let mut delta = 0.0;
     let mut prev: Option<f64> = None;
@@ -46,7 +46,7 @@ pub fn window_stats(series: &Series, from: f64, cumulative: bool) -> WindowStats
     }
 }
 
-pub fn change_pct(baseline: Option<f64>, variant: Option<f64>) -> Option<f64> {
+pub(crate) fn change_pct(baseline: Option<f64>, variant: Option<f64>) -> Option<f64> {
     let (b, v) = (baseline?, variant?);
     if b == 0.0 || !b.is_finite() || !v.is_finite() {
         return None;
@@ -55,12 +55,12 @@ pub fn change_pct(baseline: Option<f64>, variant: Option<f64>) -> Option<f64> {
 }
 
 /// Compares every metric over the window ending at `now` (seconds on the store's axis).
-pub fn compare_all(store: &Store, now: f64, window_s: f64) -> BTreeMap<MetricKey, Comparison> {
+pub(crate) fn compare_all(store: &Store, now: f64, window_s: f64) -> BTreeMap<MetricKey, Comparison> {
     compare_keys(store, now, window_s, MetricKey::ALL.iter().copied()).collect()
 }
 
 /// The comparison of some keys only (a source that fills one panel updates just those).
-pub fn compare_keys(
+pub(crate) fn compare_keys(
     store: &Store,
     now: f64,
     window_s: f64,

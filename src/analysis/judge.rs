@@ -14,12 +14,12 @@ use crate::model::{Group, MetricKey, Store};
 
 /// Which way is bad for a metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
+pub(crate) enum Direction {
     HigherIsWorse,
     LowerIsWorse,
 }
 
-pub fn direction(key: MetricKey) -> Direction {
+pub(crate) fn direction(key: MetricKey) -> Direction {
     use MetricKey::*;
     match key {
         RecordsInPerS
@@ -36,7 +36,7 @@ pub fn direction(key: MetricKey) -> Direction {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Class {
+pub(crate) enum Class {
     Better,
     Worse,
     NoChange,
@@ -46,7 +46,7 @@ pub enum Class {
 }
 
 impl Class {
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Class::Better => "better",
             Class::Worse => "worse",
@@ -60,29 +60,21 @@ impl Class {
 /// Which test decides significance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum TestKind {
+pub(crate) enum TestKind {
     Sequential,
     MannWhitney,
     Welch,
 }
 
-impl TestKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TestKind::Sequential => "sequential",
-            TestKind::MannWhitney => "mann-whitney",
-            TestKind::Welch => "welch",
-        }
-    }
-}
+impl TestKind {}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct JudgeSettings {
-    pub alpha: f64,
+pub(crate) struct JudgeSettings {
+    pub(crate) alpha: f64,
     /// Block samples per group before a metric is judged (the sample variances behind
     /// the sequential test need them; see the README for how 20 was chosen).
-    pub min_samples: usize,
-    pub test: TestKind,
+    pub(crate) min_samples: usize,
+    pub(crate) test: TestKind,
 }
 
 /// The default `min-samples`, from the simulation in `benches/sequential.rs`.
@@ -97,23 +89,24 @@ impl Default for JudgeSettings {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Judgement {
     pub baseline: Option<Summary>,
-    pub variant: Option<Summary>,
+    pub(crate) variant: Option<Summary>,
     /// Change of the block means, in percent of the baseline's.
-    pub change_pct: Option<f64>,
-    pub welch_p: Option<f64>,
-    pub mann_whitney_p: Option<f64>,
+    pub(crate) change_pct: Option<f64>,
+    pub(crate) welch_p: Option<f64>,
+    pub(crate) mann_whitney_p: Option<f64>,
     /// The always-valid p-value of the sequential test.
-    pub sequential_p: Option<f64>,
-    pub hodges_lehmann: Option<HodgesLehmann>,
-    pub cohens_d: Option<f64>,
+    pub(crate) sequential_p: Option<f64>,
+    pub(crate) hodges_lehmann: Option<HodgesLehmann>,
+    pub(crate) cohens_d: Option<f64>,
     /// The p-value of the configured test.
-    pub p: Option<f64>,
-    pub significant: bool,
-    pub class: Class,
+    pub(crate) p: Option<f64>,
+    pub(crate) significant: bool,
+    pub(crate) class: Class,
 }
 
+#[cfg(test)]
 /// Judges one metric from its block samples (the same ones for every test).
-pub fn judge_samples(key: MetricKey, baseline: &[f64], variant: &[f64], s: &JudgeSettings) -> Judgement {
+pub(crate) fn judge_samples(key: MetricKey, baseline: &[f64], variant: &[f64], s: &JudgeSettings) -> Judgement {
     judge_windowed(key, (baseline, variant), (baseline, variant), 1.0, s)
 }
 
@@ -140,7 +133,7 @@ fn overlap(store: &Store, key: MetricKey) -> f64 {
 /// Judges one metric: the sequential test and the summaries over `all` the blocks so far,
 /// the fixed-horizon tests and estimates over the `window`'s (they are fixed-horizon by
 /// nature, and the Hodges-Lehmann estimate costs n1·n2).
-pub fn judge_windowed(
+pub(crate) fn judge_windowed(
     key: MetricKey,
     all: (&[f64], &[f64]),
     window: (&[f64], &[f64]),
@@ -200,7 +193,7 @@ fn latest(xs: &[f64]) -> &[f64] {
 
 /// Judges every metric that has block samples at `now`: the sequential test over every
 /// block since `since` (the start of the comparison), a fixed-horizon test over the window.
-pub fn judge_all(
+pub(crate) fn judge_all(
     store: &Store,
     now: f64,
     window_s: f64,

@@ -1,13 +1,13 @@
 //! Analysis: pure functions over the model (comparisons now; significance, alert rules and
 //! the verdict build on these). No screen, no wire.
 
-pub mod alerts;
-pub mod compare;
+pub(crate) mod alerts;
+pub(crate) mod compare;
 pub mod judge;
-pub mod rules;
+pub(crate) mod rules;
 pub mod sequential;
 pub mod settings;
 pub mod stats;
-pub mod verdict;
+pub(crate) mod verdict;
 
-pub use compare::{Comparison, WindowStats, change_pct, compare_all, compare_keys, window_stats};
+pub(crate) use compare::{Comparison, change_pct, compare_all, compare_keys, window_stats};

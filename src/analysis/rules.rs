@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum RuleId {
+pub(crate) enum RuleId {
     JobFailures,
     TaskmanagerFailures,
     NetworkTimeouts,
@@ -27,13 +27,13 @@ pub enum RuleId {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub(crate) enum Severity {
     Hard,
     Soft,
 }
 
 impl RuleId {
-    pub const ALL: [RuleId; 10] = [
+    pub(crate) const ALL: [RuleId; 10] = [
         RuleId::JobFailures,
         RuleId::TaskmanagerFailures,
         RuleId::NetworkTimeouts,
@@ -46,7 +46,7 @@ impl RuleId {
         RuleId::Backpressure,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             RuleId::JobFailures => "job-failures",
             RuleId::TaskmanagerFailures => "taskmanager-failures",
@@ -61,7 +61,7 @@ impl RuleId {
         }
     }
 
-    pub fn severity(self) -> Severity {
+    pub(crate) fn severity(self) -> Severity {
         match self {
             RuleId::JobFailures
             | RuleId::TaskmanagerFailures
@@ -73,7 +73,7 @@ impl RuleId {
     }
 
     /// The metric a soft rule watches (hard rules watch health counts).
-    pub fn metric(self) -> MetricKey {
+    pub(crate) fn metric(self) -> MetricKey {
         match self {
             RuleId::JobFailures => MetricKey::Restarts,
             RuleId::TaskmanagerFailures => MetricKey::TaskManagers,
@@ -90,7 +90,7 @@ impl RuleId {
 
 /// How long a condition must hold before its alert fires.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Hold {
+pub(crate) enum Hold {
     /// Consecutive breaching evaluations (an evaluation runs on each metrics refresh).
     Evaluations(u32),
     /// A duration ("30s" in the config).
@@ -100,11 +100,11 @@ pub enum Hold {
 /// One rule's settings. `threshold` is in the rule's own unit (see `RulesConfig::default`);
 /// `floor` is the least absolute change that may fire a relative rule.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RuleConfig {
-    pub enabled: bool,
-    pub threshold: f64,
-    pub floor: f64,
-    pub hold: Hold,
+pub(crate) struct RuleConfig {
+    pub(crate) enabled: bool,
+    pub(crate) threshold: f64,
+    pub(crate) floor: f64,
+    pub(crate) hold: Hold,
 }
 
 impl RuleConfig {
@@ -116,7 +116,7 @@ impl RuleConfig {
 /// Every rule, with the test plan's thresholds as defaults.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RulesConfig {
-    pub rules: BTreeMap<RuleId, RuleConfig>,
+    pub(crate) rules: BTreeMap<RuleId, RuleConfig>,
 }
 
 impl Default for RulesConfig {
@@ -149,34 +149,34 @@ impl Default for RulesConfig {
 
 /// What a breaching rule saw.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Breach {
-    pub observed: f64,
-    pub baseline: f64,
-    pub threshold: f64,
-    pub message: String,
+pub(crate) struct Breach {
+    pub(crate) observed: f64,
+    pub(crate) baseline: f64,
+    pub(crate) threshold: f64,
+    pub(crate) message: String,
 }
 
 /// The counts the hard rules read, per group, over the window.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct GroupHealth {
+pub(crate) struct GroupHealth {
     /// Job failures: restarts in the window (pair mode) or new failures on the group's
     /// TaskManagers (split mode), plus one for a FAILED job.
-    pub failures: f64,
-    pub expected_taskmanagers: usize,
-    pub taskmanagers: usize,
+    pub(crate) failures: f64,
+    pub(crate) expected_taskmanagers: usize,
+    pub(crate) taskmanagers: usize,
     /// New network connection/timeout errors in the last minute (exception history).
-    pub network_errors_per_min: f64,
+    pub(crate) network_errors_per_min: f64,
     /// TCP timeouts (TcpExt TCPTimeouts) in the last minute on the group's hosts, and which
     /// source counted them (the host source: this host's /proc; Prometheus: node_exporter).
-    pub tcp_timeouts_per_min: Option<(f64, SourceKind)>,
-    pub out_of_memory: usize,
+    pub(crate) tcp_timeouts_per_min: Option<(f64, SourceKind)>,
+    pub(crate) out_of_memory: usize,
     /// Checkpoints failed and triggered in the window, the first trigger's failure excluded.
-    pub checkpoints_failed: f64,
-    pub checkpoints_triggered: f64,
+    pub(crate) checkpoints_failed: f64,
+    pub(crate) checkpoints_triggered: f64,
 }
 
 /// Reads the health counts of a group from the store.
-pub fn group_health(store: &Store, group: Group, now: f64, window_s: f64, split: bool) -> GroupHealth {
+pub(crate) fn group_health(store: &Store, group: Group, now: f64, window_s: f64, split: bool) -> GroupHealth {
     let g = store.group(group);
     let from = now - window_s;
     let failures = if split {
@@ -229,7 +229,7 @@ fn checkpoint_counts(store: &Store, group: Group, from: f64) -> (f64, f64) {
 }
 
 /// Evaluates one rule. `None`: the condition does not hold (or the rule cannot tell).
-pub fn evaluate(
+pub(crate) fn evaluate(
     rule: RuleId,
     c: &RuleConfig,
     base: &GroupHealth,
@@ -340,7 +340,7 @@ pub fn evaluate(
 /// backpressure (a multiple of the baseline). Both the threshold and the absolute floor
 /// hold beyond it. `None` where a relative rule has no baseline to be relative to. The
 /// charts draw this same line.
-pub fn soft_level(rule: RuleId, c: &RuleConfig, baseline: f64) -> Option<f64> {
+pub(crate) fn soft_level(rule: RuleId, c: &RuleConfig, baseline: f64) -> Option<f64> {
     let b = baseline;
     match rule {
         RuleId::Backpressure => Some((c.threshold * b).max(b + c.floor)),
@@ -386,7 +386,7 @@ fn soft(rule: RuleId, c: &RuleConfig, j: &Judgement) -> Option<Breach> {
 }
 
 /// Keeps rule evaluations apart from time: `hold` in evaluations or seconds.
-pub fn holds_long_enough(hold: Hold, consecutive: u32, breaching_for: Duration) -> bool {
+pub(crate) fn holds_long_enough(hold: Hold, consecutive: u32, breaching_for: Duration) -> bool {
     match hold {
         Hold::Evaluations(n) => consecutive >= n.max(1),
         Hold::Duration(d) => breaching_for >= d && consecutive >= 1,

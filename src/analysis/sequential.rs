@@ -52,7 +52,7 @@ pub struct Sequential {
     /// Always-valid p-value: `min(1, 1 / L)`.
     pub p: f64,
     /// Variance inflation applied per group for autocorrelation: [baseline, variant].
-    pub inflation: [f64; 2],
+    pub(crate) inflation: [f64; 2],
 }
 
 /// The mSPRT over every block so far. Needs two finite samples per group.

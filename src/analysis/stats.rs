@@ -30,7 +30,7 @@ pub fn summary(xs: &[f64]) -> Option<Summary> {
 }
 
 /// Linear interpolation between closest ranks (numpy's default).
-pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
+pub(crate) fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
     let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
     sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
@@ -39,7 +39,7 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Welch {
     pub t: f64,
-    pub df: f64,
+    pub(crate) df: f64,
     /// Two-sided.
     pub p: f64,
 }

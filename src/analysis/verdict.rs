@@ -17,18 +17,18 @@ use crate::model::MetricKey;
 /// Weights of throughput, latency, memory, CPU and stability.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Weights {
-    pub throughput: f64,
-    pub latency: f64,
-    pub memory: f64,
-    pub cpu: f64,
-    pub stability: f64,
+pub(crate) struct Weights {
+    pub(crate) throughput: f64,
+    pub(crate) latency: f64,
+    pub(crate) memory: f64,
+    pub(crate) cpu: f64,
+    pub(crate) stability: f64,
 }
 
 /// The test plan's workload types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
-pub enum Profile {
+pub(crate) enum Profile {
     Default,
     Throughput,
     Latency,
@@ -38,7 +38,7 @@ pub enum Profile {
 }
 
 impl Profile {
-    pub fn weights(self) -> Weights {
+    pub(crate) fn weights(self) -> Weights {
         let w = |throughput, latency, memory, cpu, stability| Weights { throughput, latency, memory, cpu, stability };
         match self {
             Profile::Default => w(0.30, 0.30, 0.20, 0.15, 0.05),
@@ -52,10 +52,10 @@ impl Profile {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct VerdictSettings {
-    pub weights: Weights,
-    pub pass: f64,
-    pub marginal: f64,
+pub(crate) struct VerdictSettings {
+    pub(crate) weights: Weights,
+    pub(crate) pass: f64,
+    pub(crate) marginal: f64,
 }
 
 impl Default for VerdictSettings {
@@ -66,7 +66,7 @@ impl Default for VerdictSettings {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "UPPERCASE")]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Pass,
     Marginal,
     Fail,
@@ -74,7 +74,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Outcome::Pass => "PASS",
             Outcome::Marginal => "MARGINAL",
@@ -85,44 +85,44 @@ impl Outcome {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Verdict {
-    pub outcome: Outcome,
+pub(crate) struct Verdict {
+    pub(crate) outcome: Outcome,
     /// `None` when no performance category was scored.
-    pub score: Option<f64>,
-    pub reasons: Vec<String>,
+    pub(crate) score: Option<f64>,
+    pub(crate) reasons: Vec<String>,
     /// Metrics with too few samples (LOW-N) or none (NO-DATA), for the badges.
-    pub low_n: Vec<MetricKey>,
-    pub no_data: Vec<MetricKey>,
+    pub(crate) low_n: Vec<MetricKey>,
+    pub(crate) no_data: Vec<MetricKey>,
     /// While an essential category waits for samples: how many more, and about how long.
-    pub needs: Option<Needs>,
+    pub(crate) needs: Option<Needs>,
 }
 
 /// What an undecided verdict waits for.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Needs {
-    pub samples: usize,
-    pub seconds: f64,
+pub(crate) struct Needs {
+    pub(crate) samples: usize,
+    pub(crate) seconds: f64,
 }
 
 /// What the verdict knows about the data beside the judgements.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct DataState {
+pub(crate) struct DataState {
     /// Block samples a metric needs per group (`min-samples`).
-    pub min_samples: usize,
+    pub(crate) min_samples: usize,
     /// Seconds one block sample takes (the longer of the two groups').
-    pub block_s: f64,
+    pub(crate) block_s: f64,
     /// Groups without live data for longer than the stale limit, with why.
-    pub stale: Vec<String>,
+    pub(crate) stale: Vec<String>,
     /// Intended setting changes not in effect (the settings review): the canary would
     /// compare settings nobody meant to compare, so it cannot PASS.
-    pub settings: Vec<String>,
+    pub(crate) settings: Vec<String>,
     /// Latency can be judged: Flink's latency markers are on (its config says so) or
     /// latency was seen. Flink ships with them off; then latency is not essential.
-    pub latency_expected: bool,
+    pub(crate) latency_expected: bool,
 }
 
 impl Verdict {
-    pub fn to_json(&self) -> serde_json::Value {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         serde_json::json!({ "result": self.outcome, "score": self.score.map(|s| (s * 10.0).round() / 10.0), "reasons": self.reasons })
     }
 }
@@ -138,7 +138,7 @@ fn category_score(j: &Judgement, rule: RuleId, rules: &RulesConfig) -> f64 {
     (100.0 - 50.0 * degradation / threshold).clamp(0.0, 100.0)
 }
 
-pub fn verdict(
+pub(crate) fn verdict(
     judgements: &BTreeMap<MetricKey, Judgement>,
     book: &AlertBook,
     rules: &RulesConfig,
@@ -296,7 +296,7 @@ pub fn verdict(
 }
 
 /// "40 s", "~3 min".
-pub fn about(seconds: f64) -> String {
+pub(crate) fn about(seconds: f64) -> String {
     if seconds < 90.0 { format!("{:.0} s", seconds.max(1.0)) } else { format!("{:.0} min", (seconds / 60.0).ceil()) }
 }
 

@@ -16,9 +16,10 @@ pub fn config() -> Config {
     }
 }
 
+#[cfg(test)]
 /// A rollback section with one step per argv (steps named "step 1", ...), files in a
 /// fresh temporary folder.
-pub fn rollback_config(argvs: &[&str]) -> crate::config::rollback::RollbackConfig {
+pub(crate) fn rollback_config(argvs: &[&str]) -> crate::config::rollback::RollbackConfig {
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!("flinkscope-demo-{}-{n}", std::process::id()));
@@ -135,9 +136,10 @@ pub fn app(started: Instant, seconds: u64, variant_failing: bool) -> App {
     app
 }
 
+#[cfg(test)]
 /// Adds this host's figures (both groups' TaskManagers running here), formed by the host
 /// source's own assignment from synthetic readings.
-pub fn add_host(app: &mut App, started: Instant, seconds: u64) {
+pub(crate) fn add_host(app: &mut App, started: Instant, seconds: u64) {
     use crate::sources::host::assign::{self, HostSample, Known, Members};
     use crate::sources::host::counters::{CpuTicks, HostCounters, NicTotals};
     use crate::sources::host::processes::TmProcess;

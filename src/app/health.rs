@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum HealthState {
+pub(crate) enum HealthState {
     /// No answer yet.
     Waiting,
     Live,
@@ -13,14 +13,14 @@ pub enum HealthState {
 }
 
 #[derive(Debug, Clone)]
-pub struct SourceHealth {
-    pub name: String,
+pub(crate) struct SourceHealth {
+    pub(crate) name: String,
     started: Instant,
     last_fresh: Option<Instant>,
     error: Option<(Instant, String)>,
     refresh_interval: Duration,
     /// What the last good poll could not read (a Jolokia MBean that answered 404).
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
     /// Since when the source has been failed or stale (as last observed).
     bad_since: Option<Instant>,
     /// How long it was failed or stale before that, in all.
@@ -28,7 +28,7 @@ pub struct SourceHealth {
 }
 
 impl SourceHealth {
-    pub fn new(name: String, started: Instant) -> Self {
+    pub(crate) fn new(name: String, started: Instant) -> Self {
         SourceHealth {
             name,
             started,
@@ -43,7 +43,7 @@ impl SourceHealth {
 
     /// Notes at `now` whether the source is failed or stale, for `bad_for` and
     /// `bad_total` (called on every tick and sample).
-    pub fn observe(&mut self, now: Instant) {
+    pub(crate) fn observe(&mut self, now: Instant) {
         let bad = matches!(self.state(now), HealthState::Failed(_) | HealthState::Stale(_));
         match (bad, self.bad_since) {
             (true, None) => {
@@ -63,16 +63,16 @@ impl SourceHealth {
     }
 
     /// How long it has been failed or stale without a break; `None` while it is fine.
-    pub fn bad_for(&self, now: Instant) -> Option<Duration> {
+    pub(crate) fn bad_for(&self, now: Instant) -> Option<Duration> {
         self.bad_since.map(|s| now.saturating_duration_since(s))
     }
 
     /// How long it was failed or stale in all, until `now`.
-    pub fn bad_total(&self, now: Instant) -> Duration {
+    pub(crate) fn bad_total(&self, now: Instant) -> Duration {
         self.bad_before + self.bad_for(now).unwrap_or_default()
     }
 
-    pub fn ok(&mut self, fresh: bool, at: Instant, refresh_interval: Duration) {
+    pub(crate) fn ok(&mut self, fresh: bool, at: Instant, refresh_interval: Duration) {
         self.error = None;
         self.refresh_interval = refresh_interval;
         if fresh {
@@ -80,17 +80,17 @@ impl SourceHealth {
         }
     }
 
-    pub fn has_refreshed(&self) -> bool {
+    pub(crate) fn has_refreshed(&self) -> bool {
         self.last_fresh.is_some()
     }
 
-    pub fn failed(&mut self, at: Instant, reason: String) {
+    pub(crate) fn failed(&mut self, at: Instant, reason: String) {
         self.error = Some((at, reason));
     }
 
     /// Stale only when no refresh arrived for three fetcher intervals (Flink refreshes its
     /// REST metrics every `metrics.fetcher.update-interval`; repeats in between are normal).
-    pub fn state(&self, now: Instant) -> HealthState {
+    pub(crate) fn state(&self, now: Instant) -> HealthState {
         if let Some((_, reason)) = &self.error {
             return HealthState::Failed(reason.clone());
         }

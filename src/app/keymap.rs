@@ -25,14 +25,14 @@ pub enum Action {
     CancelCountdown,
 }
 
-pub struct Binding {
-    pub keys: &'static [KeyCode],
-    pub label: &'static str,
-    pub action: Action,
-    pub help: &'static str,
+pub(crate) struct Binding {
+    pub(crate) keys: &'static [KeyCode],
+    pub(crate) label: &'static str,
+    pub(crate) action: Action,
+    pub(crate) help: &'static str,
 }
 
-pub const BINDINGS: &[Binding] = &[
+pub(crate) const BINDINGS: &[Binding] = &[
     Binding { keys: &[KeyCode::Char('q')], label: "q", action: Action::Quit, help: "quit (also Ctrl-C)" },
     Binding { keys: &[KeyCode::Char('?')], label: "?", action: Action::Help, help: "show or hide this help" },
     Binding {
@@ -113,14 +113,14 @@ pub const BINDINGS: &[Binding] = &[
     },
 ];
 
-pub fn action_for(key: &KeyEvent) -> Option<Action> {
+pub(crate) fn action_for(key: &KeyEvent) -> Option<Action> {
     if key.modifiers.contains(KeyModifiers::CONTROL) {
         return matches!(key.code, KeyCode::Char('c')).then_some(Action::Quit);
     }
     BINDINGS.iter().find(|b| b.keys.contains(&key.code)).map(|b| b.action)
 }
 
-pub fn label(action: Action) -> &'static str {
+pub(crate) fn label(action: Action) -> &'static str {
     BINDINGS.iter().find(|b| b.action == action).map_or("?", |b| b.label)
 }
 

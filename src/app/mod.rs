@@ -4,10 +4,10 @@
 // which the dev-dependency on this crate turns on for tests and benches).
 #[cfg(any(test, feature = "testing"))]
 pub mod demo;
-pub mod health;
+pub(crate) mod health;
 mod input;
 pub mod keymap;
-pub mod rollback;
+pub(crate) mod rollback;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -22,8 +22,8 @@ use crate::config::Settings;
 use crate::event::Event;
 use crate::model::{Group, MetricKey, Panel, Store};
 use crate::sources::{SourceId, SourceKind};
-pub use health::{HealthState, SourceHealth};
-pub use keymap::Action;
+pub(crate) use health::{HealthState, SourceHealth};
+pub(crate) use keymap::Action;
 
 /// What the event loop should do after an update.
 #[derive(Debug, Clone)]
@@ -52,12 +52,12 @@ impl PartialEq for Command {
 }
 
 /// The panels in focus order: a grid of 2 columns and 3 rows.
-pub const PANELS: [Panel; 6] =
+pub(crate) const PANELS: [Panel; 6] =
     [Panel::Throughput, Panel::Latency, Panel::Buffers, Panel::CpuMemory, Panel::Backpressure, Panel::Alerts];
 
 /// With host figures (this host's /proc or node_exporter): the Host panel beside
 /// backpressure, the alerts across the bottom.
-pub const PANELS_WITH_HOST: [Panel; 7] = [
+pub(crate) const PANELS_WITH_HOST: [Panel; 7] = [
     Panel::Throughput,
     Panel::Latency,
     Panel::Buffers,
@@ -67,7 +67,7 @@ pub const PANELS_WITH_HOST: [Panel; 7] = [
     Panel::Alerts,
 ];
 
-pub const SPANS: [Duration; 7] = [
+pub(crate) const SPANS: [Duration; 7] = [
     Duration::from_secs(60),
     Duration::from_secs(120),
     Duration::from_secs(300),
@@ -79,9 +79,9 @@ pub const SPANS: [Duration; 7] = [
 
 /// How a group is described in the header: its URL and TaskManager pattern.
 #[derive(Debug, Clone)]
-pub struct GroupLabel {
-    pub url: String,
-    pub taskmanagers: Option<String>,
+pub(crate) struct GroupLabel {
+    pub(crate) url: String,
+    pub(crate) taskmanagers: Option<String>,
 }
 
 /// What the screen shows: the live store, or, while paused, the moment of the pause: its
@@ -90,12 +90,12 @@ pub struct GroupLabel {
 #[derive(Debug, Clone)]
 pub struct View {
     pub store: Store,
-    pub comparisons: BTreeMap<MetricKey, Comparison>,
+    pub(crate) comparisons: BTreeMap<MetricKey, Comparison>,
     /// Per-metric judgement over block samples (refreshed with the variant's metrics).
     pub judgements: BTreeMap<MetricKey, Judgement>,
-    pub verdict: Verdict,
+    pub(crate) verdict: Verdict,
     /// "Now" on the store's time axis.
-    pub now: f64,
+    pub(crate) now: f64,
 }
 
 impl View {
@@ -114,29 +114,29 @@ impl View {
 pub struct App {
     pub live: View,
     /// Alerts are never frozen by a pause.
-    pub alerts: AlertBook,
-    pub settings: Settings,
+    pub(crate) alerts: AlertBook,
+    pub(crate) settings: Settings,
     /// One cluster split by TaskManager regex (failures are attributed by TaskManager).
-    pub split: bool,
-    pub evaluations: u64,
-    pub rollback: rollback::RollbackUi,
+    pub(crate) split: bool,
+    pub(crate) evaluations: u64,
+    pub(crate) rollback: rollback::RollbackUi,
     /// Both groups' settings as their clusters report them, and their review.
-    pub flink_settings: crate::analysis::settings::State,
+    pub(crate) flink_settings: crate::analysis::settings::State,
     /// The groups as configured (their REST URLs for the rollback placeholders).
-    pub groups: [crate::config::GroupConfig; 2],
-    pub frozen: Option<View>,
-    pub health: BTreeMap<SourceId, SourceHealth>,
-    pub labels: [GroupLabel; 2],
-    pub window: Duration,
-    pub span: Duration,
-    pub focus: usize,
-    pub fullscreen: bool,
+    pub(crate) groups: [crate::config::GroupConfig; 2],
+    pub(crate) frozen: Option<View>,
+    pub(crate) health: BTreeMap<SourceId, SourceHealth>,
+    pub(crate) labels: [GroupLabel; 2],
+    pub(crate) window: Duration,
+    pub(crate) span: Duration,
+    pub(crate) focus: usize,
+    pub(crate) fullscreen: bool,
     /// The Settings screen (`e`) is open, scrolled by this many rows.
-    pub settings_view: bool,
-    pub settings_scroll: usize,
-    pub help: bool,
-    pub sort_column: usize,
-    pub quit: bool,
+    pub(crate) settings_view: bool,
+    pub(crate) settings_scroll: usize,
+    pub(crate) help: bool,
+    pub(crate) sort_column: usize,
+    pub(crate) quit: bool,
     /// When the variant last sent fresh data (each such refresh evaluates the rules).
     last_variant_data: Option<Instant>,
     started: Instant,
@@ -227,21 +227,21 @@ impl App {
 
     /// The series behind the charts and window quantiles: always the live store, read up
     /// to `view().now` (a pause freezes the time, it does not copy the history).
-    pub fn history(&self) -> &Store {
+    pub(crate) fn history(&self) -> &Store {
         &self.live.store
     }
 
-    pub fn paused(&self) -> bool {
+    pub(crate) fn paused(&self) -> bool {
         self.frozen.is_some()
     }
 
-    pub fn focused_panel(&self) -> Panel {
+    pub(crate) fn focused_panel(&self) -> Panel {
         let panels = self.panels();
         panels[self.focus.min(panels.len() - 1)]
     }
 
     /// The dashboard's panels: the Host panel appears once a source gave host figures.
-    pub fn panels(&self) -> &'static [Panel] {
+    pub(crate) fn panels(&self) -> &'static [Panel] {
         let store = &self.live.store;
         let host = Group::BOTH
             .into_iter()
@@ -249,20 +249,20 @@ impl App {
         if host { &PANELS_WITH_HOST } else { &PANELS }
     }
 
-    pub fn now(&self) -> Instant {
+    pub(crate) fn now(&self) -> Instant {
         self.now
     }
 
-    pub fn set_now(&mut self, now: Instant) {
+    pub(crate) fn set_now(&mut self, now: Instant) {
         self.now = self.now.max(now);
     }
 
     /// Seconds since start: how long the app has observed.
-    pub fn observed(&self) -> Duration {
+    pub(crate) fn observed(&self) -> Duration {
         self.now.saturating_duration_since(self.started)
     }
 
-    pub fn update(&mut self, event: Event) -> Option<Command> {
+    pub(crate) fn update(&mut self, event: Event) -> Option<Command> {
         match event {
             Event::Key(key) => self.on_key(key),
             Event::Tick => self.tick(Instant::now()),
@@ -293,7 +293,7 @@ impl App {
     /// down), the rules and verdict on every tick, so a group whose data stopped is still
     /// judged with its data's age known. While data flows each refresh evaluates, so a
     /// rule's `for = N` counts refreshes, not ticks over the same data.
-    pub fn tick(&mut self, now: Instant) -> Option<Command> {
+    pub(crate) fn tick(&mut self, now: Instant) -> Option<Command> {
         self.now = self.now.max(now);
         for h in self.health.values_mut() {
             h.observe(self.now);
@@ -414,7 +414,7 @@ impl App {
     /// The troubleshooting guide's hints for what is wrong now: each active alert's symptom
     /// (in the variant, which the rules judge), and a group's "Insufficient number of
     /// network buffers" in its exception history.
-    pub fn hints(&self) -> Vec<(Group, crate::analysis::settings::hints::Hint)> {
+    pub(crate) fn hints(&self) -> Vec<(Group, crate::analysis::settings::hints::Hint)> {
         use crate::analysis::settings::hints::Symptom;
         let mut seen: Vec<(Group, Symptom)> = Vec::new();
         for a in self.alerts.active.values() {
@@ -435,7 +435,7 @@ impl App {
 
     /// Groups whose every source (this host's /proc aside) has been failed or stale for
     /// longer than the stale limit: they cannot PASS.
-    pub fn stale_groups(&self) -> Vec<String> {
+    pub(crate) fn stale_groups(&self) -> Vec<String> {
         let limit = self.settings.analysis.stale_limit.0;
         Group::BOTH
             .into_iter()
@@ -468,23 +468,23 @@ impl App {
     }
 
     /// The group's main source: REST, or its Prometheus endpoints when it has no REST URL.
-    pub fn health_of(&self, group: Group) -> HealthState {
+    pub(crate) fn health_of(&self, group: Group) -> HealthState {
         self.main_source(group).and_then(|k| self.health_of_kind(group, k)).unwrap_or(HealthState::Waiting)
     }
 
     /// The source that stands for the group (its state is the group's): the precedence
     /// table's best describer among the group's configured sources.
-    pub fn main_source(&self, group: Group) -> Option<SourceKind> {
+    pub(crate) fn main_source(&self, group: Group) -> Option<SourceKind> {
         SourceKind::main_of(|k| self.health.contains_key(&SourceId { group, kind: k }))
     }
 
     /// How many reads the group's sources could not do in their last good poll.
-    pub fn warnings_of(&self, group: Group) -> usize {
+    pub(crate) fn warnings_of(&self, group: Group) -> usize {
         self.health.iter().filter(|(id, _)| id.group == group).map(|(_, h)| h.warnings.len()).sum()
     }
 
     /// `None` when that source is not configured for the group.
-    pub fn health_of_kind(&self, group: Group, kind: SourceKind) -> Option<HealthState> {
+    pub(crate) fn health_of_kind(&self, group: Group, kind: SourceKind) -> Option<HealthState> {
         self.health.get(&SourceId { group, kind }).map(|h| h.state(self.now))
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-pub use crate::actions::ActionEvent;
+pub(crate) use crate::actions::ActionEvent;
 use crate::actions::Plan;
 use crate::actions::placeholders::{self, GroupTargets, Targets};
 use crate::model::Group;
@@ -14,59 +14,58 @@ use crate::model::step::{Context, MetricContext, PreparedStep, StepResult, StepS
 const OUTPUT_LINES: usize = 40;
 
 /// The word the operator types to confirm.
-pub const CONFIRM_WORD: &str = "rollback";
+pub(crate) const CONFIRM_WORD: &str = "rollback";
 
 #[derive(Debug, Clone)]
-pub struct Dialog {
-    pub typed: String,
+pub(crate) struct Dialog {
+    pub(crate) typed: String,
     /// The steps with placeholders expanded, or why they cannot run now. Expanded once,
     /// when the dialog opens: exactly these argv run on Enter, whatever the view shows by
     /// then (a TaskManager replaced, a new job id, a pause).
-    pub preview: Result<Vec<PreparedStep>, String>,
+    pub(crate) preview: Result<Vec<PreparedStep>, String>,
     /// What the placeholders stood for when the preview was made (the steps' environment).
-    pub targets: Targets,
+    pub(crate) targets: Targets,
 }
 
 #[derive(Debug, Clone)]
-pub struct StepView {
-    pub step: PreparedStep,
-    pub state: StepState,
-    pub started: Option<Instant>,
-    pub ended: Option<Instant>,
+pub(crate) struct StepView {
+    pub(crate) step: PreparedStep,
+    pub(crate) state: StepState,
+    pub(crate) started: Option<Instant>,
+    pub(crate) ended: Option<Instant>,
     /// The running step's last lines of output, from its output events.
-    pub output: VecDeque<String>,
-    pub result: Option<StepResult>,
+    pub(crate) output: VecDeque<String>,
+    pub(crate) result: Option<StepResult>,
 }
 
 #[derive(Debug, Clone)]
-pub struct RunView {
-    pub steps: Vec<StepView>,
-    pub started: Instant,
-    pub dry_run: bool,
-    pub trigger: Trigger,
+pub(crate) struct RunView {
+    pub(crate) steps: Vec<StepView>,
+    pub(crate) dry_run: bool,
+    pub(crate) trigger: Trigger,
     /// (ok, message) once over.
-    pub finished: Option<(bool, String)>,
+    pub(crate) finished: Option<(bool, String)>,
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct RollbackUi {
-    pub dialog: Option<Dialog>,
-    pub run: Option<RunView>,
+pub(crate) struct RollbackUi {
+    pub(crate) dialog: Option<Dialog>,
+    pub(crate) run: Option<RunView>,
     /// When the armed automatic rollback will start.
-    pub countdown: Option<Instant>,
-    pub auto_used: bool,
+    pub(crate) countdown: Option<Instant>,
+    pub(crate) auto_used: bool,
     /// A one-line notice for the footer (why `R` did nothing, ...).
-    pub notice: Option<String>,
+    pub(crate) notice: Option<String>,
     /// `q` was pressed while a rollback runs: the next `q` stops it and quits.
-    pub quit_armed: bool,
+    pub(crate) quit_armed: bool,
 }
 
 impl RollbackUi {
-    pub fn running(&self) -> bool {
+    pub(crate) fn running(&self) -> bool {
         self.run.as_ref().is_some_and(|r| r.finished.is_none())
     }
 
-    pub fn on_event(&mut self, e: ActionEvent, now: Instant) {
+    pub(crate) fn on_event(&mut self, e: ActionEvent, now: Instant) {
         let Some(run) = self.run.as_mut() else { return };
         match e {
             ActionEvent::StepStarted { index } => {
@@ -104,7 +103,7 @@ impl RollbackUi {
 }
 
 impl super::App {
-    pub fn rollback_hidden_reason(&self) -> Option<&'static str> {
+    pub(crate) fn rollback_hidden_reason(&self) -> Option<&'static str> {
         if self.settings.read_only {
             Some("read-only mode (--read-only): this flinkscope only watches")
         } else if self.settings.rollback.is_none() {
@@ -115,7 +114,7 @@ impl super::App {
     }
 
     /// What the placeholders stand for now.
-    pub fn targets(&self) -> Targets {
+    pub(crate) fn targets(&self) -> Targets {
         let store = &self.view().store;
         let group = |g: Group| {
             let d = store.group(g);
@@ -184,7 +183,7 @@ impl super::App {
 
     /// Expands the steps now, once, and starts exactly those (the automatic rollback, and
     /// a start without the dialog).
-    pub fn start_rollback(&mut self, trigger: Trigger) -> Option<super::Command> {
+    pub(crate) fn start_rollback(&mut self, trigger: Trigger) -> Option<super::Command> {
         let targets = self.targets();
         match self.prepare_steps(&targets) {
             Ok(steps) => self.start_prepared(trigger, steps, targets),
@@ -241,7 +240,6 @@ impl super::App {
                     result: None,
                 })
                 .collect(),
-            started: self.now(),
             dry_run: self.settings.dry_run,
             trigger,
             finished: None,
@@ -278,7 +276,7 @@ impl super::App {
     }
 
     /// A hard alert fired: start the countdown when the automatic rollback is armed.
-    pub fn arm_countdown(&mut self) {
+    pub(crate) fn arm_countdown(&mut self) {
         let Some(r) = &self.settings.rollback else { return };
         if r.auto
             && !self.rollback.auto_used
@@ -292,7 +290,7 @@ impl super::App {
     }
 
     /// Called on every tick: the countdown may run out.
-    pub fn tick_at(&mut self, now: Instant) -> Option<super::Command> {
+    pub(crate) fn tick_at(&mut self, now: Instant) -> Option<super::Command> {
         self.set_now(now);
         match self.rollback.countdown {
             Some(deadline) if now >= deadline => {
@@ -304,7 +302,7 @@ impl super::App {
         }
     }
 
-    pub fn countdown_left(&self) -> Option<Duration> {
+    pub(crate) fn countdown_left(&self) -> Option<Duration> {
         self.rollback.countdown.map(|d| d.saturating_duration_since(self.now()))
     }
 }

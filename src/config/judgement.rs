@@ -11,18 +11,18 @@ use crate::analysis::verdict::{Profile, VerdictSettings, Weights};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnalysisSettings {
-    pub judge: JudgeSettings,
+    pub(crate) judge: JudgeSettings,
     /// Length of one statistics sample (at least one Flink metrics refresh is used).
-    pub block: Dur,
-    pub profile: Profile,
+    pub(crate) block: Dur,
+    pub(crate) profile: Profile,
     /// Weights that replace the profile's, if given.
-    pub weights: Option<Weights>,
-    pub pass_score: f64,
-    pub marginal_score: f64,
+    pub(crate) weights: Option<Weights>,
+    pub(crate) pass_score: f64,
+    pub(crate) marginal_score: f64,
     /// Ring the terminal bell when a hard alert fires.
-    pub bell: bool,
+    pub(crate) bell: bool,
     /// A group without any live source for longer than this cannot PASS.
-    pub stale_limit: Dur,
+    pub(crate) stale_limit: Dur,
 }
 
 impl Default for AnalysisSettings {
@@ -41,7 +41,7 @@ impl Default for AnalysisSettings {
 }
 
 impl AnalysisSettings {
-    pub fn verdict(&self) -> VerdictSettings {
+    pub(crate) fn verdict(&self) -> VerdictSettings {
         VerdictSettings {
             weights: self.weights.unwrap_or_else(|| self.profile.weights()),
             pass: self.pass_score,

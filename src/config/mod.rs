@@ -6,7 +6,7 @@
 //! lab's two groups (a test checks this).
 
 mod judgement;
-pub mod rollback;
+pub(crate) mod rollback;
 mod values;
 
 use std::path::{Path, PathBuf};
@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-pub use judgement::AnalysisSettings;
+pub(crate) use judgement::AnalysisSettings;
 pub use values::{ByteSize, Dur, RestUrl, Selector, TmPattern, parse_bytes, parse_duration};
 
 #[derive(Debug, thiserror::Error)]
@@ -58,9 +58,9 @@ pub struct Settings {
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct HostSettings {
     /// Look for local TaskManager JVMs and read this host's NIC/TCP/CPU counters.
-    pub enabled: bool,
+    pub(crate) enabled: bool,
     /// Interfaces whose /proc/net/dev counters are summed; empty is all (loopback too).
-    pub interfaces: Vec<String>,
+    pub(crate) interfaces: Vec<String>,
 }
 
 impl Default for HostSettings {
@@ -155,7 +155,7 @@ impl GroupConfig {
     }
 
     /// What the group is shown as: its REST URL, else its first other source.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match (&self.flink, self.prometheus.first().or(self.jolokia.first())) {
             (Some(f), _) => f.0.clone(),
             (None, Some(p)) if self.prometheus.len() > 1 => format!("{} (+{} more)", p.0, self.prometheus.len() - 1),
@@ -179,21 +179,21 @@ impl GroupConfig {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct PromServerConfig {
-    pub url: RestUrl,
+    pub(crate) url: RestUrl,
     /// Label matchers of the group's TaskManager series, e.g. `{job="flink", tm_id=~"canary.*"}`.
-    pub selector: String,
+    pub(crate) selector: String,
     /// Label matchers of its JobManager series (restarts, checkpoints); default `selector`.
     #[serde(default)]
-    pub job_selector: Option<String>,
+    pub(crate) job_selector: Option<String>,
     /// Read the past: each query asks for now minus this ("7d": last week, same hour).
     #[serde(default)]
-    pub offset: Option<Dur>,
+    pub(crate) offset: Option<Dur>,
     /// The range of `rate()` for CPU and GC (a few scrape intervals).
     #[serde(default = "PromServerConfig::default_rate_window")]
-    pub rate_window: Dur,
+    pub(crate) rate_window: Dur,
     /// How often the server scrapes: values change only that often.
     #[serde(default = "PromServerConfig::default_scrape_interval")]
-    pub scrape_interval: Dur,
+    pub(crate) scrape_interval: Dur,
 }
 
 impl PromServerConfig {
@@ -308,14 +308,14 @@ impl Config {
 /// The groups as given (before checks that both are present).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Loaded {
-    pub settings: Settings,
-    pub baseline: Option<GroupConfig>,
-    pub variant: Option<GroupConfig>,
-    pub path: Option<PathBuf>,
+    pub(crate) settings: Settings,
+    pub(crate) baseline: Option<GroupConfig>,
+    pub(crate) variant: Option<GroupConfig>,
+    pub(crate) path: Option<PathBuf>,
 }
 
 /// Parses config text. Relative paths resolve from `dir` (the file's folder).
-pub fn parse(text: &str, path: &Path) -> Result<Loaded, ConfigError> {
+pub(crate) fn parse(text: &str, path: &Path) -> Result<Loaded, ConfigError> {
     let file: FileConfig =
         toml::from_str(text).map_err(|e| ConfigError::Parse { path: path.to_path_buf(), message: e.to_string() })?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -365,7 +365,7 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
     parse(&text, &path)
 }
 
-pub fn default_paths() -> Vec<PathBuf> {
+pub(crate) fn default_paths() -> Vec<PathBuf> {
     let mut paths = vec![PathBuf::from("flinkscope.toml")];
     let xdg = std::env::var_os("XDG_CONFIG_HOME")
         .map(PathBuf::from)

@@ -9,14 +9,14 @@ use super::Dur;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct StepConfig {
-    pub name: String,
+pub(crate) struct StepConfig {
+    pub(crate) name: String,
     /// Run directly (no shell); placeholders only as whole elements.
-    pub argv: Vec<String>,
+    pub(crate) argv: Vec<String>,
     #[serde(default = "default_timeout")]
-    pub timeout: Dur,
+    pub(crate) timeout: Dur,
     #[serde(default)]
-    pub continue_on_error: bool,
+    pub(crate) continue_on_error: bool,
 }
 
 fn default_timeout() -> Dur {
@@ -28,29 +28,29 @@ fn default_timeout() -> Dur {
 pub struct RollbackConfig {
     /// Append-only JSON lines: one when a rollback starts, one per step.
     #[serde(default = "default_audit")]
-    pub audit_log: PathBuf,
+    pub(crate) audit_log: PathBuf,
     /// Gets a Markdown and a JSON file per rollback.
     #[serde(default = "default_evidence")]
-    pub evidence_dir: PathBuf,
+    pub(crate) evidence_dir: PathBuf,
     /// Lock file (flock) that keeps two flinkscope processes from running the rollback at
     /// once. Default: the audit log's path with `.lock` appended.
     #[serde(default)]
-    pub lock_file: Option<PathBuf>,
+    pub(crate) lock_file: Option<PathBuf>,
     /// Working directory of the steps (default: the config file's folder, or the current one).
     #[serde(default)]
-    pub workdir: Option<PathBuf>,
+    pub(crate) workdir: Option<PathBuf>,
     /// Environment variables passed to the steps (besides FLINKSCOPE_*); everything else is dropped.
     #[serde(default = "default_env")]
-    pub env: Vec<String>,
+    pub(crate) env: Vec<String>,
     /// Time between SIGTERM and SIGKILL for a step that timed out.
     #[serde(default = "default_grace")]
-    pub grace: Dur,
+    pub(crate) grace: Dur,
     /// Arm the automatic rollback: a hard alert starts a countdown, `c` cancels it.
     #[serde(default)]
-    pub auto: bool,
+    pub(crate) auto: bool,
     #[serde(default = "default_countdown")]
-    pub countdown: Dur,
-    pub steps: Vec<StepConfig>,
+    pub(crate) countdown: Dur,
+    pub(crate) steps: Vec<StepConfig>,
 }
 
 fn default_audit() -> PathBuf {
@@ -73,7 +73,7 @@ fn default_countdown() -> Dur {
 }
 
 impl RollbackConfig {
-    pub fn lock_path(&self) -> PathBuf {
+    pub(crate) fn lock_path(&self) -> PathBuf {
         self.lock_file.clone().unwrap_or_else(|| {
             let mut p = self.audit_log.clone().into_os_string();
             p.push(".lock");
@@ -100,7 +100,7 @@ impl RollbackConfig {
     }
 
     /// Start-up checks: steps exist, placeholders are known, programs can be found.
-    pub fn validate(&self) -> Result<(), String> {
+    pub(crate) fn validate(&self) -> Result<(), String> {
         if self.steps.is_empty() {
             return Err("[rollback] has no steps: add [[rollback.steps]] with name and argv".into());
         }
@@ -126,7 +126,7 @@ impl RollbackConfig {
 }
 
 /// A program name is looked up on PATH; a path (with `/`) relative to the working directory.
-pub fn find_program(program: &str, workdir: &Path) -> Option<PathBuf> {
+pub(crate) fn find_program(program: &str, workdir: &Path) -> Option<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
     let executable = |p: &Path| p.is_file() && p.metadata().is_ok_and(|m| m.permissions().mode() & 0o111 != 0);
     if program.contains('/') {

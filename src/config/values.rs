@@ -28,13 +28,13 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 
 /// A TaskManager id pattern, compiled when the config is read.
 #[derive(Clone)]
-pub struct TmPattern(pub regex::Regex);
+pub struct TmPattern(pub(crate) regex::Regex);
 
 impl TmPattern {
     pub fn new(s: &str) -> Result<Self, String> {
         regex::Regex::new(s).map(TmPattern).map_err(|e| format!("invalid TaskManager regex {s:?}: {e}"))
     }
-    pub fn is_match(&self, id: &str) -> bool {
+    pub(crate) fn is_match(&self, id: &str) -> bool {
         self.0.is_match(id)
     }
 }
@@ -60,7 +60,7 @@ impl<'de> Deserialize<'de> for TmPattern {
 
 /// The base URL of a Flink REST endpoint (JobManager, or a proxy in front of it).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RestUrl(pub String);
+pub struct RestUrl(pub(crate) String);
 
 impl RestUrl {
     pub fn new(s: &str) -> Result<Self, String> {
@@ -140,7 +140,7 @@ pub fn parse_bytes(s: &str) -> Result<usize, String> {
 pub struct Selector(String);
 
 impl Selector {
-    pub fn new(s: &str) -> Result<Self, String> {
+    pub(crate) fn new(s: &str) -> Result<Self, String> {
         let t = s.trim();
         let inner = t
             .strip_prefix('{')

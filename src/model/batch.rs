@@ -9,29 +9,29 @@ use super::{JobState, MetricKey, SourceKind};
 /// the store: rate = delta / dt * scale.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Counter {
-    pub key: MetricKey,
-    pub total: f64,
-    pub scale: f64,
+    pub(crate) key: MetricKey,
+    pub(crate) total: f64,
+    pub(crate) scale: f64,
     /// How many TaskManagers or subtasks the total adds up. Flink fills its metric store
     /// piecemeal, so a total may briefly miss a part: rates are only formed between
     /// totals of the same coverage.
-    pub coverage: u64,
+    pub(crate) coverage: u64,
 }
 
 /// The job a group runs, as the source understood it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobStatus {
-    pub id: String,
+    pub(crate) id: String,
     /// Cleaned of control characters by the source.
-    pub name: String,
+    pub(crate) name: String,
     /// Flink's job status, refined by the vertices' task states (RUNNING with tasks still
     /// SCHEDULED is `Starting`).
-    pub state: JobState,
+    pub(crate) state: JobState,
 }
 
 impl JobStatus {
     /// A job runs, known from its metrics only (a reporter names no job).
-    pub fn running() -> JobStatus {
+    pub(crate) fn running() -> JobStatus {
         JobStatus { id: String::new(), name: String::new(), state: JobState::Running }
     }
 }
@@ -44,7 +44,7 @@ pub struct TmRow {
 }
 
 impl TmRow {
-    pub fn get(&self, key: MetricKey) -> Option<f64> {
+    pub(crate) fn get(&self, key: MetricKey) -> Option<f64> {
         self.values.iter().find(|(k, _)| *k == key).and_then(|(_, v)| *v)
     }
 }
@@ -52,13 +52,13 @@ impl TmRow {
 /// One network interface's traffic, per second.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InterfaceRate {
-    pub name: String,
-    pub rx_bytes_per_s: f64,
-    pub tx_bytes_per_s: f64,
-    pub rx_packets_per_s: f64,
-    pub tx_packets_per_s: f64,
-    pub drops_per_s: f64,
-    pub errors_per_s: f64,
+    pub(crate) name: String,
+    pub(crate) rx_bytes_per_s: f64,
+    pub(crate) tx_bytes_per_s: f64,
+    pub(crate) rx_packets_per_s: f64,
+    pub(crate) tx_packets_per_s: f64,
+    pub(crate) drops_per_s: f64,
+    pub(crate) errors_per_s: f64,
 }
 
 /// Gauge readings of one instant: `None` is "no data".
@@ -68,54 +68,54 @@ pub type Gauges = Vec<(MetricKey, Option<f64>)>;
 pub struct Batch {
     /// Which source kind this is: when two sources fill the same metric, the store keeps
     /// the fresher one's values.
-    pub provider: SourceKind,
+    pub(crate) provider: SourceKind,
     /// When the values were current.
-    pub at: Instant,
+    pub(crate) at: Instant,
     /// False when Flink's metric fetcher has not refreshed since the last poll: the values
     /// repeat and are not new samples (job state and TaskManagers still update).
     pub fresh: bool,
     /// `None` is "no data" for that metric (e.g. a job without latency markers).
-    pub gauges: Vec<(MetricKey, Option<f64>)>,
-    pub counters: Vec<Counter>,
+    pub(crate) gauges: Vec<(MetricKey, Option<f64>)>,
+    pub(crate) counters: Vec<Counter>,
     /// Cumulative counters that the statistics turn into one rate per block (records,
     /// bytes, busy/idle/backpressured time); see `blocks`.
-    pub block_counters: Vec<Counter>,
+    pub(crate) block_counters: Vec<Counter>,
     /// The jobs' exception history as read this poll (the store counts each entry once).
-    pub exceptions: Vec<ExceptionEntry>,
+    pub(crate) exceptions: Vec<ExceptionEntry>,
     /// Identity of the set of TaskManagers the counters were summed over: rates are only
     /// formed between batches of the same epoch.
-    pub epoch: u64,
+    pub(crate) epoch: u64,
     pub taskmanagers: Vec<String>,
     /// The Netty data ports of those TaskManagers (REST's `dataPort`): with them the host
     /// source tells a local TaskManager process from another cluster's of the same id.
-    pub data_ports: Vec<u16>,
+    pub(crate) data_ports: Vec<u16>,
     /// Parts of the poll that failed without failing the source (a Jolokia MBean read
     /// answered 404): their metrics are missing, the rest is good.
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
     /// Earlier values the source could read at once (a Prometheus server's range query at
     /// start): (seconds before `at`, gauges), oldest first.
-    pub history: Vec<(f64, Gauges)>,
+    pub(crate) history: Vec<(f64, Gauges)>,
     /// This host's network interfaces, each on its own (the Host panel's drill-down).
-    pub interfaces: Vec<InterfaceRate>,
-    pub job: Option<JobStatus>,
+    pub(crate) interfaces: Vec<InterfaceRate>,
+    pub(crate) job: Option<JobStatus>,
     pub per_tm: Vec<TmRow>,
-    pub flink_version: Option<String>,
+    pub(crate) flink_version: Option<String>,
     /// How often the values can change (Flink's metrics.fetcher.update-interval).
-    pub refresh_interval: Duration,
+    pub(crate) refresh_interval: Duration,
     /// How far apart two values must be to be independent samples: the refresh interval,
     /// or longer for values that are already averages (a Prometheus server's `rate()`
     /// over its rate window). A statistics block is never shorter.
-    pub independent_interval: Duration,
+    pub(crate) independent_interval: Duration,
     /// The span of the sliding histogram Flink computes latency-marker quantiles over, when
     /// known (REST reads it from the JobManager's config): consecutive blocks of a latency
     /// gauge share most of it.
-    pub latency_window: Option<Duration>,
+    pub(crate) latency_window: Option<Duration>,
 }
 
 impl Batch {
     /// A batch of `provider` current at `at`, holding nothing yet: a fresh sample whose
     /// values are independent every `interval`. Sources fill what they read.
-    pub fn new(provider: SourceKind, at: Instant, interval: Duration) -> Batch {
+    pub(crate) fn new(provider: SourceKind, at: Instant, interval: Duration) -> Batch {
         Batch {
             provider,
             at,
@@ -137,9 +137,5 @@ impl Batch {
             independent_interval: interval,
             latency_window: None,
         }
-    }
-
-    pub fn gauge(&self, key: MetricKey) -> Option<f64> {
-        self.gauges.iter().find(|(k, _)| *k == key).and_then(|(_, v)| *v)
     }
 }

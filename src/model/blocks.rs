@@ -17,15 +17,15 @@
 
 /// When a block closes: `length` seconds after its first reading, less `slack`.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BlockLength {
-    pub length: f64,
-    pub slack: f64,
+pub(crate) struct BlockLength {
+    pub(crate) length: f64,
+    pub(crate) slack: f64,
 }
 
 impl BlockLength {
     /// `block` long, for readings `cadence` seconds apart (half a cadence of slack, never
     /// more than half the block).
-    pub fn new(block: f64, cadence: f64) -> Self {
+    pub(crate) fn new(block: f64, cadence: f64) -> Self {
         let length = block.max(cadence);
         BlockLength { length, slack: (cadence / 2.0).min(length / 2.0).max(0.0) }
     }
@@ -37,14 +37,14 @@ impl BlockLength {
 
 /// Turns counter readings into one rate per block.
 #[derive(Debug, Clone, Default)]
-pub struct CounterBlocks {
+pub(crate) struct CounterBlocks {
     start: Option<(f64, f64, u64)>,
 }
 
 impl CounterBlocks {
     /// Feeds a reading; returns a block rate when the block is complete. A counter that
     /// goes down, or a new epoch, starts a new block without a sample.
-    pub fn feed(&mut self, t: f64, total: f64, epoch: u64, block: BlockLength) -> Option<f64> {
+    pub(crate) fn feed(&mut self, t: f64, total: f64, epoch: u64, block: BlockLength) -> Option<f64> {
         match self.start {
             Some((t0, c0, e0)) if e0 == epoch && total >= c0 && total.is_finite() => {
                 if block.complete(t - t0) && t > t0 {
@@ -62,21 +62,21 @@ impl CounterBlocks {
         }
     }
 
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.start = None;
     }
 }
 
 /// Averages gauge readings per block.
 #[derive(Debug, Clone, Default)]
-pub struct GaugeBlocks {
+pub(crate) struct GaugeBlocks {
     open: Option<(f64, f64, usize)>,
 }
 
 impl GaugeBlocks {
     /// A block covers `block` from its first reading; the first reading past it closes
     /// the block (its mean is returned) and opens the next.
-    pub fn feed(&mut self, t: f64, value: f64, block: BlockLength) -> Option<f64> {
+    pub(crate) fn feed(&mut self, t: f64, value: f64, block: BlockLength) -> Option<f64> {
         if !value.is_finite() {
             return None;
         }
@@ -96,7 +96,7 @@ impl GaugeBlocks {
         }
     }
 
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.open = None;
     }
 }

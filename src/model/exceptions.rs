@@ -6,20 +6,20 @@ use std::collections::{HashSet, VecDeque};
 /// One entry of a job's exception history (or one of its concurrent exceptions), as the
 /// source classified it.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ExceptionEntry {
-    pub job_id: String,
+pub(crate) struct ExceptionEntry {
+    pub(crate) job_id: String,
     /// Flink's timestamp (epoch ms) of the failure.
-    pub timestamp_ms: i64,
+    pub(crate) timestamp_ms: i64,
     /// Cleaned exception class name.
-    pub name: String,
-    pub taskmanager_id: Option<String>,
+    pub(crate) name: String,
+    pub(crate) taskmanager_id: Option<String>,
     /// A network connection or timeout error (RemoteTransportException, ...).
-    pub network: bool,
-    pub out_of_memory: bool,
+    pub(crate) network: bool,
+    pub(crate) out_of_memory: bool,
     /// "Insufficient number of network buffers": a task could not get its buffers.
-    pub buffer_shortage: bool,
+    pub(crate) buffer_shortage: bool,
     /// One of an entry's concurrent exceptions (not a failure of its own).
-    pub concurrent: bool,
+    pub(crate) concurrent: bool,
 }
 
 impl ExceptionEntry {
@@ -30,23 +30,23 @@ impl ExceptionEntry {
 
 /// A new failure and when flinkscope first saw it (store seconds).
 #[derive(Debug, Clone, PartialEq)]
-pub struct SeenException {
-    pub t: f64,
-    pub entry: ExceptionEntry,
+pub(crate) struct SeenException {
+    pub(crate) t: f64,
+    pub(crate) entry: ExceptionEntry,
 }
 
 /// Bounded: remembers at most `capacity` keys and entries.
 #[derive(Debug, Clone)]
-pub struct ExceptionLog {
+pub(crate) struct ExceptionLog {
     seen: HashSet<(String, i64, String, Option<String>)>,
     order: VecDeque<(String, i64, String, Option<String>)>,
     /// Failures of this run: the rules count these.
-    pub new: VecDeque<SeenException>,
+    pub(crate) new: VecDeque<SeenException>,
     /// Entries whose Flink timestamp is before `counted_from_ms`: shown, never counted
     /// (an OutOfMemoryError of last week is not a failure of today's canary).
-    pub earlier: VecDeque<ExceptionEntry>,
+    pub(crate) earlier: VecDeque<ExceptionEntry>,
     /// Flink timestamps (epoch ms) before this are history, in the first read.
-    pub counted_from_ms: i64,
+    pub(crate) counted_from_ms: i64,
     /// The first read of the history is done: later entries are new whatever their stamp
     /// (a JobManager's clock behind ours must not hide a failure of this run).
     settled: bool,
@@ -72,7 +72,7 @@ impl Default for ExceptionLog {
 
 impl ExceptionLog {
     /// Takes the entries of one poll; returns how many were new failures of this run.
-    pub fn ingest(&mut self, t: f64, entries: &[ExceptionEntry]) -> usize {
+    pub(crate) fn ingest(&mut self, t: f64, entries: &[ExceptionEntry]) -> usize {
         let mut added = 0;
         for e in entries {
             let key = e.key();
@@ -103,13 +103,13 @@ impl ExceptionLog {
     }
 
     /// The history has been read once: from now on every unseen entry is new.
-    pub fn settle(&mut self) {
+    pub(crate) fn settle(&mut self) {
         self.settled = true;
     }
 
     /// Only what a screen shows (the earlier entries): a paused screen's copy, whose size
     /// does not grow with the failures the rules have counted.
-    pub fn shown(&self) -> ExceptionLog {
+    pub(crate) fn shown(&self) -> ExceptionLog {
         ExceptionLog {
             earlier: self.earlier.clone(),
             counted_from_ms: self.counted_from_ms,
@@ -119,7 +119,7 @@ impl ExceptionLog {
     }
 
     /// Bytes held on the heap, approximately (keys twice, entries once, their strings).
-    pub fn heap_bytes(&self) -> usize {
+    pub(crate) fn heap_bytes(&self) -> usize {
         use std::mem::size_of;
         let text = |e: &ExceptionEntry| {
             e.job_id.capacity() + e.name.capacity() + e.taskmanager_id.as_ref().map_or(0, String::capacity)
@@ -135,16 +135,16 @@ impl ExceptionLog {
         2 * keys + new + earlier
     }
 
-    pub fn network_since(&self, from: f64) -> usize {
+    pub(crate) fn network_since(&self, from: f64) -> usize {
         self.new.iter().filter(|s| s.t >= from && s.entry.network).count()
     }
 
     /// A task could not get its network buffers, in this run or before it.
-    pub fn buffer_shortage(&self) -> bool {
+    pub(crate) fn buffer_shortage(&self) -> bool {
         self.new.iter().any(|s| s.entry.buffer_shortage) || self.earlier.iter().any(|e| e.buffer_shortage)
     }
 
-    pub fn out_of_memory(&self) -> impl Iterator<Item = &SeenException> {
+    pub(crate) fn out_of_memory(&self) -> impl Iterator<Item = &SeenException> {
         self.new.iter().filter(|s| s.entry.out_of_memory)
     }
 }

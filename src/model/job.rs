@@ -6,7 +6,7 @@ use std::fmt;
 /// Flink's job statuses (`org.apache.flink.api.common.JobStatus`), and while Flink says
 /// RUNNING but tasks still wait for slots, what they wait in.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum JobState {
+pub(crate) enum JobState {
     Initializing,
     Created,
     Running,
@@ -45,23 +45,23 @@ const NAMES: [(&str, JobState); 11] = [
 
 impl JobState {
     /// Flink's status as the REST API spells it; an unknown one is kept, cleaned.
-    pub fn parse(status: &str) -> JobState {
+    pub(crate) fn parse(status: &str) -> JobState {
         NAMES
             .iter()
             .find(|(n, _)| *n == status)
             .map_or_else(|| JobState::Other(crate::sanitize::clean(status)), |(_, s)| s.clone())
     }
 
-    pub fn is_running(&self) -> bool {
+    pub(crate) fn is_running(&self) -> bool {
         *self == JobState::Running
     }
 
-    pub fn is_failed(&self) -> bool {
+    pub(crate) fn is_failed(&self) -> bool {
         *self == JobState::Failed
     }
 
     /// A terminal status: the job runs no tasks any more.
-    pub fn is_terminal(&self) -> bool {
+    pub(crate) fn is_terminal(&self) -> bool {
         matches!(self, JobState::Finished | JobState::Canceled | JobState::Failed | JobState::Suspended)
     }
 }

@@ -47,11 +47,11 @@ macro_rules! metric_keys {
         pub enum MetricKey { $( #[serde(rename = $key)] $variant, )* }
 
         impl MetricKey {
-            pub const ALL: &'static [MetricKey] = &[ $( MetricKey::$variant, )* ];
-            pub fn as_str(self) -> &'static str { match self { $( MetricKey::$variant => $key, )* } }
-            pub fn label(self) -> &'static str { match self { $( MetricKey::$variant => $label, )* } }
-            pub fn unit(self) -> Unit { match self { $( MetricKey::$variant => Unit::$unit, )* } }
-            pub fn panel(self) -> Panel { match self { $( MetricKey::$variant => Panel::$panel, )* } }
+            pub(crate) const ALL: &'static [MetricKey] = &[ $( MetricKey::$variant, )* ];
+            pub(crate) fn as_str(self) -> &'static str { match self { $( MetricKey::$variant => $key, )* } }
+            pub(crate) fn label(self) -> &'static str { match self { $( MetricKey::$variant => $label, )* } }
+            pub(crate) fn unit(self) -> Unit { match self { $( MetricKey::$variant => Unit::$unit, )* } }
+            pub(crate) fn panel(self) -> Panel { match self { $( MetricKey::$variant => Panel::$panel, )* } }
         }
     };
 }
@@ -107,23 +107,24 @@ metric_keys! {
 
 impl MetricKey {
     /// The metrics a panel shows, in display order; the first is the one its chart draws.
-    pub fn of_panel(panel: Panel) -> impl Iterator<Item = MetricKey> {
+    pub(crate) fn of_panel(panel: Panel) -> impl Iterator<Item = MetricKey> {
         Self::ALL.iter().copied().filter(move |k| k.panel() == panel)
     }
 
     /// Cumulative counts: the snapshot reports their increase within the window as `delta`.
-    pub fn is_cumulative(self) -> bool {
+    pub(crate) fn is_cumulative(self) -> bool {
         matches!(self, MetricKey::Restarts | MetricKey::CheckpointsCompleted | MetricKey::CheckpointsFailed)
     }
 
     /// Metrics the statistics compare (health counts are judged by the alert rules).
     /// Host counters are not compared: baseline and variant often share a host, and
     /// they explain a change rather than measure the canary.
-    pub fn has_blocks(self) -> bool {
+    pub(crate) fn has_blocks(self) -> bool {
         !matches!(self.panel(), Panel::Health | Panel::Host) && self != MetricKey::BackpressureLevel
     }
 
-    pub fn parse(s: &str) -> Option<MetricKey> {
+    #[cfg(test)]
+    pub(crate) fn parse(s: &str) -> Option<MetricKey> {
         Self::ALL.iter().copied().find(|k| k.as_str() == s)
     }
 }

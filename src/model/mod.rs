@@ -1,27 +1,27 @@
 //! The model: time series in ring buffers, block samples, baseline and variant groups.
 //! It knows no screen and no wire.
 
-pub mod batch;
-pub mod blocks;
-pub mod exceptions;
-pub mod job;
-pub mod metric;
-pub mod placeholders;
-pub mod rate;
-pub mod series;
-pub mod settings;
-pub mod source;
-pub mod step;
-pub mod store;
-pub mod taskmanager;
+pub(crate) mod batch;
+pub(crate) mod blocks;
+pub(crate) mod exceptions;
+pub(crate) mod job;
+pub(crate) mod metric;
+pub(crate) mod placeholders;
+pub(crate) mod rate;
+pub(crate) mod series;
+pub(crate) mod settings;
+pub(crate) mod source;
+pub(crate) mod step;
+pub(crate) mod store;
+pub(crate) mod taskmanager;
 
 pub use batch::{Batch, Counter, Gauges, InterfaceRate, JobStatus, TmRow};
-pub use exceptions::{ExceptionEntry, ExceptionLog};
-pub use job::JobState;
+pub(crate) use exceptions::ExceptionEntry;
+pub(crate) use job::JobState;
 pub use metric::{MetricKey, Panel, Unit};
-pub use series::Series;
+pub(crate) use series::Series;
 pub use source::SourceKind;
-pub use store::{GroupData, Store};
+pub(crate) use store::Store;
 
 /// The two groups a canary compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -33,14 +33,14 @@ pub enum Group {
 impl Group {
     pub const BOTH: [Group; 2] = [Group::Baseline, Group::Variant];
 
-    pub fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         match self {
             Group::Baseline => 0,
             Group::Variant => 1,
         }
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Group::Baseline => "baseline",
             Group::Variant => "variant",

@@ -8,22 +8,22 @@ use std::collections::BTreeMap;
 
 /// What the placeholders stand for, per group.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-pub struct GroupTargets {
+pub(crate) struct GroupTargets {
     /// The group's Flink REST URL; `None` for a group watched through Prometheus only.
-    pub flink: Option<String>,
-    pub job_id: Option<String>,
-    pub taskmanagers: Vec<String>,
-    pub flink_version: Option<String>,
+    pub(crate) flink: Option<String>,
+    pub(crate) job_id: Option<String>,
+    pub(crate) taskmanagers: Vec<String>,
+    pub(crate) flink_version: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Targets {
-    pub baseline: GroupTargets,
-    pub variant: GroupTargets,
+    pub(crate) baseline: GroupTargets,
+    pub(crate) variant: GroupTargets,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum PlaceholderError {
+pub(crate) enum PlaceholderError {
     #[error("unknown placeholder {0} (known: {{baseline|variant}}.{{flink,job_id,taskmanagers,flink_version}})")]
     Unknown(String),
     #[error("placeholder {0} must be a whole argv element, not part of {1:?}")]
@@ -41,7 +41,7 @@ pub enum PlaceholderError {
 const FIELDS: &[&str] = &["flink", "job_id", "taskmanagers", "flink_version"];
 
 /// Checks an argv's placeholders without values (for start-up validation).
-pub fn check(argv: &[String]) -> Result<(), PlaceholderError> {
+pub(crate) fn check(argv: &[String]) -> Result<(), PlaceholderError> {
     for arg in argv {
         parse(arg)?;
     }
@@ -66,12 +66,12 @@ fn parse(arg: &str) -> Result<Option<(&str, &str)>, PlaceholderError> {
     Ok(Some((group, field)))
 }
 
-pub fn is_safe(value: &str) -> bool {
+pub(crate) fn is_safe(value: &str) -> bool {
     !value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric() || "._-:/@%+=,~".contains(c))
 }
 
 /// Replaces placeholders; a list placeholder becomes one element per item.
-pub fn expand(argv: &[String], t: &Targets) -> Result<Vec<String>, PlaceholderError> {
+pub(crate) fn expand(argv: &[String], t: &Targets) -> Result<Vec<String>, PlaceholderError> {
     let mut out = Vec::with_capacity(argv.len());
     // After a literal `--` the command takes every element as an operand, never an option.
     let mut operands_only = false;
@@ -112,7 +112,7 @@ pub fn expand(argv: &[String], t: &Targets) -> Result<Vec<String>, PlaceholderEr
 }
 
 /// FLINKSCOPE_* variables describing the canary, for the steps' environment.
-pub fn env(t: &Targets) -> BTreeMap<String, String> {
+pub(crate) fn env(t: &Targets) -> BTreeMap<String, String> {
     let mut e = BTreeMap::new();
     for (name, g) in [("BASELINE", &t.baseline), ("VARIANT", &t.variant)] {
         if let Some(f) = &g.flink {

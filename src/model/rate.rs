@@ -7,12 +7,12 @@
 /// for reasons that are not work done, so that interval is skipped rather than guessed.
 /// A counter that goes down (a restarted JVM) is a reset: skipped too.
 #[derive(Debug, Default, Clone)]
-pub struct RateTracker {
+pub(crate) struct RateTracker {
     last: Option<(f64, f64, u64)>,
 }
 
 impl RateTracker {
-    pub fn update(&mut self, t: f64, value: f64, epoch: u64) -> Option<f64> {
+    pub(crate) fn update(&mut self, t: f64, value: f64, epoch: u64) -> Option<f64> {
         let previous = self.last.replace((t, value, epoch));
         let (t0, v0, e0) = previous?;
         let dt = t - t0;
@@ -22,7 +22,7 @@ impl RateTracker {
         Some((value - v0) / dt)
     }
 
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.last = None;
     }
 }

@@ -4,14 +4,14 @@ use std::collections::VecDeque;
 
 /// One observation; `v == None` is a gap (a failed poll, or "no data"), never a zero.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Point {
+pub(crate) struct Point {
     /// Seconds since the store's epoch.
-    pub t: f64,
-    pub v: Option<f64>,
+    pub(crate) t: f64,
+    pub(crate) v: Option<f64>,
 }
 
 #[derive(Debug, Clone)]
-pub struct Series {
+pub(crate) struct Series {
     points: VecDeque<Point>,
     capacity: usize,
 }
@@ -20,7 +20,7 @@ pub struct Series {
 pub(crate) static NO_POINTS: Series = Series { points: VecDeque::new(), capacity: 2 };
 
 impl Series {
-    pub fn new(capacity: usize) -> Self {
+    pub(crate) fn new(capacity: usize) -> Self {
         let capacity = capacity.max(2);
         Series { points: VecDeque::with_capacity(capacity.min(1024)), capacity }
     }
@@ -28,7 +28,7 @@ impl Series {
     /// Appends a value or a gap. Consecutive gaps collapse into one, so a long outage
     /// costs one slot; the oldest point is dropped when the buffer is full.
     /// A point older than the last one is dropped: points stay in time order.
-    pub fn push(&mut self, t: f64, v: Option<f64>) {
+    pub(crate) fn push(&mut self, t: f64, v: Option<f64>) {
         if self.points.back().is_some_and(|p| t < p.t) {
             return;
         }
@@ -43,24 +43,24 @@ impl Series {
     }
 
     /// Drops points older than `t`: the retention window.
-    pub fn prune_before(&mut self, t: f64) {
+    pub(crate) fn prune_before(&mut self, t: f64) {
         while self.points.front().is_some_and(|p| p.t < t) {
             self.points.pop_front();
         }
     }
 
     /// The latest point's value; `None` when the latest point is a gap or there is none.
-    pub fn current(&self) -> Option<f64> {
+    pub(crate) fn current(&self) -> Option<f64> {
         self.points.back().and_then(|p| p.v)
     }
 
     /// The latest real value and its time, looking past gaps.
-    pub fn last_value(&self) -> Option<(f64, f64)> {
+    pub(crate) fn last_value(&self) -> Option<(f64, f64)> {
         self.points.iter().rev().find_map(|p| p.v.map(|v| (p.t, v)))
     }
 
     /// Real values (not gaps) at or after `from`.
-    pub fn values_since(&self, from: f64) -> impl Iterator<Item = (f64, f64)> + '_ {
+    pub(crate) fn values_since(&self, from: f64) -> impl Iterator<Item = (f64, f64)> + '_ {
         // Points are in time order: skip from the back would need a binary search on a
         // VecDeque; a partition point keeps it O(log n).
         let start = self.points.partition_point(|p| p.t < from);
@@ -68,20 +68,21 @@ impl Series {
     }
 
     /// Real values in `[from, until]`.
-    pub fn values_between(&self, from: f64, until: f64) -> impl Iterator<Item = (f64, f64)> + '_ {
+    pub(crate) fn values_between(&self, from: f64, until: f64) -> impl Iterator<Item = (f64, f64)> + '_ {
         let start = self.points.partition_point(|p| p.t < from);
         let end = self.points.partition_point(|p| p.t <= until);
         self.points.range(start..end.max(start)).filter_map(|p| p.v.map(|v| (p.t, v)))
     }
 
+    #[cfg(test)]
     /// Runs of consecutive values at or after `from`, split at gaps, for drawing lines.
-    pub fn segments_since(&self, from: f64) -> Vec<Vec<(f64, f64)>> {
+    pub(crate) fn segments_since(&self, from: f64) -> Vec<Vec<(f64, f64)>> {
         self.segments_between(from, f64::INFINITY)
     }
 
     /// Runs of consecutive values in `[from, until]`, split at gaps: a paused screen draws
     /// the live series up to the moment it froze.
-    pub fn segments_between(&self, from: f64, until: f64) -> Vec<Vec<(f64, f64)>> {
+    pub(crate) fn segments_between(&self, from: f64, until: f64) -> Vec<Vec<(f64, f64)>> {
         let start = self.points.partition_point(|p| p.t < from);
         let end = self.points.partition_point(|p| p.t <= until).max(start);
         let mut out: Vec<Vec<(f64, f64)>> = Vec::new();
@@ -102,7 +103,7 @@ impl Series {
     /// The `q` quantile (0..1, nearest rank: 0 is the least, 1 the greatest) of the real
     /// values in `[from, until]`. Exact: it sorts the readings the series already holds
     /// (at most window / interval of them), so no histogram is kept beside it.
-    pub fn quantile_between(&self, from: f64, until: f64, q: f64) -> Option<f64> {
+    pub(crate) fn quantile_between(&self, from: f64, until: f64, q: f64) -> Option<f64> {
         let mut values: Vec<f64> = self.values_between(from, until).map(|(_, v)| v).collect();
         if values.is_empty() {
             return None;
@@ -113,15 +114,16 @@ impl Series {
     }
 
     /// Bytes this series holds on the heap (its ring buffer's allocation).
-    pub fn heap_bytes(&self) -> usize {
+    pub(crate) fn heap_bytes(&self) -> usize {
         self.points.capacity() * std::mem::size_of::<Point>()
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.points.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
         self.points.is_empty()
     }
 }

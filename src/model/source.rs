@@ -59,7 +59,7 @@ const TABLE: [Precedence; 5] = [
 ];
 
 impl SourceKind {
-    pub const ALL: [SourceKind; 5] = [
+    pub(crate) const ALL: [SourceKind; 5] = [
         SourceKind::FlinkRest,
         SourceKind::Prometheus,
         SourceKind::Jolokia,
@@ -72,28 +72,28 @@ impl SourceKind {
     }
 
     /// "flink-rest", as in the snapshot's `sources[].name` and the logs.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         self.row().name
     }
 
     /// Its short label in the header ("prom", "jmx", "promql", "host").
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         self.row().label
     }
 
     /// Whether this kind's reading of a metric replaces `other`'s while `other` is fresh.
-    pub fn outranks(self, other: SourceKind) -> bool {
+    pub(crate) fn outranks(self, other: SourceKind) -> bool {
         self.row().metric > other.row().metric
     }
 
     /// Whether it may describe the group's jobs and TaskManagers at all.
-    pub fn describes(self) -> bool {
+    pub(crate) fn describes(self) -> bool {
         self.row().describes > 0
     }
 
     /// Of the kinds `configured` says a group has, the one that stands for the group: the
     /// best describer, the first in the table of equals.
-    pub fn main_of(configured: impl Fn(SourceKind) -> bool) -> Option<SourceKind> {
+    pub(crate) fn main_of(configured: impl Fn(SourceKind) -> bool) -> Option<SourceKind> {
         TABLE
             .iter()
             .filter(|p| p.describes > 0 && configured(p.kind))
@@ -114,7 +114,7 @@ pub struct SourceId {
 
 impl SourceId {
     /// "baseline/flink-rest", as in the snapshot's `sources[].name`.
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         format!("{}/{}", self.group.as_str(), self.kind.as_str())
     }
 }

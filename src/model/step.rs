@@ -29,7 +29,7 @@ pub enum StepState {
 }
 
 impl StepState {
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             StepState::Pending => "pending",
             StepState::Running => "running",
@@ -65,7 +65,7 @@ pub enum Trigger {
 }
 
 impl Trigger {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Trigger::Manual => "manual",
             Trigger::Auto => "auto",
@@ -86,11 +86,11 @@ pub struct Context {
 /// One metric's comparison at confirmation time.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct MetricContext {
-    pub baseline: Option<f64>,
-    pub variant: Option<f64>,
-    pub change_pct: Option<f64>,
-    pub class: Option<&'static str>,
-    pub p: Option<f64>,
+    pub(crate) baseline: Option<f64>,
+    pub(crate) variant: Option<f64>,
+    pub(crate) change_pct: Option<f64>,
+    pub(crate) class: Option<&'static str>,
+    pub(crate) p: Option<f64>,
 }
 
 /// Progress of a rollback run, as the runner reports it to the event loop.

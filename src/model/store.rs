@@ -15,37 +15,37 @@ use super::{Group, MetricKey, SourceKind};
 const PROVIDER_STALE_S: f64 = 15.0;
 
 #[derive(Debug, Clone)]
-pub struct GroupData {
+pub(crate) struct GroupData {
     /// "baseline" or "variant", for the logs.
     name: &'static str,
-    pub series: BTreeMap<MetricKey, Series>,
+    pub(crate) series: BTreeMap<MetricKey, Series>,
     /// Rates and blocks are formed per source kind: two sources never interleave their
     /// readings of one counter, and a failing source restarts only its own.
     rates: BTreeMap<(MetricKey, SourceKind), RateTracker>,
     /// Block samples for the statistics (see `blocks`).
-    pub blocks: BTreeMap<MetricKey, Series>,
+    pub(crate) blocks: BTreeMap<MetricKey, Series>,
     counter_blocks: BTreeMap<(MetricKey, SourceKind), CounterBlocks>,
     gauge_blocks: BTreeMap<(MetricKey, SourceKind), GaugeBlocks>,
-    pub exceptions: ExceptionLog,
+    pub(crate) exceptions: ExceptionLog,
     providers: BTreeMap<MetricKey, (SourceKind, f64)>,
     last_rest: Option<f64>,
     /// The most TaskManagers the group has had: what it is expected to have.
-    pub expected_taskmanagers: usize,
-    pub taskmanagers: Vec<String>,
+    pub(crate) expected_taskmanagers: usize,
+    pub(crate) taskmanagers: Vec<String>,
     /// The Netty data ports REST reported for them (empty without REST).
-    pub data_ports: Vec<u16>,
-    pub job: Option<JobStatus>,
-    pub per_tm: Vec<TmRow>,
+    pub(crate) data_ports: Vec<u16>,
+    pub(crate) job: Option<JobStatus>,
+    pub(crate) per_tm: Vec<TmRow>,
     /// This host's interfaces (from the host source), for the Host drill-down.
-    pub interfaces: Vec<super::InterfaceRate>,
+    pub(crate) interfaces: Vec<super::InterfaceRate>,
     per_tm_from: Option<(SourceKind, f64)>,
-    pub flink_version: Option<String>,
-    pub refresh_interval: Option<Duration>,
+    pub(crate) flink_version: Option<String>,
+    pub(crate) refresh_interval: Option<Duration>,
     /// The length of the block each metric's latest sample was formed over (sources differ:
     /// a Prometheus server's `rate()` window is longer than REST's refresh).
     block_lengths: BTreeMap<MetricKey, f64>,
     /// The span of Flink's latency-marker histogram, when a source knows it.
-    pub latency_window: Option<Duration>,
+    pub(crate) latency_window: Option<Duration>,
 }
 
 impl GroupData {
@@ -75,7 +75,7 @@ impl GroupData {
     }
 
     /// A metric's series (one without points in a frozen view, which keeps no history).
-    pub fn series(&self, key: MetricKey) -> &Series {
+    pub(crate) fn series(&self, key: MetricKey) -> &Series {
         self.series.get(&key).unwrap_or(&NO_POINTS)
     }
 
@@ -126,7 +126,7 @@ impl GroupData {
     }
 
     /// Which source kind last gave this metric a value.
-    pub fn provider(&self, key: MetricKey) -> Option<SourceKind> {
+    pub(crate) fn provider(&self, key: MetricKey) -> Option<SourceKind> {
         self.providers.get(&key).map(|(p, _)| *p)
     }
 
@@ -183,12 +183,12 @@ impl GroupData {
     }
 
     /// How many block samples of a metric there are at or after `from`.
-    pub fn block_count_since(&self, key: MetricKey, from: f64) -> usize {
+    pub(crate) fn block_count_since(&self, key: MetricKey, from: f64) -> usize {
         self.blocks.get(&key).map_or(0, |s| s.values_since(from).count())
     }
 
     /// Block samples of a metric (empty for metrics without statistics).
-    pub fn block_values_since(&self, key: MetricKey, from: f64) -> Vec<f64> {
+    pub(crate) fn block_values_since(&self, key: MetricKey, from: f64) -> Vec<f64> {
         self.blocks.get(&key).map(|s| s.values_since(from).map(|(_, v)| v).collect()).unwrap_or_default()
     }
 }
@@ -204,13 +204,14 @@ pub struct Store {
 }
 
 impl Store {
+    #[cfg(test)]
     /// `min_interval` is the fastest poll interval: with retention it bounds every buffer.
-    pub fn with_epoch(epoch: Instant, retention: Duration, min_interval: Duration) -> Self {
+    pub(crate) fn with_epoch(epoch: Instant, retention: Duration, min_interval: Duration) -> Self {
         Self::with_block(epoch, retention, min_interval, Duration::from_secs(10))
     }
 
     /// `block` is the length of a statistics sample (at least one metrics refresh is used).
-    pub fn with_block(epoch: Instant, retention: Duration, min_interval: Duration, block: Duration) -> Self {
+    pub(crate) fn with_block(epoch: Instant, retention: Duration, min_interval: Duration, block: Duration) -> Self {
         let capacity = (retention.as_secs_f64() / min_interval.as_secs_f64().max(0.05)).ceil() as usize + 16;
         let capacity = capacity.min(1_000_000);
         Store {
@@ -227,7 +228,7 @@ impl Store {
 
     /// The store as it is now, without the history: a paused screen's copy. It costs the
     /// same after a minute as after the whole retention.
-    pub fn present(&self) -> Store {
+    pub(crate) fn present(&self) -> Store {
         Store {
             epoch: self.epoch,
             retention: self.retention,
@@ -256,13 +257,13 @@ impl Store {
 
     /// The seconds one block sample of `group`'s throughput takes: how long until `n` more
     /// samples.
-    pub fn block_seconds(&self, group: Group) -> f64 {
+    pub(crate) fn block_seconds(&self, group: Group) -> f64 {
         self.block_seconds_of(group, MetricKey::RecordsInPerS)
     }
 
     /// The seconds one block sample of `key` takes: the length its latest block was formed
     /// over, else the configured block (or the refresh interval, if longer).
-    pub fn block_seconds_of(&self, group: Group, key: MetricKey) -> f64 {
+    pub(crate) fn block_seconds_of(&self, group: Group, key: MetricKey) -> f64 {
         let g = self.group(group);
         g.block_lengths
             .get(&key)
@@ -272,7 +273,7 @@ impl Store {
 
     /// Exception history entries that Flink stamped before `from` are history: shown,
     /// never counted by the rules.
-    pub fn count_exceptions_from(&mut self, from: std::time::SystemTime) {
+    pub(crate) fn count_exceptions_from(&mut self, from: std::time::SystemTime) {
         let ms = from.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
         for g in &mut self.groups {
             g.exceptions.counted_from_ms = ms;
@@ -280,17 +281,17 @@ impl Store {
     }
 
     /// Seconds since the store began; the time axis of every series.
-    pub fn t(&self, at: Instant) -> f64 {
+    pub(crate) fn t(&self, at: Instant) -> f64 {
         at.saturating_duration_since(self.epoch).as_secs_f64()
     }
 
-    pub fn group(&self, g: Group) -> &GroupData {
+    pub(crate) fn group(&self, g: Group) -> &GroupData {
         &self.groups[g.index()]
     }
 
     /// Takes one poll's results. Repeated (not fresh) values update the TaskManager list and
     /// job state only: they are not new samples.
-    pub fn ingest(&mut self, group: Group, mut batch: Batch) {
+    pub(crate) fn ingest(&mut self, group: Group, mut batch: Batch) {
         let t = self.t(batch.at);
         let g = &mut self.groups[group.index()];
         // The REST source knows jobs and TaskManager ids best: another source describes
@@ -390,14 +391,15 @@ impl Store {
         self.prune(t);
     }
 
+    #[cfg(test)]
     /// A failed poll: a gap in every series of the group, and rates restart.
-    pub fn gap(&mut self, group: Group, at: Instant) {
+    pub(crate) fn gap(&mut self, group: Group, at: Instant) {
         self.gap_from(group, at, None);
     }
 
     /// A failed poll of one source: a gap in the series that source provides (all of
     /// them when `provider` is `None`); another live source's series go on.
-    pub fn gap_from(&mut self, group: Group, at: Instant, provider: Option<SourceKind>) {
+    pub(crate) fn gap_from(&mut self, group: Group, at: Instant, provider: Option<SourceKind>) {
         let t = self.t(at);
         let g = &mut self.groups[group.index()];
         let others_live: Vec<MetricKey> = match provider {

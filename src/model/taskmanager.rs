@@ -3,17 +3,17 @@
 //! with `_`). One canonical form makes them one TaskManager.
 
 /// The canonical id: the Prometheus reporter's sanitising, applied to any form.
-pub fn canonical_id(id: &str) -> String {
+pub(crate) fn canonical_id(id: &str) -> String {
     id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == ':' { c } else { '_' }).collect()
 }
 
 /// Whether two ids, in whatever source's form, name one TaskManager.
-pub fn same_taskmanager(a: &str, b: &str) -> bool {
+pub(crate) fn same_taskmanager(a: &str, b: &str) -> bool {
     a == b || canonical_id(a) == canonical_id(b)
 }
 
 /// The ids with duplicates in other forms removed (the first form seen is kept).
-pub fn distinct(ids: Vec<String>) -> Vec<String> {
+pub(crate) fn distinct(ids: Vec<String>) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     ids.into_iter().filter(|id| seen.insert(canonical_id(id))).collect()
 }

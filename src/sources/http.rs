@@ -109,7 +109,7 @@ impl Endpoint {
         })
     }
 
-    pub fn base(&self) -> &str {
+    pub(crate) fn base(&self) -> &str {
         &self.base
     }
 
@@ -121,7 +121,7 @@ impl Endpoint {
 
     /// GET the first `limit` bytes of `path`, up to its last whole line: a TaskManager's log
     /// can be gigabytes and what is wanted is logged at start. Status checked as `get`.
-    pub async fn get_head(&self, path: &str, limit: usize) -> Result<String, SourceError> {
+    pub(crate) async fn get_head(&self, path: &str, limit: usize) -> Result<String, SourceError> {
         let url = format!("{}{}", self.base, path);
         let req = self.authorize(self.client.get(&url));
         let mut resp = req.send().await.map_err(|e| self.map_err(e))?;
@@ -150,7 +150,7 @@ impl Endpoint {
     }
 
     /// POST a JSON body to `path` (Jolokia's bulk read), with the same checks as `get`.
-    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> Result<String, SourceError> {
+    pub(crate) async fn post_json(&self, path: &str, body: &serde_json::Value) -> Result<String, SourceError> {
         let url = format!("{}{}", self.base, path);
         self.send(self.client.post(&url).json(body), path).await
     }

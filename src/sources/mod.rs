@@ -1,13 +1,13 @@
 //! Sources: async pollers, one tokio task per endpoint, that send owned samples over a
 //! channel. They never draw and never touch app state.
 
-pub mod flink_metrics;
-pub mod flink_rest;
+pub(crate) mod flink_metrics;
+pub(crate) mod flink_rest;
 pub mod host;
 pub mod http;
 pub mod jolokia;
 pub mod prometheus;
-pub mod prometheus_server;
+pub(crate) mod prometheus_server;
 pub mod task;
 
 // Source identity and failure are the model's: the event that carries them and the app

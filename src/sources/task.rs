@@ -21,19 +21,19 @@ use crate::event::Event;
 use crate::model::Group;
 
 /// Tells the sources whether the drill-down table is open (then they fetch per-TaskManager rows).
-pub type DetailSwitch = watch::Sender<bool>;
+pub(crate) type DetailSwitch = watch::Sender<bool>;
 
-pub struct Spawned {
-    pub handles: Vec<JoinHandle<()>>,
-    pub detail: DetailSwitch,
+pub(crate) struct Spawned {
+    pub(crate) handles: Vec<JoinHandle<()>>,
+    pub(crate) detail: DetailSwitch,
     /// The TaskManager ids (and REST's data ports) each group's sources reported, for the
     /// host source to tell whose local processes are whose.
-    pub taskmanagers: watch::Sender<[Known; 2]>,
+    pub(crate) taskmanagers: watch::Sender<[Known; 2]>,
 }
 
 impl Spawned {
     /// Publishes the groups' TaskManager ids and data ports when they changed.
-    pub fn publish_taskmanagers(&self, store: &crate::model::Store) {
+    pub(crate) fn publish_taskmanagers(&self, store: &crate::model::Store) {
         let now = Group::BOTH.map(|g| {
             let d = store.group(g);
             Known { ids: d.taskmanagers.clone(), data_ports: d.data_ports.clone() }
@@ -51,7 +51,7 @@ impl Spawned {
 /// Starts a poller for each source of each group (REST, Prometheus endpoints, Prometheus
 /// server, Jolokia) and one for this host. A source whose setup fails (unreadable CA file,
 /// missing token variable) reports that failure on every tick instead of stopping the app.
-pub fn spawn_all(config: &Config, tx: mpsc::Sender<Event>) -> Spawned {
+pub(crate) fn spawn_all(config: &Config, tx: mpsc::Sender<Event>) -> Spawned {
     let (detail, detail_rx) = watch::channel(false);
     let mut handles = Vec::new();
     for (group, g) in [(Group::Baseline, &config.baseline), (Group::Variant, &config.variant)] {
@@ -97,7 +97,7 @@ pub fn spawn_all(config: &Config, tx: mpsc::Sender<Event>) -> Spawned {
 
 /// How often a group's settings are read again: they change only when a TaskManager or
 /// the job is replaced, and a read asks for every new TaskManager's log.
-pub const SETTINGS_EVERY: Duration = Duration::from_secs(60);
+pub(crate) const SETTINGS_EVERY: Duration = Duration::from_secs(60);
 
 /// Reads a group's settings at start and every `SETTINGS_EVERY`; a failed read is tried
 /// again sooner.
@@ -172,7 +172,7 @@ async fn run_host(
 }
 
 /// One source's poller.
-pub enum Poller {
+pub(crate) enum Poller {
     Rest(Box<RestPoller>),
     Prometheus(PromPoller),
     Jolokia(JolokiaPoller),
@@ -197,7 +197,7 @@ pub fn build_prometheus(g: &GroupConfig, s: &Settings, interval: Duration) -> Re
     Ok(PromPoller::new(endpoints, g.taskmanagers.clone(), s.host.interfaces.clone(), interval))
 }
 
-pub fn build_server(
+pub(crate) fn build_server(
     p: &crate::config::PromServerConfig,
     g: &GroupConfig,
     s: &Settings,

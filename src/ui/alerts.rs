@@ -15,7 +15,7 @@ use crate::analysis::alerts::Alert;
 use crate::analysis::rules::Severity;
 use crate::app::App;
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, focused: bool, full: bool, theme: &Theme) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, focused: bool, full: bool, theme: &Theme) {
     let active = app.alerts.active.len();
     let title = format!(" Alerts · {active} active · {} resolved ", app.alerts.history.len());
     let block = Block::default()

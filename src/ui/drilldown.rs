@@ -12,7 +12,7 @@ use crate::app::App;
 use crate::model::{Group, MetricKey, Panel, TmRow};
 
 /// Columns of the per-TaskManager table for a panel (after "TaskManager" and "group").
-pub fn columns(panel: Panel) -> Vec<MetricKey> {
+pub(crate) fn columns(panel: Panel) -> Vec<MetricKey> {
     use MetricKey::*;
     match panel {
         Panel::Throughput => vec![RecordsInPerS, RecordsOutPerS, BytesInPerS, BytesOutPerS, RemoteBytesInPerS],
@@ -32,7 +32,7 @@ pub fn columns(panel: Panel) -> Vec<MetricKey> {
 }
 
 /// The name of the sort column, for the footer.
-pub fn sort_label(panel: Panel, sort_column: usize) -> String {
+pub(crate) fn sort_label(panel: Panel, sort_column: usize) -> String {
     let cols = columns(panel);
     match sort_column % (cols.len() + 1) {
         0 => "TaskManager".into(),
@@ -41,7 +41,7 @@ pub fn sort_label(panel: Panel, sort_column: usize) -> String {
 }
 
 /// Rows of both groups, sorted: by id ascending, or by a metric descending (no data last).
-pub fn sorted_rows(rows: Vec<(Group, &TmRow)>, panel: Panel, sort_column: usize) -> Vec<(Group, &TmRow)> {
+pub(crate) fn sorted_rows(rows: Vec<(Group, &TmRow)>, panel: Panel, sort_column: usize) -> Vec<(Group, &TmRow)> {
     let cols = columns(panel);
     let mut rows = rows;
     match sort_column % (cols.len() + 1) {
@@ -59,7 +59,7 @@ pub fn sorted_rows(rows: Vec<(Group, &TmRow)>, panel: Panel, sort_column: usize)
     rows
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let panel = app.focused_panel();
     let [top, bottom] = Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
     panel::render(frame, top, app, panel, true, true, theme);

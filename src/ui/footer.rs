@@ -8,7 +8,7 @@ use super::Theme;
 use super::drilldown;
 use crate::app::{Action, App, keymap};
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut items: Vec<(String, String)> = vec![
         (keymap::label(Action::Quit).into(), "quit".into()),
         (keymap::label(Action::Help).into(), "help".into()),

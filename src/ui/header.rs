@@ -13,7 +13,7 @@ use crate::analysis::verdict::Outcome;
 use crate::app::{App, HealthState};
 use crate::model::{Group, MetricKey};
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut title = vec![
         Span::styled("flinkscope", theme.fg(theme.title).add_modifier(Modifier::BOLD)),
         Span::raw(format!("  window {}  span {}", format::duration(app.window), format::duration(app.span))),
@@ -134,7 +134,7 @@ fn group_line(app: &App, g: Group, theme: &Theme, width: u16) -> Line<'static> {
     Line::from(spans)
 }
 
-pub fn health_span(state: &HealthState, theme: &Theme) -> Span<'static> {
+pub(crate) fn health_span(state: &HealthState, theme: &Theme) -> Span<'static> {
     match state {
         HealthState::Waiting => Span::styled("○ waiting", theme.fg(theme.dim)),
         HealthState::Live => Span::styled("● live", theme.fg(theme.good)),

@@ -9,7 +9,7 @@ use super::Theme;
 use crate::app::App;
 use crate::app::keymap::{Action, BINDINGS};
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut lines: Vec<Line> = BINDINGS
         .iter()
         .map(|b| match (b.action, app.rollback_hidden_reason()) {

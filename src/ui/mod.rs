@@ -23,13 +23,13 @@
 mod alerts;
 mod drilldown;
 mod footer;
-pub use crate::format;
+pub(crate) use crate::format;
 mod header;
 mod help;
 mod panel;
 mod rollback;
 mod settings;
-pub mod theme;
+pub(crate) mod theme;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -40,8 +40,8 @@ use crate::model::Panel;
 pub use theme::Theme;
 
 /// Below this size only a notice is drawn.
-pub const MIN_WIDTH: u16 = 40;
-pub const MIN_HEIGHT: u16 = 8;
+pub(crate) const MIN_WIDTH: u16 = 40;
+pub(crate) const MIN_HEIGHT: u16 = 8;
 
 pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     let area = frame.area();

@@ -17,7 +17,7 @@ use crate::analysis::rules::RuleId;
 use crate::app::{App, HealthState};
 use crate::model::{Group, MetricKey, Panel};
 
-pub fn title(panel: Panel) -> &'static str {
+pub(crate) fn title(panel: Panel) -> &'static str {
     match panel {
         Panel::Throughput => "Throughput",
         Panel::Latency => "Latency (worst marker pair)",
@@ -44,7 +44,7 @@ fn overview_metrics(panel: Panel) -> Vec<MetricKey> {
 }
 
 #[allow(clippy::too_many_arguments)]
-pub fn render(frame: &mut Frame, area: Rect, app: &App, panel: Panel, focused: bool, full: bool, theme: &Theme) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, panel: Panel, focused: bool, full: bool, theme: &Theme) {
     let mut title_spans =
         vec![Span::styled(format!(" {} ", title(panel)), theme.fg(theme.title).add_modifier(Modifier::BOLD))];
     for g in Group::BOTH {
@@ -82,7 +82,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, panel: Panel, focused: b
 }
 
 /// The metric a panel's chart draws: the one its soft rule watches, where there is one.
-pub fn chart_metric(panel: Panel) -> MetricKey {
+pub(crate) fn chart_metric(panel: Panel) -> MetricKey {
     match panel {
         Panel::Latency => MetricKey::LatencyP99Ms,
         Panel::Backpressure => MetricKey::BackpressuredMsPerS,

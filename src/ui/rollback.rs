@@ -15,7 +15,7 @@ use crate::app::rollback::{CONFIRM_WORD, RunView};
 use crate::model::step::StepState;
 
 /// The modal confirmation: what is wrong, what will be touched, exactly what will run.
-pub fn dialog(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+pub(crate) fn dialog(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let Some(d) = &app.rollback.dialog else { return };
     let width = area.width.saturating_sub(4).min(110);
     let height = area.height.saturating_sub(2).min(30);
@@ -91,7 +91,7 @@ fn shell_quote(a: &str) -> String {
 }
 
 /// Each step's state, elapsed time and the live tail of its output.
-pub fn panel(frame: &mut Frame, area: Rect, app: &App, run: &RunView, theme: &Theme) {
+pub(crate) fn panel(frame: &mut Frame, area: Rect, app: &App, run: &RunView, theme: &Theme) {
     let now = Instant::now();
     let status = match &run.finished {
         None => "running".to_string(),

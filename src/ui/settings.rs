@@ -13,7 +13,7 @@ use crate::analysis::settings::{Cell, Row, values};
 use crate::app::App;
 use crate::model::Group;
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let state = &app.flink_settings;
     let r = &state.review;
     let block = Block::default().borders(Borders::ALL).border_style(theme.border(true)).title(Span::styled(

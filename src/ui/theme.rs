@@ -10,17 +10,17 @@ use serde::Deserialize;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Theme {
-    pub baseline: Color,
-    pub variant: Color,
-    pub text: Color,
-    pub dim: Color,
-    pub border: Color,
-    pub focus: Color,
-    pub good: Color,
-    pub bad: Color,
-    pub warn: Color,
-    pub title: Color,
-    pub monochrome: bool,
+    pub(crate) baseline: Color,
+    pub(crate) variant: Color,
+    pub(crate) text: Color,
+    pub(crate) dim: Color,
+    pub(crate) border: Color,
+    pub(crate) focus: Color,
+    pub(crate) good: Color,
+    pub(crate) bad: Color,
+    pub(crate) warn: Color,
+    pub(crate) title: Color,
+    pub(crate) monochrome: bool,
 }
 
 impl Default for Theme {
@@ -77,7 +77,7 @@ impl Theme {
         Theme::parse(&text).map_err(|e| format!("theme {name_or_path}: {e}"))
     }
 
-    pub fn parse(text: &str) -> Result<Theme, String> {
+    pub(crate) fn parse(text: &str) -> Result<Theme, String> {
         let file: ThemeFile = toml::from_str(text).map_err(|e| e.to_string())?;
         let mut t = Theme::default();
         let set = |slot: &mut Color, v: &Option<String>, key: &str| -> Result<(), String> {
@@ -100,7 +100,7 @@ impl Theme {
         Ok(t)
     }
 
-    pub fn monochrome() -> Theme {
+    pub(crate) fn monochrome() -> Theme {
         let r = Color::Reset;
         Theme {
             baseline: r,
@@ -125,16 +125,16 @@ impl Theme {
         }
     }
 
-    pub fn fg(&self, c: Color) -> Style {
+    pub(crate) fn fg(&self, c: Color) -> Style {
         Style::default().fg(c)
     }
 
-    pub fn group(&self, variant: bool) -> Style {
+    pub(crate) fn group(&self, variant: bool) -> Style {
         let s = self.fg(if variant { self.variant } else { self.baseline });
         if self.monochrome && variant { s.add_modifier(Modifier::ITALIC) } else { s }
     }
 
-    pub fn border(&self, focused: bool) -> Style {
+    pub(crate) fn border(&self, focused: bool) -> Style {
         if focused {
             let s = self.fg(self.focus);
             s.add_modifier(Modifier::BOLD)

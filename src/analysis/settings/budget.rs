@@ -24,37 +24,37 @@ use crate::model::settings::PlanVertex;
 const V2_BUFFERS_PER_CHANNEL: u64 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Budget {
+pub(crate) struct Budget {
     /// Buffers the job's tasks reserve on the fullest TaskManager.
-    pub needs: u64,
+    pub(crate) needs: u64,
     /// Buffers that TaskManager has (network memory / segment size).
-    pub has: u64,
+    pub(crate) has: u64,
 }
 
 impl Budget {
-    pub fn share(&self) -> f64 {
+    pub(crate) fn share(&self) -> f64 {
         if self.has == 0 { f64::INFINITY } else { self.needs as f64 / self.has as f64 }
     }
 
     /// "needs 6 of 2048 buffers (0.3%)".
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         format!("needs {} of {} buffers ({:.1}%)", self.needs, self.has, 100.0 * self.share())
     }
 }
 
 /// What the budget is computed from.
 #[derive(Debug, Clone, Copy)]
-pub struct Inputs<'a> {
-    pub plan: &'a [PlanVertex],
+pub(crate) struct Inputs<'a> {
+    pub(crate) plan: &'a [PlanVertex],
     /// The group's TaskManagers.
-    pub taskmanagers: u64,
-    pub line: Line,
+    pub(crate) taskmanagers: u64,
+    pub(crate) line: Line,
     /// buffers-per-channel where the line reads it (1.20); `None` is its default.
-    pub buffers_per_channel: Option<u64>,
+    pub(crate) buffers_per_channel: Option<u64>,
     /// read-buffer.required-per-gate.max, when set.
-    pub required_per_gate_max: Option<u64>,
+    pub(crate) required_per_gate_max: Option<u64>,
     /// Network buffers of the smallest TaskManager.
-    pub has: u64,
+    pub(crate) has: u64,
 }
 
 /// How many channels an exchange of this ship strategy gives each consumer, and how many
@@ -68,7 +68,7 @@ fn fan(strategy: &str, producers: u64, consumers: u64) -> (u64, u64) {
     }
 }
 
-pub fn budget(i: &Inputs) -> Option<Budget> {
+pub(crate) fn budget(i: &Inputs) -> Option<Budget> {
     if i.plan.is_empty() || i.taskmanagers == 0 {
         return None;
     }

@@ -13,7 +13,7 @@ use Kind::*;
 
 /// How a value is written, for comparing "32kb" with "32768" or "100 ms" with "PT0.1S".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Int,
     Float,
     Bool,
@@ -24,7 +24,7 @@ pub enum Kind {
 
 /// The test plan's configuration categories (its matrix), plus the job and the slots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Category {
+pub(crate) enum Category {
     Buffers,
     Debloating,
     Threads,
@@ -39,7 +39,7 @@ pub enum Category {
 }
 
 impl Category {
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Buffers => "network buffers",
             Debloating => "buffer debloating",
@@ -87,17 +87,10 @@ pub enum Line {
 
 impl Line {
     /// The line of a version string such as "2.3.0"; `None` when it is not a number.
-    pub fn of(version: &str) -> Option<Line> {
+    pub(crate) fn of(version: &str) -> Option<Line> {
         match version.trim().split('.').next()?.parse::<u32>().ok()? {
             0 | 1 => Some(Line::V1),
             _ => Some(Line::V2),
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Line::V1 => "1.20",
-            Line::V2 => "2.x",
         }
     }
 }
@@ -105,14 +98,14 @@ impl Line {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Opt {
     pub key: &'static str,
-    pub kind: Kind,
-    pub category: Category,
-    pub v1: In,
-    pub v2: In,
+    pub(crate) kind: Kind,
+    pub(crate) category: Category,
+    pub(crate) v1: In,
+    pub(crate) v2: In,
     /// Older names the options class still reads for it (Flink's fallback keys).
     pub fallbacks: &'static [&'static str],
     /// What it changes, in a few words.
-    pub affects: &'static str,
+    pub(crate) affects: &'static str,
 }
 
 impl Opt {
@@ -259,7 +252,7 @@ pub fn find(key: &str) -> Option<&'static Opt> {
 
 /// What a Flink line does with a key someone set.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Status {
+pub(crate) enum Status {
     /// Read as it is.
     Honoured(&'static Opt),
     /// Read, but deprecated on this line.
@@ -276,7 +269,7 @@ pub enum Status {
 
 impl Status {
     /// The option whose value the key sets on this line, when it sets one.
-    pub fn sets(self) -> Option<&'static Opt> {
+    pub(crate) fn sets(self) -> Option<&'static Opt> {
         match self {
             Status::Honoured(o) | Status::Deprecated(o) | Status::ReadAs(o) => Some(o),
             _ => None,
@@ -284,7 +277,7 @@ impl Status {
     }
 }
 
-pub fn status(key: &str, line: Line) -> Status {
+pub(crate) fn status(key: &str, line: Line) -> Status {
     let read_as = || OPTIONS.iter().find(|o| o.on(line) != Absent && o.fallbacks.contains(&key));
     if let Some(o) = find(key) {
         return match o.on(line) {

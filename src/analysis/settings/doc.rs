@@ -9,7 +9,7 @@ use super::values::show_default;
 use crate::model::Group;
 use crate::model::settings::GroupSettings;
 
-pub fn document(state: &State) -> Value {
+pub(crate) fn document(state: &State) -> Value {
     let r = &state.review;
     let mut out = json!({});
     for g in Group::BOTH {
@@ -106,7 +106,7 @@ fn group(s: &GroupSettings) -> Value {
 
 /// The settings in Markdown, for the rollback's evidence and reports: the rows that
 /// differ or are set, then the warnings.
-pub fn markdown(state: &State) -> String {
+pub(crate) fn markdown(state: &State) -> String {
     use std::fmt::Write;
     let r = &state.review;
     let mut md = String::new();

@@ -7,7 +7,7 @@ use crate::model::settings::{JobSettings, TaskManagerSettings};
 
 /// Where a value shown for an option came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Origin {
+pub(crate) enum Origin {
     /// The TaskManager's `NettyConfig [...]` log line: applied, not only given.
     Netty,
     /// The configuration the TaskManager (or the job) was given.
@@ -17,7 +17,7 @@ pub enum Origin {
 }
 
 impl Origin {
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Origin::Netty => "NettyConfig",
             Origin::Given => "config",
@@ -39,7 +39,12 @@ fn netty_field(key: &str) -> Option<&'static str> {
 }
 
 /// The option's value on this TaskManager, or `None` when this Flink does not have it.
-pub fn value(opt: &Opt, tm: &TaskManagerSettings, job: Option<&JobSettings>, line: Line) -> Option<(String, Origin)> {
+pub(crate) fn value(
+    opt: &Opt,
+    tm: &TaskManagerSettings,
+    job: Option<&JobSettings>,
+    line: Line,
+) -> Option<(String, Origin)> {
     let default = opt.on(line).default()?;
     if let Some(field) = netty_field(opt.key)
         && let Some(v) = tm.netty.get(field)

@@ -8,7 +8,7 @@ use crate::analysis::rules::RuleId;
 use crate::model::settings::GroupSettings;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Symptom {
+pub(crate) enum Symptom {
     /// "Insufficient number of network buffers" in the exception history.
     BufferShortage,
     /// High backpressure (the backpressure rule), with starved pools.
@@ -23,7 +23,7 @@ pub enum Symptom {
 
 impl Symptom {
     /// The symptom an alert of this rule shows, when the guide has one for it.
-    pub fn of_rule(rule: RuleId) -> Option<Symptom> {
+    pub(crate) fn of_rule(rule: RuleId) -> Option<Symptom> {
         match rule {
             RuleId::Backpressure | RuleId::Throughput => Some(Symptom::Backpressure),
             RuleId::LatencyP99 => Some(Symptom::Latency),
@@ -35,12 +35,12 @@ impl Symptom {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Hint {
-    pub symptom: Symptom,
+pub(crate) struct Hint {
+    pub(crate) symptom: Symptom,
     /// One line: likely causes, with the group's values where they are known.
-    pub text: String,
+    pub(crate) text: String,
     /// The keys to look at, as this Flink reads them.
-    pub keys: Vec<&'static str>,
+    pub(crate) keys: Vec<&'static str>,
 }
 
 /// What the guide suggests, per symptom: causes and keys (in the guide's order; keys a
@@ -102,7 +102,7 @@ fn guide(symptom: Symptom) -> (&'static str, &'static [&'static str]) {
 
 /// The hint for `symptom` on a group running `line`, with that group's values of the
 /// settings the causes name.
-pub fn hint(symptom: Symptom, line: Line, settings: Option<&GroupSettings>) -> Hint {
+pub(crate) fn hint(symptom: Symptom, line: Line, settings: Option<&GroupSettings>) -> Hint {
     let (causes, wanted) = guide(symptom);
     let mut keys: Vec<&'static str> = Vec::new();
     for k in wanted {

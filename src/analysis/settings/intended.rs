@@ -10,7 +10,7 @@ use yaml_rust2::{Yaml, YamlLoader};
 /// (`taskmanager: {network: {...}}` → `taskmanager.network....`), lists with ";" as
 /// Flink's own flattening does. A file that is not YAML is read as legacy
 /// "key: value" lines, which is what Flink before 1.19 did with it.
-pub fn parse(text: &str) -> Result<BTreeMap<String, String>, String> {
+pub(crate) fn parse(text: &str) -> Result<BTreeMap<String, String>, String> {
     match YamlLoader::load_from_str(text) {
         Ok(docs) => {
             let mut out = BTreeMap::new();

@@ -2,15 +2,15 @@
 //! differs between baseline and variant, and what Flink silently ignores. Pure: it takes
 //! the settings the REST source read and the intended configuration files' keys.
 
-pub mod budget;
+pub(crate) mod budget;
 pub mod catalogue;
-pub mod doc;
-pub mod effective;
-pub mod hints;
-pub mod intended;
-pub mod review;
-pub mod state;
-pub mod values;
+pub(crate) mod doc;
+pub(crate) mod effective;
+pub(crate) mod hints;
+pub(crate) mod intended;
+pub(crate) mod review;
+pub(crate) mod state;
+pub(crate) mod values;
 
-pub use review::{Cell, Review, Row, Warning, WarningKind, review};
+pub(crate) use review::{Cell, Row, WarningKind};
 pub use state::State;

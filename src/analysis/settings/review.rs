@@ -14,15 +14,15 @@ use crate::model::settings::GroupSettings;
 
 /// What the review is made from, per group.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Input<'a> {
+pub(crate) struct Input<'a> {
     /// The latest read of the group's settings; `None` before the first.
-    pub settings: Option<&'a GroupSettings>,
+    pub(crate) settings: Option<&'a GroupSettings>,
     /// The group's intended configuration (`flink-config`), flattened.
-    pub intended: Option<&'a BTreeMap<String, String>>,
+    pub(crate) intended: Option<&'a BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum WarningKind {
+pub(crate) enum WarningKind {
     /// A change someone meant to make that the TaskManagers do not run with: the canary
     /// would compare two equal settings. It keeps the verdict from PASS.
     NotInEffect,
@@ -41,7 +41,7 @@ pub enum WarningKind {
 }
 
 impl WarningKind {
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             WarningKind::NotInEffect => "NOT IN EFFECT",
             WarningKind::SegmentMismatch => "SEGMENT SIZE",
@@ -54,62 +54,58 @@ impl WarningKind {
     }
 
     /// Red on the screen, and (for NotInEffect) no PASS.
-    pub fn is_error(self) -> bool {
+    pub(crate) fn is_error(self) -> bool {
         matches!(self, WarningKind::NotInEffect | WarningKind::SegmentMismatch | WarningKind::Budget)
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Warning {
-    pub kind: WarningKind,
-    pub group: Option<Group>,
-    pub key: String,
-    pub message: String,
+pub(crate) struct Warning {
+    pub(crate) kind: WarningKind,
+    pub(crate) group: Option<Group>,
+    pub(crate) key: String,
+    pub(crate) message: String,
 }
 
 /// One group's value of an option.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Cell {
+pub(crate) struct Cell {
     /// As shown: "4", "3 (ignored)", "—" (no such option in this Flink), "?" (not read).
-    pub text: String,
-    pub origin: Option<Origin>,
+    pub(crate) text: String,
+    pub(crate) origin: Option<Origin>,
     /// Its TaskManagers run different values.
-    pub mixed: bool,
+    pub(crate) mixed: bool,
     /// Set, but this Flink does not have the option.
-    pub ignored: bool,
+    pub(crate) ignored: bool,
     /// The canonical values, for comparing the groups.
     values: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Row {
-    pub opt: &'static Opt,
-    pub cells: [Cell; 2],
+pub(crate) struct Row {
+    pub(crate) opt: &'static Opt,
+    pub(crate) cells: [Cell; 2],
     /// The default of the baseline's Flink line (else the variant's).
-    pub default: String,
+    pub(crate) default: String,
     /// The groups run different values.
-    pub differs: bool,
+    pub(crate) differs: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Review {
-    pub versions: [Option<String>; 2],
-    pub rows: Vec<Row>,
-    pub warnings: Vec<Warning>,
+pub(crate) struct Review {
+    pub(crate) versions: [Option<String>; 2],
+    pub(crate) rows: Vec<Row>,
+    pub(crate) warnings: Vec<Warning>,
     /// Each group's network memory per TaskManager as Flink derived it (min, max bytes).
-    pub network_memory: [Option<(u64, u64)>; 2],
+    pub(crate) network_memory: [Option<(u64, u64)>; 2],
     /// The buffers its job's tasks reserve on its fullest TaskManager, against what it has.
-    pub budget: [Option<Budget>; 2],
+    pub(crate) budget: [Option<Budget>; 2],
 }
 
 impl Review {
     /// Why the canary cannot PASS now: the intended changes not in effect.
-    pub fn blocking(&self) -> Vec<String> {
+    pub(crate) fn blocking(&self) -> Vec<String> {
         self.warnings.iter().filter(|w| w.kind == WarningKind::NotInEffect).map(|w| w.message.clone()).collect()
-    }
-
-    pub fn has_errors(&self) -> bool {
-        self.warnings.iter().any(|w| w.kind.is_error())
     }
 }
 
@@ -132,7 +128,7 @@ fn line_of(s: Option<&GroupSettings>) -> Option<Line> {
 }
 
 /// Reviews both groups. `exchange`: they are one cluster's TaskManagers and exchange data.
-pub fn review(inputs: [Input; 2], exchange: bool) -> Review {
+pub(crate) fn review(inputs: [Input; 2], exchange: bool) -> Review {
     let lines = inputs.map(|i| line_of(i.settings));
     let set = [keys_set(&inputs[0]), keys_set(&inputs[1])];
     let mut out = Review {

@@ -11,14 +11,14 @@ use crate::model::settings::GroupSettings;
 #[derive(Debug, Clone, Default)]
 pub struct State {
     /// The latest good read per group (kept when a later read fails).
-    pub read: [Option<GroupSettings>; 2],
+    pub(crate) read: [Option<GroupSettings>; 2],
     /// Why the latest read failed, when it did.
-    pub error: [Option<String>; 2],
+    pub(crate) error: [Option<String>; 2],
     /// The groups' intended configuration files, flattened (`flink-config`).
-    pub intended: [Option<BTreeMap<String, String>>; 2],
+    pub(crate) intended: [Option<BTreeMap<String, String>>; 2],
     /// One cluster holds both groups: they exchange data.
-    pub exchange: bool,
-    pub review: Review,
+    pub(crate) exchange: bool,
+    pub(crate) review: Review,
 }
 
 impl State {
@@ -41,7 +41,7 @@ impl State {
 
     /// The troubleshooting guide's hint for a symptom seen in group `g`, named for the Flink
     /// that group runs (2.x when its version is not known yet).
-    pub fn hint(&self, g: Group, symptom: super::hints::Symptom) -> super::hints::Hint {
+    pub(crate) fn hint(&self, g: Group, symptom: super::hints::Symptom) -> super::hints::Hint {
         let read = self.read[g.index()].as_ref();
         let line = read.and_then(|s| s.flink_version.as_deref()).and_then(super::catalogue::Line::of);
         super::hints::hint(symptom, line.unwrap_or(super::catalogue::Line::V2), read)

@@ -6,7 +6,7 @@ use super::catalogue::Kind;
 
 /// The canonical form of `raw` for its kind: bytes, milliseconds, "true"/"false", a
 /// number, or lower-case text. `None` when it does not parse (then it is compared as text).
-pub fn canonical(kind: Kind, raw: &str) -> Option<String> {
+pub(crate) fn canonical(kind: Kind, raw: &str) -> Option<String> {
     let raw = raw.trim().trim_matches(|c| c == '"' || c == '\'');
     match kind {
         Kind::Memory => bytes(raw).map(|b| b.to_string()),
@@ -22,7 +22,7 @@ pub fn canonical(kind: Kind, raw: &str) -> Option<String> {
 }
 
 /// Whether two written values are the same value.
-pub fn same(kind: Kind, a: &str, b: &str) -> bool {
+pub(crate) fn same(kind: Kind, a: &str, b: &str) -> bool {
     match (canonical(kind, a), canonical(kind, b)) {
         (Some(x), Some(y)) => x == y,
         _ => a.trim().eq_ignore_ascii_case(b.trim()),
@@ -31,7 +31,7 @@ pub fn same(kind: Kind, a: &str, b: &str) -> bool {
 
 /// A default as the options class prints it, made short: "PT0.1S" → "100 ms",
 /// "9223372036854775807 bytes" → "unbounded", "" → "(none)".
-pub fn show_default(kind: Kind, raw: &str) -> String {
+pub(crate) fn show_default(kind: Kind, raw: &str) -> String {
     if raw.is_empty() {
         return "(none)".into();
     }
@@ -47,7 +47,7 @@ pub fn show_default(kind: Kind, raw: &str) -> String {
 }
 
 /// Bytes in Flink's binary units, shortest exact form ("32 kb", "64 mb", "1000 bytes").
-pub fn show_bytes(b: u64) -> String {
+pub(crate) fn show_bytes(b: u64) -> String {
     for (unit, size) in [("tb", 1u64 << 40), ("gb", 1 << 30), ("mb", 1 << 20), ("kb", 1 << 10)] {
         if b >= size && b.is_multiple_of(size) {
             return format!("{} {unit}", b / size);
@@ -66,7 +66,7 @@ fn format_num(x: f64) -> String {
 
 /// Flink's MemorySize: a number with an optional unit (b, k/kb, m/mb, g/gb, t/tb, and the
 /// long names), binary multiples; a plain number is bytes.
-pub fn bytes(raw: &str) -> Option<u64> {
+pub(crate) fn bytes(raw: &str) -> Option<u64> {
     let s = raw.trim().to_ascii_lowercase();
     if s == "long.max" {
         return Some(i64::MAX as u64);
@@ -87,7 +87,7 @@ pub fn bytes(raw: &str) -> Option<u64> {
 
 /// Flink's Duration: ISO-8601 ("PT0.1S", as the options classes print defaults) or a
 /// number with a unit (ms, s, min, h, d and their long names); a plain number is ms.
-pub fn millis(raw: &str) -> Option<f64> {
+pub(crate) fn millis(raw: &str) -> Option<f64> {
     let s = raw.trim().to_ascii_lowercase();
     if let Some(iso) = s.strip_prefix("pt") {
         let mut total = 0.0;

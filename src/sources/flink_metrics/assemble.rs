@@ -12,19 +12,19 @@ use crate::model::{Counter, JobState, MetricKey};
 
 /// One vertex's answers, restricted to the group's subtasks.
 #[derive(Debug, Clone)]
-pub struct VertexAnswers {
+pub(crate) struct VertexAnswers {
     /// How many of the group's subtasks the aggregates cover.
-    pub subtasks: usize,
-    pub metrics: Vec<AggMetric>,
+    pub(crate) subtasks: usize,
+    pub(crate) metrics: Vec<AggMetric>,
     /// `agg=max` answers for latency-marker ids.
-    pub latency: Vec<AggMetric>,
+    pub(crate) latency: Vec<AggMetric>,
     /// 0 ok, 1 low, 2 high.
-    pub backpressure: Option<u8>,
+    pub(crate) backpressure: Option<u8>,
     /// It reads from another vertex (has input gates) / another reads from it (has result
     /// partitions): a source's in-pool and a sink's out-pool usage are always 0 and must not
     /// dilute the group's figure.
-    pub has_inputs: bool,
-    pub has_outputs: bool,
+    pub(crate) has_inputs: bool,
+    pub(crate) has_outputs: bool,
 }
 
 impl Default for VertexAnswers {
@@ -42,19 +42,19 @@ impl Default for VertexAnswers {
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct GroupAnswers {
-    pub taskmanagers: Vec<String>,
+pub(crate) struct GroupAnswers {
+    pub(crate) taskmanagers: Vec<String>,
     /// TaskManager-scope aggregates over the group's TaskManagers (batches merged).
-    pub tm_metrics: Vec<AggMetric>,
+    pub(crate) tm_metrics: Vec<AggMetric>,
     /// Ids of the GC time counters to add up (`All.Time`, or one per collector on versions without it).
-    pub gc_time_ids: Vec<String>,
-    pub vertices: Vec<VertexAnswers>,
+    pub(crate) gc_time_ids: Vec<String>,
+    pub(crate) vertices: Vec<VertexAnswers>,
     /// Sums over the group's jobs of numRestarts, numberOfCompletedCheckpoints, numberOfFailedCheckpoints.
-    pub restarts: Option<f64>,
-    pub checkpoints_completed: Option<f64>,
-    pub checkpoints_failed: Option<f64>,
+    pub(crate) restarts: Option<f64>,
+    pub(crate) checkpoints_completed: Option<f64>,
+    pub(crate) checkpoints_failed: Option<f64>,
     /// Whether a job runs at all: without one, task metrics are "no data".
-    pub has_job: bool,
+    pub(crate) has_job: bool,
 }
 
 fn find<'a>(aggs: &'a [AggMetric], id: &str) -> Option<&'a AggMetric> {
@@ -62,7 +62,7 @@ fn find<'a>(aggs: &'a [AggMetric], id: &str) -> Option<&'a AggMetric> {
 }
 
 /// Merges `agg=` answers of several TaskManager batches: sums add, maxima take the max.
-pub fn merge_batches(batches: Vec<Vec<AggMetric>>) -> Vec<AggMetric> {
+pub(crate) fn merge_batches(batches: Vec<Vec<AggMetric>>) -> Vec<AggMetric> {
     let mut merged: BTreeMap<String, AggMetric> = BTreeMap::new();
     for m in batches.into_iter().flatten() {
         match merged.get_mut(&m.id) {
@@ -141,7 +141,7 @@ fn worst_latency(a: &GroupAnswers, suffix: &str) -> Option<f64> {
         .reduce(f64::max)
 }
 
-pub fn gauges(a: &GroupAnswers) -> Vec<(MetricKey, Option<f64>)> {
+pub(crate) fn gauges(a: &GroupAnswers) -> Vec<(MetricKey, Option<f64>)> {
     use MetricKey::*;
     vec![
         (RecordsInPerS, task_sum(a, TASK_RECORDS_IN)),
@@ -179,7 +179,7 @@ pub fn gauges(a: &GroupAnswers) -> Vec<(MetricKey, Option<f64>)> {
 
 /// Cumulative counters summed over the group, with the scale that makes their rate a
 /// per-TaskManager figure: CPU nanoseconds -> cores, GC milliseconds -> ms per second.
-pub fn counters(a: &GroupAnswers) -> Vec<Counter> {
+pub(crate) fn counters(a: &GroupAnswers) -> Vec<Counter> {
     let n = a.taskmanagers.len();
     if n == 0 {
         return Vec::new();
@@ -203,7 +203,7 @@ pub fn counters(a: &GroupAnswers) -> Vec<Counter> {
 
 /// Task counters for the block statistics: records and bytes summed over the group's
 /// subtasks; busy/idle/backpressured milliseconds as the mean per subtask.
-pub fn block_counters(a: &GroupAnswers) -> Vec<Counter> {
+pub(crate) fn block_counters(a: &GroupAnswers) -> Vec<Counter> {
     if !a.has_job {
         return Vec::new();
     }
@@ -245,7 +245,7 @@ pub fn block_counters(a: &GroupAnswers) -> Vec<Counter> {
 }
 
 /// GC time counters to read: `All.Time` where Flink has it, else each collector's `.Time`.
-pub fn gc_time_ids(available: &[String]) -> Vec<String> {
+pub(crate) fn gc_time_ids(available: &[String]) -> Vec<String> {
     if available.iter().any(|id| id == TM_GC_ALL_TIME) {
         return vec![TM_GC_ALL_TIME.to_string()];
     }
@@ -257,7 +257,7 @@ pub fn gc_time_ids(available: &[String]) -> Vec<String> {
 }
 
 /// Identity of a set of TaskManagers (order-independent), for counter epochs.
-pub fn epoch(taskmanagers: &[String]) -> u64 {
+pub(crate) fn epoch(taskmanagers: &[String]) -> u64 {
     let mut ids: Vec<&String> = taskmanagers.iter().collect();
     ids.sort();
     let mut h = DefaultHasher::new();
@@ -267,7 +267,7 @@ pub fn epoch(taskmanagers: &[String]) -> u64 {
 
 /// A job's state as the operator needs it: Flink says RUNNING for a minute while tasks
 /// wait for slots, so the task states decide. `tasks` are (state, count) pairs.
-pub fn job_state<'a>(job_state: &str, tasks: impl IntoIterator<Item = (&'a str, i64)>) -> JobState {
+pub(crate) fn job_state<'a>(job_state: &str, tasks: impl IntoIterator<Item = (&'a str, i64)>) -> JobState {
     let state = JobState::parse(job_state);
     if !state.is_running() {
         return state;

@@ -3,23 +3,23 @@
 //! REST, the Prometheus reporters and Jolokia bring the readings; this module turns them
 //! into the panels' metric keys, so every transport means the same by each key.
 
-pub mod assemble;
-pub mod names;
-pub mod reporter;
+pub(crate) mod assemble;
+pub(crate) mod names;
+pub(crate) mod reporter;
 
 use serde::Deserialize;
 
-pub use reporter::{Reading, tm_matches};
+pub(crate) use reporter::{Reading, tm_matches};
 
 /// One entry of an `agg=` answer; absent aggregates are `None`.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
-pub struct AggMetric {
-    pub id: String,
-    pub min: Option<f64>,
-    pub max: Option<f64>,
-    pub avg: Option<f64>,
-    pub sum: Option<f64>,
+pub(crate) struct AggMetric {
+    pub(crate) id: String,
+    pub(crate) min: Option<f64>,
+    pub(crate) max: Option<f64>,
+    pub(crate) avg: Option<f64>,
+    pub(crate) sum: Option<f64>,
     /// How many TaskManagers/subtasks reported the metric (sum / avg; needs `agg=avg`).
     #[serde(skip)]
-    pub count: Option<f64>,
+    pub(crate) count: Option<f64>,
 }

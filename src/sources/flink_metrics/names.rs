@@ -2,32 +2,32 @@
 //! reporters' names derive from these: see `reporter`).
 
 /// TaskManager-scope metrics read for every group, every poll (aggregated over the group).
-pub const TM_CPU_TIME: &str = "Status.JVM.CPU.Time";
-pub const TM_HEAP_USED: &str = "Status.JVM.Memory.Heap.Used";
-pub const TM_DIRECT_USED: &str = "Status.JVM.Memory.Direct.MemoryUsed";
-pub const TM_GC_ALL_TIME: &str = "Status.JVM.GarbageCollector.All.Time";
-pub const TM_NETTY_USED: &str = "Status.Shuffle.Netty.UsedMemorySegments";
-pub const TM_NETTY_AVAILABLE: &str = "Status.Shuffle.Netty.AvailableMemorySegments";
-pub const TM_REQUESTED_MEMORY: &str = "Status.Shuffle.Netty.RequestedMemoryUsage";
+pub(crate) const TM_CPU_TIME: &str = "Status.JVM.CPU.Time";
+pub(crate) const TM_HEAP_USED: &str = "Status.JVM.Memory.Heap.Used";
+pub(crate) const TM_DIRECT_USED: &str = "Status.JVM.Memory.Direct.MemoryUsed";
+pub(crate) const TM_GC_ALL_TIME: &str = "Status.JVM.GarbageCollector.All.Time";
+pub(crate) const TM_NETTY_USED: &str = "Status.Shuffle.Netty.UsedMemorySegments";
+pub(crate) const TM_NETTY_AVAILABLE: &str = "Status.Shuffle.Netty.AvailableMemorySegments";
+pub(crate) const TM_REQUESTED_MEMORY: &str = "Status.Shuffle.Netty.RequestedMemoryUsage";
 
-pub const TM_GAUGES: &[&str] =
+pub(crate) const TM_GAUGES: &[&str] =
     &[TM_CPU_TIME, TM_HEAP_USED, TM_DIRECT_USED, TM_NETTY_USED, TM_NETTY_AVAILABLE, TM_REQUESTED_MEMORY];
 
 /// Task-scope metrics, aggregated per vertex over the group's subtasks.
-pub const TASK_RECORDS_IN: &str = "numRecordsInPerSecond";
-pub const TASK_RECORDS_OUT: &str = "numRecordsOutPerSecond";
-pub const TASK_BYTES_IN: &str = "numBytesInPerSecond";
-pub const TASK_BYTES_OUT: &str = "numBytesOutPerSecond";
-pub const TASK_REMOTE_BYTES_IN: &str = "numBytesInRemotePerSecond";
-pub const TASK_IN_POOL: &str = "Shuffle.Netty.Input.Buffers.inPoolUsage";
-pub const TASK_OUT_POOL: &str = "Shuffle.Netty.Output.Buffers.outPoolUsage";
-pub const TASK_FLOATING: &str = "Shuffle.Netty.Input.Buffers.inputFloatingBuffersUsage";
-pub const TASK_EXCLUSIVE: &str = "Shuffle.Netty.Input.Buffers.inputExclusiveBuffersUsage";
-pub const TASK_BACKPRESSURED: &str = "backPressuredTimeMsPerSecond";
-pub const TASK_BUSY: &str = "busyTimeMsPerSecond";
-pub const TASK_IDLE: &str = "idleTimeMsPerSecond";
+pub(crate) const TASK_RECORDS_IN: &str = "numRecordsInPerSecond";
+pub(crate) const TASK_RECORDS_OUT: &str = "numRecordsOutPerSecond";
+pub(crate) const TASK_BYTES_IN: &str = "numBytesInPerSecond";
+pub(crate) const TASK_BYTES_OUT: &str = "numBytesOutPerSecond";
+pub(crate) const TASK_REMOTE_BYTES_IN: &str = "numBytesInRemotePerSecond";
+pub(crate) const TASK_IN_POOL: &str = "Shuffle.Netty.Input.Buffers.inPoolUsage";
+pub(crate) const TASK_OUT_POOL: &str = "Shuffle.Netty.Output.Buffers.outPoolUsage";
+pub(crate) const TASK_FLOATING: &str = "Shuffle.Netty.Input.Buffers.inputFloatingBuffersUsage";
+pub(crate) const TASK_EXCLUSIVE: &str = "Shuffle.Netty.Input.Buffers.inputExclusiveBuffersUsage";
+pub(crate) const TASK_BACKPRESSURED: &str = "backPressuredTimeMsPerSecond";
+pub(crate) const TASK_BUSY: &str = "busyTimeMsPerSecond";
+pub(crate) const TASK_IDLE: &str = "idleTimeMsPerSecond";
 
-pub const TASK_METRICS: &[&str] = &[
+pub(crate) const TASK_METRICS: &[&str] = &[
     TASK_RECORDS_IN,
     TASK_RECORDS_OUT,
     TASK_BYTES_IN,
@@ -44,16 +44,16 @@ pub const TASK_METRICS: &[&str] = &[
 
 /// Task-scope counters: the statistics take their rates over non-overlapping blocks
 /// (Flink's meters above are smoothed and autocorrelated).
-pub const TASK_COUNTER_RECORDS_IN: &str = "numRecordsIn";
-pub const TASK_COUNTER_RECORDS_OUT: &str = "numRecordsOut";
-pub const TASK_COUNTER_BYTES_IN: &str = "numBytesIn";
-pub const TASK_COUNTER_BYTES_OUT: &str = "numBytesOut";
-pub const TASK_COUNTER_REMOTE_BYTES_IN: &str = "numBytesInRemote";
-pub const TASK_COUNTER_BACKPRESSURED: &str = "accumulateBackPressuredTimeMs";
-pub const TASK_COUNTER_BUSY: &str = "accumulateBusyTimeMs";
-pub const TASK_COUNTER_IDLE: &str = "accumulateIdleTimeMs";
+pub(crate) const TASK_COUNTER_RECORDS_IN: &str = "numRecordsIn";
+pub(crate) const TASK_COUNTER_RECORDS_OUT: &str = "numRecordsOut";
+pub(crate) const TASK_COUNTER_BYTES_IN: &str = "numBytesIn";
+pub(crate) const TASK_COUNTER_BYTES_OUT: &str = "numBytesOut";
+pub(crate) const TASK_COUNTER_REMOTE_BYTES_IN: &str = "numBytesInRemote";
+pub(crate) const TASK_COUNTER_BACKPRESSURED: &str = "accumulateBackPressuredTimeMs";
+pub(crate) const TASK_COUNTER_BUSY: &str = "accumulateBusyTimeMs";
+pub(crate) const TASK_COUNTER_IDLE: &str = "accumulateIdleTimeMs";
 
-pub const TASK_COUNTERS: &[&str] = &[
+pub(crate) const TASK_COUNTERS: &[&str] = &[
     TASK_COUNTER_RECORDS_IN,
     TASK_COUNTER_RECORDS_OUT,
     TASK_COUNTER_BYTES_IN,
@@ -65,4 +65,4 @@ pub const TASK_COUNTERS: &[&str] = &[
 ];
 
 /// Job-scope metrics (plain values).
-pub const JOB_METRICS: &str = "numRestarts,numberOfCompletedCheckpoints,numberOfFailedCheckpoints";
+pub(crate) const JOB_METRICS: &str = "numRestarts,numberOfCompletedCheckpoints,numberOfFailedCheckpoints";

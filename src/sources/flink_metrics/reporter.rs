@@ -14,7 +14,7 @@ use crate::config::TmPattern;
 
 /// One reading in the reporter's naming: `flink_<scope>_<name>` with its labels
 /// (`tm_id`, `task_id`, `subtask_index`, `quantile`, ...).
-pub trait Reading {
+pub(crate) trait Reading {
     fn name(&self) -> &str;
     /// The value of one label, unescaped.
     fn label(&self, name: &str) -> Option<Cow<'_, str>>;
@@ -27,7 +27,7 @@ const LATENCY: &str = "flink_taskmanager_job_task_latency_source_id_operator_id_
 
 /// Flink sanitises `tm-base-1` to `tm_base_1` in labels: a pattern written for the real id
 /// matches either form.
-pub fn tm_matches(pattern: Option<&TmPattern>, label: &str) -> bool {
+pub(crate) fn tm_matches(pattern: Option<&TmPattern>, label: &str) -> bool {
     pattern.is_none_or(|p| p.is_match(label) || p.is_match(&label.replace('_', "-")))
 }
 
@@ -64,7 +64,7 @@ impl Acc {
 
 /// The group's answers from every scrape of its endpoints (TaskManager reporters and,
 /// for restarts and checkpoints, the JobManager's).
-pub fn answers<R: Reading>(scrapes: &[Vec<R>], pattern: Option<&TmPattern>) -> GroupAnswers {
+pub(crate) fn answers<R: Reading>(scrapes: &[Vec<R>], pattern: Option<&TmPattern>) -> GroupAnswers {
     let mut fold = Fold::new(pattern);
     for scrape in scrapes {
         fold.add(scrape);
@@ -92,7 +92,7 @@ fn names() -> &'static (Names, Names) {
 
 /// The group's answers folded scrape by scrape, so a scrape's text can be dropped as soon
 /// as it is read (1,000 reporters' texts held at once were 100 MB per tick).
-pub struct Fold<'p> {
+pub(crate) struct Fold<'p> {
     pattern: Option<&'p TmPattern>,
     taskmanagers: BTreeSet<String>,
     tm_acc: BTreeMap<&'static str, Acc>,
@@ -109,7 +109,7 @@ pub struct Fold<'p> {
 }
 
 impl<'p> Fold<'p> {
-    pub fn new(pattern: Option<&'p TmPattern>) -> Self {
+    pub(crate) fn new(pattern: Option<&'p TmPattern>) -> Self {
         Fold {
             pattern,
             taskmanagers: BTreeSet::new(),
@@ -124,7 +124,7 @@ impl<'p> Fold<'p> {
         }
     }
 
-    pub fn add<R: Reading>(&mut self, scrape: &[R]) {
+    pub(crate) fn add<R: Reading>(&mut self, scrape: &[R]) {
         for s in scrape {
             self.add_one(s);
         }
@@ -143,7 +143,7 @@ impl<'p> Fold<'p> {
         takes.then(|| clean.clone())
     }
 
-    pub fn add_one<R: Reading>(&mut self, s: &R) {
+    pub(crate) fn add_one<R: Reading>(&mut self, s: &R) {
         let add = |slot: &mut Option<f64>, v: f64| *slot = Some(slot.unwrap_or(0.0) + v);
         if let Some(rest) = s.name().strip_prefix("flink_jobmanager_job_") {
             match rest {
@@ -182,7 +182,7 @@ impl<'p> Fold<'p> {
         }
     }
 
-    pub fn finish(self) -> GroupAnswers {
+    pub(crate) fn finish(self) -> GroupAnswers {
         let available: Vec<String> = self.tm_acc.keys().map(std::string::ToString::to_string).collect();
         let mut vertices = Vec::new();
         let tasks: BTreeSet<&String> = self.task_acc.keys().chain(self.latency.keys()).collect();

@@ -19,14 +19,10 @@ fn parse<T: DeserializeOwned>(what: &'static str, body: &str) -> Result<T, Sourc
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct TaskManager {
-    pub id: String,
+pub(crate) struct TaskManager {
+    pub(crate) id: String,
     #[serde(rename = "dataPort", default)]
-    pub data_port: i64,
-    #[serde(rename = "slotsNumber", default)]
-    pub slots: i64,
-    #[serde(rename = "freeSlots", default)]
-    pub free_slots: i64,
+    pub(crate) data_port: i64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -35,22 +31,22 @@ struct TaskManagers {
 }
 
 /// `GET /taskmanagers`.
-pub fn parse_taskmanagers(body: &str) -> Result<Vec<TaskManager>, SourceError> {
+pub(crate) fn parse_taskmanagers(body: &str) -> Result<Vec<TaskManager>, SourceError> {
     Ok(parse::<TaskManagers>("/taskmanagers", body)?.taskmanagers)
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct JobOverview {
-    pub jid: String,
-    pub name: String,
-    pub state: String,
+pub(crate) struct JobOverview {
+    pub(crate) jid: String,
+    pub(crate) name: String,
+    pub(crate) state: String,
     #[serde(rename = "start-time", default)]
-    pub start_time: i64,
+    pub(crate) start_time: i64,
 }
 
 impl JobOverview {
     /// Jobs in a terminal state no longer run tasks.
-    pub fn is_active(&self) -> bool {
+    pub(crate) fn is_active(&self) -> bool {
         !crate::model::JobState::parse(&self.state).is_terminal()
     }
 }
@@ -61,55 +57,53 @@ struct JobsOverview {
 }
 
 /// `GET /jobs/overview`.
-pub fn parse_jobs_overview(body: &str) -> Result<Vec<JobOverview>, SourceError> {
+pub(crate) fn parse_jobs_overview(body: &str) -> Result<Vec<JobOverview>, SourceError> {
     Ok(parse::<JobsOverview>("/jobs/overview", body)?.jobs)
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct Vertex {
-    pub id: String,
-    pub name: String,
+pub(crate) struct Vertex {
+    pub(crate) id: String,
     #[serde(default)]
-    pub parallelism: i64,
-    pub status: String,
+    pub(crate) parallelism: i64,
     /// Task counts per execution state (RUNNING, SCHEDULED, ...).
     #[serde(default)]
-    pub tasks: BTreeMap<String, i64>,
+    pub(crate) tasks: BTreeMap<String, i64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct JobDetail {
-    pub jid: String,
-    pub name: String,
-    pub state: String,
-    pub vertices: Vec<Vertex>,
+pub(crate) struct JobDetail {
+    pub(crate) jid: String,
+    pub(crate) name: String,
+    pub(crate) state: String,
+    pub(crate) vertices: Vec<Vertex>,
     /// The job graph: which vertex reads from which.
     #[serde(default)]
-    pub plan: Plan,
+    pub(crate) plan: Plan,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct Plan {
+pub(crate) struct Plan {
     #[serde(default)]
-    pub nodes: Vec<PlanNode>,
+    pub(crate) nodes: Vec<PlanNode>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct PlanNode {
-    pub id: String,
+pub(crate) struct PlanNode {
+    pub(crate) id: String,
     #[serde(default)]
-    pub inputs: Vec<PlanInput>,
+    pub(crate) inputs: Vec<PlanInput>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct PlanInput {
-    pub id: String,
+pub(crate) struct PlanInput {
+    pub(crate) id: String,
 }
 
 impl JobDetail {
     /// Whether vertex `id` has input gates (it reads from another vertex) and result
     /// partitions (another vertex reads from it). Without a plan, both are assumed.
-    pub fn exchanges(&self, id: &str) -> (bool, bool) {
+    pub(crate) fn exchanges(&self, id: &str) -> (bool, bool) {
         if self.plan.nodes.is_empty() {
             return (true, true);
         }
@@ -120,17 +114,17 @@ impl JobDetail {
 }
 
 /// `GET /jobs/<jid>`.
-pub fn parse_job(body: &str) -> Result<JobDetail, SourceError> {
+pub(crate) fn parse_job(body: &str) -> Result<JobDetail, SourceError> {
     parse("/jobs/<jid>", body)
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct Subtask {
-    pub subtask: i64,
-    pub status: String,
+pub(crate) struct Subtask {
+    pub(crate) subtask: i64,
+    pub(crate) status: String,
     /// Flink 1.20 and 2.x both send `taskmanager-id`; older answers only had `host`.
     #[serde(rename = "taskmanager-id", default)]
-    pub taskmanager_id: Option<String>,
+    pub(crate) taskmanager_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -139,14 +133,14 @@ struct VertexDetail {
 }
 
 /// `GET /jobs/<jid>/vertices/<vid>`: where each subtask runs.
-pub fn parse_vertex_subtasks(body: &str) -> Result<Vec<Subtask>, SourceError> {
+pub(crate) fn parse_vertex_subtasks(body: &str) -> Result<Vec<Subtask>, SourceError> {
     Ok(parse::<VertexDetail>("/jobs/<jid>/vertices/<vid>", body)?.subtasks)
 }
 
-pub use crate::sources::flink_metrics::AggMetric;
+pub(crate) use crate::sources::flink_metrics::AggMetric;
 
 /// An `agg=` metrics answer. `[]` is a valid "none of these metrics exist (yet)".
-pub fn parse_agg(body: &str) -> Result<Vec<AggMetric>, SourceError> {
+pub(crate) fn parse_agg(body: &str) -> Result<Vec<AggMetric>, SourceError> {
     let mut aggs: Vec<AggMetric> = parse("metrics?agg=", body)?;
     for m in &mut aggs {
         m.count = match (m.sum, m.avg) {
@@ -158,20 +152,20 @@ pub fn parse_agg(body: &str) -> Result<Vec<AggMetric>, SourceError> {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct MetricValue {
-    pub id: String,
+pub(crate) struct MetricValue {
+    pub(crate) id: String,
     /// Plain metric values arrive as strings ("0.166", "true"); a listing has no value.
     #[serde(default)]
-    pub value: Option<String>,
+    pub(crate) value: Option<String>,
 }
 
 /// A plain metrics answer (`get=` without `agg=`), or a listing of available metric ids.
-pub fn parse_metric_values(body: &str) -> Result<Vec<MetricValue>, SourceError> {
+pub(crate) fn parse_metric_values(body: &str) -> Result<Vec<MetricValue>, SourceError> {
     parse("metrics", body)
 }
 
 /// Numeric value of a plain metric answer, if present and numeric.
-pub fn metric_number(values: &[MetricValue], id: &str) -> Option<f64> {
+pub(crate) fn metric_number(values: &[MetricValue], id: &str) -> Option<f64> {
     values
         .iter()
         .find(|m| m.id == id)
@@ -211,7 +205,7 @@ fn level_number(level: Option<&str>) -> Option<u8> {
 }
 
 /// The worst backpressure level among the given subtasks (split mode), or the vertex's.
-pub fn parse_backpressure_of(body: &str, subtasks: Option<&[i64]>) -> Result<Option<u8>, SourceError> {
+pub(crate) fn parse_backpressure_of(body: &str, subtasks: Option<&[i64]>) -> Result<Option<u8>, SourceError> {
     let bp: Backpressure = parse("/backpressure", body)?;
     if bp.status != "ok" {
         return Ok(None);
@@ -227,9 +221,10 @@ pub fn parse_backpressure_of(body: &str, subtasks: Option<&[i64]>) -> Result<Opt
     })
 }
 
+#[cfg(test)]
 /// `GET /jobs/<jid>/vertices/<vid>/backpressure`: 0 ok, 1 low, 2 high; `None` while Flink
 /// is still sampling (status "deprecated"/no level).
-pub fn parse_backpressure_level(body: &str) -> Result<Option<u8>, SourceError> {
+pub(crate) fn parse_backpressure_level(body: &str) -> Result<Option<u8>, SourceError> {
     parse_backpressure_of(body, None)
 }
 
@@ -240,7 +235,7 @@ struct DashboardConfig {
 }
 
 /// `GET /config`: the Flink version.
-pub fn parse_flink_version(body: &str) -> Result<String, SourceError> {
+pub(crate) fn parse_flink_version(body: &str) -> Result<String, SourceError> {
     Ok(parse::<DashboardConfig>("/config", body)?.flink_version)
 }
 
@@ -251,7 +246,7 @@ struct ConfigEntry {
 }
 
 /// `GET /jobmanager/config`: the JobManager's effective configuration as key/value pairs.
-pub fn parse_jobmanager_config(body: &str) -> Result<BTreeMap<String, String>, SourceError> {
+pub(crate) fn parse_jobmanager_config(body: &str) -> Result<BTreeMap<String, String>, SourceError> {
     let entries: Vec<ConfigEntry> = parse("/jobmanager/config", body)?;
     Ok(entries.into_iter().map(|e| (e.key, e.value)).collect())
 }
@@ -283,7 +278,7 @@ struct RawException {
 }
 
 /// Exception classes (or causes) that mean a network connection or timeout error.
-pub const NETWORK_ERRORS: &[&str] = &[
+pub(crate) const NETWORK_ERRORS: &[&str] = &[
     "RemoteTransportException",
     "LocalTransportException",
     "PartitionConnectionException",
@@ -296,7 +291,7 @@ pub const NETWORK_ERRORS: &[&str] = &[
 
 /// `GET /jobs/<jid>/exceptions`: every history entry and its concurrent exceptions,
 /// classified (network error, OutOfMemoryError) by their class and causes.
-pub fn parse_exceptions(body: &str, job_id: &str) -> Result<Vec<crate::model::ExceptionEntry>, SourceError> {
+pub(crate) fn parse_exceptions(body: &str, job_id: &str) -> Result<Vec<crate::model::ExceptionEntry>, SourceError> {
     let answer: ExceptionsAnswer = parse("/jobs/<jid>/exceptions", body)?;
     let mut out = Vec::new();
     fn push(raw: &RawException, job_id: &str, concurrent: bool, out: &mut Vec<crate::model::ExceptionEntry>) {
@@ -322,7 +317,7 @@ pub fn parse_exceptions(body: &str, job_id: &str) -> Result<Vec<crate::model::Ex
 }
 
 /// Reads `metrics.fetcher.update-interval` (milliseconds, or a duration like "10 s").
-pub fn fetcher_interval_ms(config: &BTreeMap<String, String>) -> Option<u64> {
+pub(crate) fn fetcher_interval_ms(config: &BTreeMap<String, String>) -> Option<u64> {
     millis(config, "metrics.fetcher.update-interval")
 }
 
@@ -336,7 +331,7 @@ fn millis(config: &BTreeMap<String, String>, key: &str) -> Option<u64> {
 /// The span of the sliding histogram behind Flink's latency-marker quantiles:
 /// `metrics.latency.history-size` markers (default 128) `metrics.latency.interval` apart.
 /// `None` when markers are off (interval 0 or unset in the JobManager's config).
-pub fn latency_window(config: &BTreeMap<String, String>) -> Option<std::time::Duration> {
+pub(crate) fn latency_window(config: &BTreeMap<String, String>) -> Option<std::time::Duration> {
     let interval = millis(config, "metrics.latency.interval").filter(|ms| *ms > 0)?;
     let size = config.get("metrics.latency.history-size").and_then(|s| s.trim().parse::<u64>().ok()).unwrap_or(128);
     Some(std::time::Duration::from_millis(interval * size.max(1)))

@@ -46,7 +46,7 @@ struct Placement {
 }
 
 impl RestPoller {
-    pub fn new(endpoint: Endpoint, pattern: Option<TmPattern>) -> Self {
+    pub(crate) fn new(endpoint: Endpoint, pattern: Option<TmPattern>) -> Self {
         RestPoller {
             endpoint,
             pattern,

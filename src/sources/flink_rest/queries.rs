@@ -1,16 +1,16 @@
 //! How the REST source's asks are cut into request lines Flink accepts (a request line over ~4 KiB answers 404; keep `get=` lists under
 //! ~3000 characters and `taskmanagers=` lists to at most 80 ids).
 
-pub use crate::sources::flink_metrics::names::*;
+pub(crate) use crate::sources::flink_metrics::names::*;
 
 /// Longest `get=` value we send.
-pub const MAX_GET_CHARS: usize = 2500;
+pub(crate) const MAX_GET_CHARS: usize = 2500;
 /// Most TaskManager ids in one `taskmanagers=` list.
-pub const MAX_TM_IDS: usize = 80;
+pub(crate) const MAX_TM_IDS: usize = 80;
 
 /// Percent-encodes a metric name or id for a query value: SQL operator names contain
 /// `[ ]`, and TaskManager ids may contain anything.
-pub fn encode(s: &str) -> String {
+pub(crate) fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
@@ -23,7 +23,7 @@ pub fn encode(s: &str) -> String {
 
 /// Cuts a list into comma-joined, encoded pieces of at most `max_items` items and
 /// `max_chars` characters each. An item longer than `max_chars` goes alone.
-pub fn batches<S: AsRef<str>>(items: &[S], max_items: usize, max_chars: usize) -> Vec<String> {
+pub(crate) fn batches<S: AsRef<str>>(items: &[S], max_items: usize, max_chars: usize) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
     let mut n = 0;
@@ -48,7 +48,7 @@ pub fn batches<S: AsRef<str>>(items: &[S], max_items: usize, max_chars: usize) -
 
 /// Latency-marker metric ids (on the downstream vertex) for the quantiles we show.
 /// Returns the ids grouped by quantile suffix: median, p95, p99.
-pub fn latency_ids(available: &[String]) -> Vec<String> {
+pub(crate) fn latency_ids(available: &[String]) -> Vec<String> {
     available
         .iter()
         .filter(|id| {
@@ -63,7 +63,7 @@ pub fn latency_ids(available: &[String]) -> Vec<String> {
 /// aggregated latency query with a `subtasks=` filter with `[]` (seen on 1.20.5 and 2.3.0:
 /// the markers are in the job's scope, not the subtask's), so the group's markers are
 /// chosen by the `operator_subtask_index` in their id and queried without the filter.
-pub fn latency_ids_of(ids: &[String], subtasks: &[i64]) -> Vec<String> {
+pub(crate) fn latency_ids_of(ids: &[String], subtasks: &[i64]) -> Vec<String> {
     ids.iter().filter(|id| marker_subtask(id).is_some_and(|n| subtasks.contains(&n))).cloned().collect()
 }
 
@@ -72,7 +72,7 @@ pub fn latency_ids_of(ids: &[String], subtasks: &[i64]) -> Vec<String> {
 /// operator), so a vertex of 2,000 subtasks has 12,000 of them: read all, that is some 550
 /// requests per refresh. Up to this many subtasks every marker is read; beyond, a window of
 /// this many per refresh, rotating through all of them.
-pub const LATENCY_SUBTASKS: usize = 16;
+pub(crate) const LATENCY_SUBTASKS: usize = 16;
 
 /// The receiving subtask of a marker id (`...operator_subtask_index.<n>...`).
 fn marker_subtask(id: &str) -> Option<i64> {
@@ -80,7 +80,7 @@ fn marker_subtask(id: &str) -> Option<i64> {
 }
 
 /// The markers of at most `LATENCY_SUBTASKS` subtasks: the `round`-th window of them.
-pub fn latency_sample(ids: &[String], round: usize) -> Vec<String> {
+pub(crate) fn latency_sample(ids: &[String], round: usize) -> Vec<String> {
     let mut subtasks: Vec<i64> = ids.iter().filter_map(|id| marker_subtask(id)).collect();
     subtasks.sort_unstable();
     subtasks.dedup();

@@ -25,7 +25,7 @@ const LOG_HEAD: usize = 2 << 20;
 /// only read TaskManagers that are new (or restarted under their id).
 const NEW_PER_READ: usize = 16;
 
-pub struct SettingsReader {
+pub(crate) struct SettingsReader {
     endpoint: Endpoint,
     pattern: Option<TmPattern>,
     /// Settings per TaskManager, by (id, data port): a restarted TaskManager comes back
@@ -34,13 +34,13 @@ pub struct SettingsReader {
 }
 
 impl SettingsReader {
-    pub fn new(endpoint: Endpoint, pattern: Option<TmPattern>) -> Self {
+    pub(crate) fn new(endpoint: Endpoint, pattern: Option<TmPattern>) -> Self {
         SettingsReader { endpoint, pattern, known: BTreeMap::new() }
     }
 
     /// One read. Fails only when the JobManager cannot be asked at all; a part that fails
     /// (one TaskManager's log, the job's plan) is a problem in the result.
-    pub async fn read(&mut self) -> Result<GroupSettings, SourceError> {
+    pub(crate) async fn read(&mut self) -> Result<GroupSettings, SourceError> {
         let mut out = GroupSettings { url: clean(self.endpoint.base()), ..Default::default() };
         out.flink_version = Some(clean(&api::parse_flink_version(&self.endpoint.get("/config").await?)?));
         match self.endpoint.get("/jobmanager/config").await.and_then(|b| api::parse_jobmanager_config(&b)) {
@@ -138,10 +138,10 @@ fn brief(e: &SourceError) -> String {
 
 /// What a TaskManager's log says about its settings.
 #[derive(Debug, Default, PartialEq)]
-pub struct LogSettings {
-    pub given: BTreeMap<String, String>,
-    pub netty: BTreeMap<String, String>,
-    pub netty_line: Option<String>,
+pub(crate) struct LogSettings {
+    pub(crate) given: BTreeMap<String, String>,
+    pub(crate) netty: BTreeMap<String, String>,
+    pub(crate) netty_line: Option<String>,
 }
 
 /// Keys the start script computes and passes as dynamic properties (network min = max =
@@ -152,7 +152,7 @@ const DERIVED: &[&str] = &["taskmanager.memory.network.min", "taskmanager.memory
 /// Reads "Loading configuration property: KEY, VALUE" (the configuration file) and
 /// "Loading dynamic configuration property: KEY, VALUE" (`-D`, which wins), and the last
 /// `NettyConfig [...]` line split into its fields.
-pub fn parse_log(log: &str) -> LogSettings {
+pub(crate) fn parse_log(log: &str) -> LogSettings {
     let mut file = BTreeMap::new();
     let mut dynamic = BTreeMap::new();
     let mut netty_line = None;
@@ -188,11 +188,11 @@ fn netty_fields(line: &str) -> BTreeMap<String, String> {
 
 /// What `/taskmanagers/<id>` says about a TaskManager's settings.
 #[derive(Debug, Default, PartialEq)]
-pub struct Detail {
-    pub memory: BTreeMap<String, u64>,
-    pub hardware: BTreeMap<String, u64>,
-    pub segments: Option<(u64, u64)>,
-    pub slots: Option<u32>,
+pub(crate) struct Detail {
+    pub(crate) memory: BTreeMap<String, u64>,
+    pub(crate) hardware: BTreeMap<String, u64>,
+    pub(crate) segments: Option<(u64, u64)>,
+    pub(crate) slots: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -207,7 +207,7 @@ struct RawDetail {
     slots: Option<u32>,
 }
 
-pub fn parse_detail(body: &str) -> Result<Detail, SourceError> {
+pub(crate) fn parse_detail(body: &str) -> Result<Detail, SourceError> {
     let raw: RawDetail = serde_json::from_str(body).map_err(|e| SourceError::Malformed {
         what: "/taskmanagers/<id>",
         detail: format!("{e} (body starts: {})", crate::sanitize::snippet(body, 80)),
@@ -233,7 +233,7 @@ struct RawJobConfig {
 
 /// `/jobs/<id>/config`: the job's user configuration (keys a job set on itself), and its
 /// parallelism. Flink does not list the job's own Flink options here.
-pub fn parse_job_config(body: &str) -> Result<BTreeMap<String, String>, SourceError> {
+pub(crate) fn parse_job_config(body: &str) -> Result<BTreeMap<String, String>, SourceError> {
     let raw: RawJobConfig = serde_json::from_str(body).map_err(|e| SourceError::Malformed {
         what: "/jobs/<jid>/config",
         detail: format!("{e} (body starts: {})", crate::sanitize::snippet(body, 80)),
@@ -278,7 +278,7 @@ struct RawInput {
 }
 
 /// `/jobs/<id>/plan`: vertices with parallelism and how each input is shipped.
-pub fn parse_plan(body: &str) -> Result<Vec<PlanVertex>, SourceError> {
+pub(crate) fn parse_plan(body: &str) -> Result<Vec<PlanVertex>, SourceError> {
     let raw: RawPlan = serde_json::from_str(body).map_err(|e| SourceError::Malformed {
         what: "/jobs/<jid>/plan",
         detail: format!("{e} (body starts: {})", crate::sanitize::snippet(body, 80)),

@@ -13,20 +13,20 @@ use crate::sources::flink_metrics::tm_matches;
 /// One reading of this host.
 #[derive(Debug, Clone)]
 pub struct HostSample {
-    pub at: Instant,
+    pub(crate) at: Instant,
     pub processes: Vec<TmProcess>,
-    pub host: HostCounters,
-    pub ticks_per_s: f64,
+    pub(crate) host: HostCounters,
+    pub(crate) ticks_per_s: f64,
     /// Each interface's rates since the previous reading.
-    pub interfaces: Vec<InterfaceRate>,
+    pub(crate) interfaces: Vec<InterfaceRate>,
 }
 
 /// What a group's other sources reported about its TaskManagers.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Known {
-    pub ids: Vec<String>,
+    pub(crate) ids: Vec<String>,
     /// REST's Netty data ports; empty for a group without REST.
-    pub data_ports: Vec<u16>,
+    pub(crate) data_ports: Vec<u16>,
 }
 
 /// How a group's TaskManagers are known: its regex (split mode) and what its sources
@@ -43,7 +43,7 @@ use crate::model::taskmanager::same_taskmanager as same_id;
 /// decides where REST reported ports (two clusters on one host may both have a `tm-1`);
 /// otherwise the resource id the group's sources reported, else the one group whose
 /// regex matches it.
-pub fn owner(p: &TmProcess, groups: &[Members; 2]) -> Option<Group> {
+pub(crate) fn owner(p: &TmProcess, groups: &[Members; 2]) -> Option<Group> {
     if let Some(g) = Group::BOTH
         .into_iter()
         .find(|g| groups[g.index()].known.data_ports.iter().any(|port| p.listen_ports.contains(port)))
@@ -66,7 +66,7 @@ pub fn owner(p: &TmProcess, groups: &[Members; 2]) -> Option<Group> {
 
 /// Each group's batch: its processes here and, when it has any, the host's counters.
 /// A group without a TaskManager on this host gets `None` (not a zero).
-pub fn batches(sample: &HostSample, groups: &[Members; 2], interval: Duration) -> [Option<Batch>; 2] {
+pub(crate) fn batches(sample: &HostSample, groups: &[Members; 2], interval: Duration) -> [Option<Batch>; 2] {
     Group::BOTH.map(|g| {
         let mine: Vec<&TmProcess> = sample.processes.iter().filter(|p| owner(p, groups) == Some(g)).collect();
         (!mine.is_empty()).then(|| batch(sample, &mine, interval))

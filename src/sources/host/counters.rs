@@ -5,48 +5,48 @@ use std::collections::BTreeMap;
 
 use procfs::FromBufRead;
 
-pub use crate::model::InterfaceRate;
+pub(crate) use crate::model::InterfaceRate;
 use procfs::net::InterfaceDeviceStatus;
 
 /// Cumulative host counters at one instant.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct HostCounters {
-    pub nic: NicTotals,
+pub(crate) struct HostCounters {
+    pub(crate) nic: NicTotals,
     /// `Tcp: RetransSegs`, `TcpExt: TCPTimeouts`, `TcpExt: ListenOverflows`; `None` where
     /// the kernel does not report one.
-    pub tcp_retrans_segs: Option<u64>,
-    pub tcp_timeouts: Option<u64>,
-    pub listen_overflows: Option<u64>,
-    pub cpu: CpuTicks,
+    pub(crate) tcp_retrans_segs: Option<u64>,
+    pub(crate) tcp_timeouts: Option<u64>,
+    pub(crate) listen_overflows: Option<u64>,
+    pub(crate) cpu: CpuTicks,
 }
 
 /// NIC counters summed over the interfaces watched, and each of them.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct NicTotals {
-    pub rx_bytes: u64,
-    pub tx_bytes: u64,
+pub(crate) struct NicTotals {
+    pub(crate) rx_bytes: u64,
+    pub(crate) tx_bytes: u64,
     /// Received and sent packets dropped.
-    pub drops: u64,
-    pub errors: u64,
-    pub interfaces: usize,
-    pub per_interface: Vec<Interface>,
+    pub(crate) drops: u64,
+    pub(crate) errors: u64,
+    pub(crate) interfaces: usize,
+    pub(crate) per_interface: Vec<Interface>,
 }
 
 /// One interface's cumulative counters.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Interface {
-    pub name: String,
-    pub rx_bytes: u64,
-    pub tx_bytes: u64,
-    pub rx_packets: u64,
-    pub tx_packets: u64,
-    pub drops: u64,
-    pub errors: u64,
+pub(crate) struct Interface {
+    pub(crate) name: String,
+    pub(crate) rx_bytes: u64,
+    pub(crate) tx_bytes: u64,
+    pub(crate) rx_packets: u64,
+    pub(crate) tx_packets: u64,
+    pub(crate) drops: u64,
+    pub(crate) errors: u64,
 }
 
 /// Per-second rates of each interface between two readings `dt` seconds apart (an
 /// interface that is new, or whose counters went back, has none yet).
-pub fn interface_rates(previous: &[Interface], current: &[Interface], dt: f64) -> Vec<InterfaceRate> {
+pub(crate) fn interface_rates(previous: &[Interface], current: &[Interface], dt: f64) -> Vec<InterfaceRate> {
     if dt <= 0.0 {
         return Vec::new();
     }
@@ -70,24 +70,24 @@ pub fn interface_rates(previous: &[Interface], current: &[Interface], dt: f64) -
 
 /// /proc/stat's first line: ticks since boot over all CPUs, by mode.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct CpuTicks {
+pub(crate) struct CpuTicks {
     /// Everything but idle and iowait.
-    pub busy: u64,
+    pub(crate) busy: u64,
     /// user + nice.
-    pub user: u64,
-    pub system: u64,
-    pub iowait: u64,
+    pub(crate) user: u64,
+    pub(crate) system: u64,
+    pub(crate) iowait: u64,
     /// irq + softirq: where the kernel's network stack spends its time.
-    pub softirq: u64,
+    pub(crate) softirq: u64,
     /// Taken by the hypervisor: a noisy neighbour, not this host's work.
-    pub steal: u64,
-    pub total: u64,
-    pub cpus: usize,
+    pub(crate) steal: u64,
+    pub(crate) total: u64,
+    pub(crate) cpus: usize,
 }
 
 /// Sums /proc/net/dev over `interfaces` (all of them when empty; loopback included, as
 /// TaskManagers on one host shuffle over it).
-pub fn nic_totals(dev: &[u8], interfaces: &[String]) -> Result<NicTotals, String> {
+pub(crate) fn nic_totals(dev: &[u8], interfaces: &[String]) -> Result<NicTotals, String> {
     let status = InterfaceDeviceStatus::from_buf_read(dev).map_err(|e| format!("/proc/net/dev: {e}"))?;
     let mut t = NicTotals::default();
     for (name, d) in &status.0 {
@@ -118,7 +118,7 @@ pub fn nic_totals(dev: &[u8], interfaces: &[String]) -> Result<NicTotals, String
 
 /// /proc/net/snmp and /proc/net/netstat: pairs of lines, a header of names and a line of
 /// values, both prefixed by the protocol (`Tcp:`, `TcpExt:`). Keys are `Tcp:RetransSegs`.
-pub fn counter_table(text: &str) -> BTreeMap<String, u64> {
+pub(crate) fn counter_table(text: &str) -> BTreeMap<String, u64> {
     let mut out = BTreeMap::new();
     let mut lines = text.lines();
     while let (Some(names), Some(values)) = (lines.next(), lines.next()) {
@@ -139,7 +139,7 @@ pub fn counter_table(text: &str) -> BTreeMap<String, u64> {
 }
 
 /// The `cpu` line of /proc/stat: user nice system idle iowait irq softirq steal ... (ticks).
-pub fn cpu_ticks(stat: &[u8]) -> Result<CpuTicks, String> {
+pub(crate) fn cpu_ticks(stat: &[u8]) -> Result<CpuTicks, String> {
     let text = std::str::from_utf8(stat).map_err(|e| format!("/proc/stat: {e}"))?;
     let line = text.lines().find(|l| l.starts_with("cpu ")).ok_or("/proc/stat: no `cpu` line")?;
     let v: Vec<u64> = line.split_whitespace().skip(1).map(|f| f.parse().unwrap_or(0)).collect();
@@ -165,7 +165,7 @@ pub fn cpu_ticks(stat: &[u8]) -> Result<CpuTicks, String> {
 }
 
 /// Everything but the processes, from the files' contents.
-pub fn host_counters(
+pub(crate) fn host_counters(
     dev: &[u8],
     snmp: &str,
     netstat: &str,

@@ -3,8 +3,8 @@
 //! belong to it and, when it has any here, the host's counters.
 
 pub mod assign;
-pub mod counters;
-pub mod poller;
-pub mod processes;
+pub(crate) mod counters;
+pub(crate) mod poller;
+pub(crate) mod processes;
 
 pub use poller::HostPoller;

@@ -13,32 +13,32 @@ const RESOURCE_ID: &str = "taskmanager.resource-id";
 /// A TaskManager JVM here, with what it has used so far.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TmProcess {
-    pub pid: i32,
+    pub(crate) pid: i32,
     /// `taskmanager.resource-id` from a `-D` argument or the TaskManager's config file;
     /// `None` when Flink generated the id (it cannot be told from outside).
-    pub resource_id: Option<String>,
+    pub(crate) resource_id: Option<String>,
     /// utime + stime in clock ticks.
-    pub cpu_ticks: u64,
-    pub rss_bytes: u64,
-    pub threads: u64,
-    pub open_files: u64,
+    pub(crate) cpu_ticks: u64,
+    pub(crate) rss_bytes: u64,
+    pub(crate) threads: u64,
+    pub(crate) open_files: u64,
     /// Established TCP connections the process holds.
-    pub tcp_connections: u64,
+    pub(crate) tcp_connections: u64,
     /// Those with a Netty data port at either end (`None` when no data ports are known,
     /// i.e. no group has a REST source).
-    pub data_connections: Option<u64>,
+    pub(crate) data_connections: Option<u64>,
     /// TCP ports it listens on (its Netty data port among them).
-    pub listen_ports: Vec<u16>,
+    pub(crate) listen_ports: Vec<u16>,
 }
 
-pub fn is_taskmanager(cmdline: &[String]) -> bool {
+pub(crate) fn is_taskmanager(cmdline: &[String]) -> bool {
     cmdline.iter().any(|a| a == RUNNER)
 }
 
 /// The resource id a TaskManager was started with: `-Dtaskmanager.resource-id=X`,
 /// `-D taskmanager.resource-id=X`, else the `taskmanager.resource-id:` line of the
 /// config.yaml (Flink 2) or flink-conf.yaml (1.x) in its `--configDir`.
-pub fn resource_id(cmdline: &[String], read: impl Fn(&Path) -> Option<String>) -> Option<String> {
+pub(crate) fn resource_id(cmdline: &[String], read: impl Fn(&Path) -> Option<String>) -> Option<String> {
     let prefix = format!("{RESOURCE_ID}=");
     let mut config_dir = None;
     for (i, a) in cmdline.iter().enumerate() {
@@ -64,7 +64,7 @@ fn from_config(text: &str) -> Option<String> {
 }
 
 /// Every TaskManager JVM on this host (pid and resource id).
-pub fn scan() -> Vec<(i32, Option<String>)> {
+pub(crate) fn scan() -> Vec<(i32, Option<String>)> {
     let Ok(all) = procfs::process::all_processes() else { return Vec::new() };
     all.filter_map(Result::ok)
         .filter_map(|p| {
@@ -76,13 +76,13 @@ pub fn scan() -> Vec<(i32, Option<String>)> {
 
 /// The host's TCP sockets by inode (IPv4 and IPv6: Java's sockets are tcp6).
 #[derive(Debug, Default)]
-pub struct Sockets {
+pub(crate) struct Sockets {
     /// inode -> (local port, remote port)
-    pub established: HashMap<u64, (u16, u16)>,
-    pub listening: HashMap<u64, u16>,
+    pub(crate) established: HashMap<u64, (u16, u16)>,
+    pub(crate) listening: HashMap<u64, u16>,
 }
 
-pub fn sockets() -> Sockets {
+pub(crate) fn sockets() -> Sockets {
     let v4 = procfs::net::tcp().unwrap_or_default();
     let v6 = procfs::net::tcp6().unwrap_or_default();
     sockets_of(v4.iter().chain(&v6))
@@ -109,7 +109,7 @@ fn sockets_of<'a>(entries: impl Iterator<Item = &'a procfs::net::TcpNetEntry>) -
 /// against the host's sockets (and the known data ports) for open files, connections and
 /// listening ports; without it those fields are left empty for the caller to carry over
 /// (the walk is most of a tick's cost, and they change slowly).
-pub fn read(
+pub(crate) fn read(
     pid: i32,
     resource_id: Option<String>,
     fds: Option<(&Sockets, &[u16])>,

@@ -13,7 +13,7 @@ use crate::sources::flink_metrics::assemble;
 use crate::sources::flink_metrics::reporter as flink;
 use crate::sources::http::Endpoint;
 
-pub struct JolokiaPoller {
+pub(crate) struct JolokiaPoller {
     endpoints: Vec<Endpoint>,
     pattern: Option<TmPattern>,
     interval: Duration,
@@ -21,11 +21,11 @@ pub struct JolokiaPoller {
 }
 
 impl JolokiaPoller {
-    pub fn new(endpoints: Vec<Endpoint>, pattern: Option<TmPattern>, interval: Duration) -> Self {
+    pub(crate) fn new(endpoints: Vec<Endpoint>, pattern: Option<TmPattern>, interval: Duration) -> Self {
         JolokiaPoller { endpoints, pattern, interval, polls: 0 }
     }
 
-    pub async fn poll(&mut self) -> Result<Batch, SourceError> {
+    pub(crate) async fn poll(&mut self) -> Result<Batch, SourceError> {
         let at = Instant::now();
         let request = read::request();
         let mut set = tokio::task::JoinSet::new();

@@ -50,10 +50,10 @@ pub fn request() -> Value {
 /// One MBean attribute, named as Flink's reporters name the metric, its ObjectName keys
 /// as labels.
 #[derive(Debug, Clone, PartialEq)]
-pub struct JmxReading {
-    pub name: String,
-    pub labels: Vec<(String, String)>,
-    pub value: f64,
+pub(crate) struct JmxReading {
+    pub(crate) name: String,
+    pub(crate) labels: Vec<(String, String)>,
+    pub(crate) value: f64,
 }
 
 impl Reading for JmxReading {
@@ -71,14 +71,14 @@ impl Reading for JmxReading {
 /// One endpoint's answer as readings, and the reads that failed ("mbean: status error"),
 /// which cost their metrics only.
 #[derive(Debug, Default)]
-pub struct Converted {
-    pub readings: Vec<JmxReading>,
-    pub errors: Vec<String>,
+pub(crate) struct Converted {
+    pub(crate) readings: Vec<JmxReading>,
+    pub(crate) errors: Vec<String>,
 }
 
 /// `fallback_tm` names the TaskManager when no Flink MBean does (a JVM without Flink's
 /// JMX reporter): the JVM's own figures then stand for it.
-pub fn convert(answer: &str, fallback_tm: &str) -> Result<Converted, String> {
+pub(crate) fn convert(answer: &str, fallback_tm: &str) -> Result<Converted, String> {
     let v: Value = serde_json::from_str(answer).map_err(|e| format!("not JSON: {e}"))?;
     let items = v.as_array().ok_or("a bulk read answers with an array")?;
     let mut out = Converted::default();

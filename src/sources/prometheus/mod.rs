@@ -1,8 +1,8 @@
 //! Prometheus text endpoints (Flink's PrometheusReporter, jmx_exporter, node_exporter).
 
-pub mod node;
+pub(crate) mod node;
 pub mod parse;
-pub mod poller;
+pub(crate) mod poller;
 
 /// A parsed sample is a reading of the Flink metric vocabulary (the reporter's names).
 impl crate::sources::flink_metrics::Reading for parse::Sample<'_> {

@@ -29,7 +29,7 @@ struct Sums {
 /// `interfaces` restricts the NIC sums as for /proc (empty: all). The poller folds scrape
 /// by scrape (`Fold`); this is the same over scrapes held at once.
 #[cfg(test)]
-pub fn counters(scrapes: &[Vec<Sample<'_>>], interfaces: &[String]) -> Vec<Counter> {
+pub(crate) fn counters(scrapes: &[Vec<Sample<'_>>], interfaces: &[String]) -> Vec<Counter> {
     let mut fold = Fold::default();
     for scrape in scrapes {
         fold.add(scrape, interfaces);
@@ -39,13 +39,13 @@ pub fn counters(scrapes: &[Vec<Sample<'_>>], interfaces: &[String]) -> Vec<Count
 
 /// The counters folded scrape by scrape (a scrape's text is dropped once read).
 #[derive(Default)]
-pub struct Fold {
+pub(crate) struct Fold {
     s: Sums,
     hosts: u64,
 }
 
 impl Fold {
-    pub fn add(&mut self, scrape: &[Sample<'_>], interfaces: &[String]) {
+    pub(crate) fn add(&mut self, scrape: &[Sample<'_>], interfaces: &[String]) {
         let (s, hosts) = (&mut self.s, self.hosts);
         let mut is_node = false;
         for m in scrape {
@@ -93,7 +93,7 @@ impl Fold {
         self.hosts += u64::from(is_node);
     }
 
-    pub fn finish(self) -> Vec<Counter> {
+    pub(crate) fn finish(self) -> Vec<Counter> {
         let (s, hosts) = (self.s, self.hosts);
         if hosts == 0 {
             return Vec::new();

@@ -17,7 +17,7 @@ pub struct Sample<'a> {
     /// The raw text between `{` and `}` (escapes intact); iterate with `labels()`.
     raw_labels: &'a str,
     pub value: f64,
-    pub timestamp_ms: Option<i64>,
+    pub(crate) timestamp_ms: Option<i64>,
 }
 
 impl<'a> Sample<'a> {
@@ -170,16 +170,16 @@ pub fn parse(text: &str) -> Result<Vec<Sample<'_>>, ParseError> {
 
 /// An exposition whose malformed lines were skipped: each costs its line, not the scrape.
 #[derive(Debug)]
-pub struct Parsed<'a> {
-    pub samples: Vec<Sample<'a>>,
+pub(crate) struct Parsed<'a> {
+    pub(crate) samples: Vec<Sample<'a>>,
     /// Lines that could not be parsed, and the first of their errors.
-    pub malformed: usize,
-    pub first_error: Option<ParseError>,
+    pub(crate) malformed: usize,
+    pub(crate) first_error: Option<ParseError>,
 }
 
 /// Parses every line that can be parsed. An HTML page, or a body where no line is a
 /// sample, is still the scrape's error.
-pub fn parse_lenient(text: &str) -> Result<Parsed<'_>, ParseError> {
+pub(crate) fn parse_lenient(text: &str) -> Result<Parsed<'_>, ParseError> {
     let mut samples = Vec::with_capacity((text.len() / 128).min(1 << 20));
     let (mut malformed, mut first_error) = (0, None);
     for s in self::samples(text) {

@@ -29,7 +29,7 @@ pub struct PromPoller {
 }
 
 impl PromPoller {
-    pub fn new(
+    pub(crate) fn new(
         endpoints: Vec<Endpoint>,
         pattern: Option<TmPattern>,
         interfaces: Vec<String>,

@@ -3,7 +3,7 @@
 //! so the cost does not grow with the number of TaskManagers. With an offset the queries
 //! read the past ("the baseline is last week, same hour").
 
-pub mod poller;
-pub mod queries;
+pub(crate) mod poller;
+pub(crate) mod queries;
 
-pub use poller::ServerPoller;
+pub(crate) use poller::ServerPoller;

@@ -10,7 +10,7 @@ use crate::model::{Batch, JobStatus, MetricKey};
 use crate::sources::SourceError;
 use crate::sources::http::Endpoint;
 
-pub struct ServerPoller {
+pub(crate) struct ServerPoller {
     endpoint: Endpoint,
     queries: Vec<(MetricKey, String)>,
     /// `group by (tm_id)` over the TaskManager series: the group's TaskManagers.
@@ -33,7 +33,7 @@ pub struct ServerPoller {
 }
 
 impl ServerPoller {
-    pub fn new(
+    pub(crate) fn new(
         endpoint: Endpoint,
         tms: &Selector,
         job: &Selector,
@@ -74,7 +74,7 @@ impl ServerPoller {
         format!("/api/v1/query?{}", url.finish())
     }
 
-    pub async fn poll(&mut self) -> Result<Batch, SourceError> {
+    pub(crate) async fn poll(&mut self) -> Result<Batch, SourceError> {
         let at = Instant::now();
         let now_unix = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs_f64();
         // With an offset, every query reads the same instant in the past.

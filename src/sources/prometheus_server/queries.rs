@@ -3,7 +3,7 @@
 
 use crate::model::MetricKey;
 
-pub use crate::config::Selector;
+pub(crate) use crate::config::Selector;
 
 const TASK: &str = "flink_taskmanager_job_task_";
 const TM: &str = "flink_taskmanager_Status_";
@@ -16,7 +16,7 @@ const LATENCY: &str = "flink_taskmanager_job_task_latency_source_id_operator_id_
 /// level is REST's; host counters come from node_exporter endpoints or /proc).
 /// `tms` selects TaskManager series, `job` the JobManager's; `rate_window` is the range
 /// of `rate()` (a few scrape intervals).
-pub fn query(key: MetricKey, tms: &Selector, job: &Selector, rate_window: &str) -> Option<String> {
+pub(crate) fn query(key: MetricKey, tms: &Selector, job: &Selector, rate_window: &str) -> Option<String> {
     use MetricKey::*;
     let task = |agg: &str, m: &str| format!("{agg}({})", tms.on(&format!("{TASK}{m}"), ""));
     let tm = |m: &str| format!("avg({})", tms.on(&format!("{TM}{m}"), ""));
@@ -58,17 +58,17 @@ pub fn query(key: MetricKey, tms: &Selector, job: &Selector, rate_window: &str) 
 /// The group's TaskManagers: one sample per `tm_id`.
 /// The time of the group's newest scraped sample: it moves exactly when a scrape lands
 /// (every figure's query repeats its answer in between).
-pub fn last_scrape(tms: &Selector) -> String {
+pub(crate) fn last_scrape(tms: &Selector) -> String {
     format!("max(timestamp({}))", tms.on(TM_SERIES, ""))
 }
 
-pub fn taskmanager_ids(tms: &Selector) -> String {
+pub(crate) fn taskmanager_ids(tms: &Selector) -> String {
     format!("group by (tm_id) ({})", tms.on(TM_SERIES, ""))
 }
 
 /// The value of an instant query's answer: `None` for an empty vector (no series match:
 /// "no data") or NaN; an error for anything that is not a successful vector answer.
-pub fn parse_answer(body: &str) -> Result<Option<f64>, String> {
+pub(crate) fn parse_answer(body: &str) -> Result<Option<f64>, String> {
     let v: serde_json::Value = serde_json::from_str(body).map_err(|e| format!("not JSON: {e}"))?;
     if v["status"] != "success" {
         let error = v["error"].as_str().unwrap_or("no error text");
@@ -90,7 +90,7 @@ pub fn parse_answer(body: &str) -> Result<Option<f64>, String> {
 
 /// A range query's answer: the (unix time, value) points of its one series (none when no
 /// series matched); NaN points are left out.
-pub fn parse_range(body: &str) -> Result<Vec<(f64, f64)>, String> {
+pub(crate) fn parse_range(body: &str) -> Result<Vec<(f64, f64)>, String> {
     let v: serde_json::Value = serde_json::from_str(body).map_err(|e| format!("not JSON: {e}"))?;
     if v["status"] != "success" {
         return Err(format!("{}: {}", v["errorType"].as_str().unwrap_or("error"), v["error"].as_str().unwrap_or("")));
