@@ -147,114 +147,150 @@ pub(crate) fn verdict(
     data: &DataState,
 ) -> Verdict {
     let w = settings.weights;
+    let mut tally = score_categories(judgements, rules, w, data);
+    for s in &data.stale {
+        tally.inconclusive = true;
+        tally.reasons.push(s.clone());
+    }
+    for s in &data.settings {
+        tally.inconclusive = true;
+        tally.reasons.push(format!("settings: {s}"));
+    }
+    let stability = if book.hard_fired {
+        0.0
+    } else if variant_failures_over_baseline {
+        tally.reasons.push("stability: the variant failed more often than the baseline".into());
+        50.0
+    } else {
+        100.0
+    };
+    if w.stability > 0.0 {
+        tally.weighted += stability * w.stability;
+        tally.weight_sum += w.stability;
+    }
+    // Stability alone is not a score: without a performance category nothing was scored.
+    let scored = tally.weight_sum > w.stability.max(0.0);
+    let score = scored.then(|| tally.weighted / tally.weight_sum);
+    let mut reasons = tally.reasons;
+    let outcome = outcome(book, score, tally.inconclusive, settings, &mut reasons);
+    let (low_n, no_data) = unjudged(judgements);
+    Verdict {
+        outcome,
+        score,
+        reasons,
+        low_n,
+        no_data,
+        needs: if outcome == Outcome::Inconclusive { tally.needs } else { None },
+    }
+}
+
+/// The performance categories' weighted scores so far, and why any is not judged.
+#[derive(Debug, Default)]
+struct Tally {
+    weighted: f64,
+    weight_sum: f64,
+    inconclusive: bool,
+    needs: Option<Needs>,
+    reasons: Vec<String>,
+}
+
+const LATENCY_OFF: &str =
+    "latency: not judged: Flink's latency markers are off (metrics.latency.interval); turn them on to judge latency";
+
+/// Scores throughput, latency, memory and CPU from their metrics' judgements. Throughput
+/// and latency must be judged before a PASS, and so must whichever category the profile
+/// weighs most; the others without data are left out of the score.
+fn score_categories(
+    judgements: &BTreeMap<MetricKey, Judgement>,
+    rules: &RulesConfig,
+    w: Weights,
+    data: &DataState,
+) -> Tally {
     let categories = [
         ("throughput", MetricKey::RecordsInPerS, RuleId::Throughput, w.throughput),
         ("latency", MetricKey::LatencyP99Ms, RuleId::LatencyP99, w.latency),
         ("memory", MetricKey::HeapUsedBytes, RuleId::Memory, w.memory),
         ("cpu", MetricKey::CpuCores, RuleId::Cpu, w.cpu),
     ];
-    // Throughput and latency always; and whichever category the profile weighs most.
     let heaviest = categories.iter().map(|c| c.3).fold(0.0, f64::max);
     let essential = |name: &str, weight: f64| {
         name == "throughput" || (name == "latency" && data.latency_expected) || weight >= heaviest
     };
-    let mut needs: Option<Needs> = None;
-    let mut reasons = Vec::new();
-    let (mut low_n, mut no_data) = (Vec::new(), Vec::new());
-    for (k, j) in judgements {
-        match j.class {
-            Class::LowN => low_n.push(*k),
-            Class::NoData => no_data.push(*k),
-            _ => {}
-        }
-    }
-    let (mut weighted, mut weight_sum, mut inconclusive) = (0.0, 0.0, false);
+    let mut t = Tally::default();
     for (name, key, rule, weight) in categories {
         let must = essential(name, weight);
         if weight <= 0.0 && !must {
             continue;
         }
         match judgements.get(&key) {
-            Some(j) if j.class == Class::NoData || j.class == Class::LowN => {
+            Some(j) if j.class == Class::LowN => {
                 let n = j.baseline.map_or(0, |s| s.n).min(j.variant.map_or(0, |s| s.n));
-                if j.class == Class::LowN {
-                    inconclusive = true;
-                    let more = data.min_samples.saturating_sub(n).max(1);
-                    let wait = Needs { samples: more, seconds: more as f64 * data.block_s };
-                    reasons.push(format!(
-                        "{name}: LOW-N, {n} samples per group so far: needs {more} more, ~{}",
-                        about(wait.seconds)
-                    ));
-                    if needs.is_none_or(|w| w.samples < more) {
-                        needs = Some(wait);
-                    }
-                } else if must {
-                    inconclusive = true;
-                    reasons.push(format!(
+                t.inconclusive = true;
+                let more = data.min_samples.saturating_sub(n).max(1);
+                let wait = Needs { samples: more, seconds: more as f64 * data.block_s };
+                t.reasons.push(format!(
+                    "{name}: LOW-N, {n} samples per group so far: needs {more} more, ~{}",
+                    about(wait.seconds)
+                ));
+                if t.needs.is_none_or(|w| w.samples < more) {
+                    t.needs = Some(wait);
+                }
+            }
+            Some(j) if j.class == Class::NoData => {
+                if must {
+                    t.inconclusive = true;
+                    t.reasons.push(format!(
                         "{name}: NO-DATA ({}) in {}: it must be compared before a PASS",
                         key.label(),
                         no_data_side(j)
                     ));
                 } else if name == "latency" && !data.latency_expected {
-                    reasons.push(
-                        "latency: not judged: Flink's latency markers are off (metrics.latency.interval); turn them on to judge latency".into(),
-                    );
+                    t.reasons.push(LATENCY_OFF.into());
                 } else {
-                    reasons.push(format!("{name}: NO-DATA ({}), left out of the score", key.label()));
+                    t.reasons.push(format!("{name}: NO-DATA ({}), left out of the score", key.label()));
                 }
             }
-            None if name == "latency" && !data.latency_expected => reasons.push(
-                "latency: not judged: Flink's latency markers are off (metrics.latency.interval); turn them on to judge latency"
-                    .into(),
-            ),
+            None if name == "latency" && !data.latency_expected => t.reasons.push(LATENCY_OFF.into()),
             None if must => {
-                inconclusive = true;
-                reasons.push(format!("{name}: NO-DATA ({}): it must be compared before a PASS", key.label()));
+                t.inconclusive = true;
+                t.reasons.push(format!("{name}: NO-DATA ({}): it must be compared before a PASS", key.label()));
             }
             Some(j) => {
-                let s = category_score(j, rule, rules);
                 if j.class == Class::Worse {
-                    reasons.push(format!(
+                    t.reasons.push(format!(
                         "{name}: {} significantly worse ({})",
                         key.label(),
                         j.change_pct.map(|c| format!("{c:+.1}%")).unwrap_or_default()
                     ));
                 }
-                weighted += s * weight;
-                weight_sum += weight;
+                t.weighted += category_score(j, rule, rules) * weight;
+                t.weight_sum += weight;
             }
-            None => reasons.push(format!("{name}: NO-DATA, left out of the score")),
+            None => t.reasons.push(format!("{name}: NO-DATA, left out of the score")),
         }
     }
-    for s in &data.stale {
-        inconclusive = true;
-        reasons.push(s.clone());
+    t
+}
+
+/// FAIL on any hard alert of the run or a soft alert active now (their messages go first
+/// among the reasons); else INCONCLUSIVE while something essential is missing; else the
+/// score's band.
+fn outcome(
+    book: &AlertBook,
+    score: Option<f64>,
+    inconclusive: bool,
+    settings: &VerdictSettings,
+    reasons: &mut Vec<String>,
+) -> Outcome {
+    if book.hard_fired {
+        let hard = book
+            .all()
+            .into_iter()
+            .filter(|a| a.severity == super::rules::Severity::Hard)
+            .map(|a| format!("hard alert {}: {}", a.rule.as_str(), a.message));
+        reasons.splice(0..0, hard);
+        return Outcome::Fail;
     }
-    for s in &data.settings {
-        inconclusive = true;
-        reasons.push(format!("settings: {s}"));
-    }
-    let stability = if book.hard_fired {
-        0.0
-    } else if variant_failures_over_baseline {
-        reasons.push("stability: the variant failed more often than the baseline".into());
-        50.0
-    } else {
-        100.0
-    };
-    if w.stability > 0.0 {
-        weighted += stability * w.stability;
-        weight_sum += w.stability;
-    }
-    // Stability alone is not a score: without a performance category nothing was scored.
-    let scored = weight_sum > w.stability.max(0.0);
-    let score = scored.then(|| weighted / weight_sum);
-    let hard: Vec<String> = book
-        .all()
-        .into_iter()
-        .filter(|a| a.severity == super::rules::Severity::Hard)
-        .map(|a| format!("hard alert {}: {}", a.rule.as_str(), a.message))
-        .collect();
     // The test plan rolls back on a soft failure too ("throughput degradation > 15%", ...):
     // an active soft alert is a significant change beyond the rule's threshold, held for
     // `for` evaluations, so it fails the run whatever the weighted score says.
@@ -264,35 +300,29 @@ pub(crate) fn verdict(
         .filter(|a| a.severity == super::rules::Severity::Soft)
         .map(|a| format!("soft failure {}: {}", a.rule.as_str(), a.message))
         .collect();
-    let outcome = if book.hard_fired {
-        reasons.splice(0..0, hard);
-        Outcome::Fail
-    } else if !soft.is_empty() {
+    if !soft.is_empty() {
         reasons.splice(0..0, soft);
-        Outcome::Fail
-    } else if inconclusive || score.is_none() {
+        return Outcome::Fail;
+    }
+    let Some(s) = score.filter(|_| !inconclusive) else {
         if score.is_none() {
             reasons.push("no performance category has data yet".into());
         }
-        Outcome::Inconclusive
-    } else {
-        let s = score.unwrap_or(0.0);
-        if s >= settings.pass {
-            Outcome::Pass
-        } else if s >= settings.marginal {
-            Outcome::Marginal
-        } else {
-            Outcome::Fail
-        }
+        return Outcome::Inconclusive;
     };
-    Verdict {
-        outcome,
-        score,
-        reasons,
-        low_n,
-        no_data,
-        needs: if outcome == Outcome::Inconclusive { needs } else { None },
+    if s >= settings.pass {
+        Outcome::Pass
+    } else if s >= settings.marginal {
+        Outcome::Marginal
+    } else {
+        Outcome::Fail
     }
+}
+
+/// The metrics with too few samples and those with none, for the badges.
+fn unjudged(judgements: &BTreeMap<MetricKey, Judgement>) -> (Vec<MetricKey>, Vec<MetricKey>) {
+    let of = |class: Class| judgements.iter().filter(|(_, j)| j.class == class).map(|(k, _)| *k).collect();
+    (of(Class::LowN), of(Class::NoData))
 }
 
 /// "40 s", "~3 min".
@@ -309,127 +339,4 @@ fn no_data_side(j: &Judgement) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::analysis::judge::{JudgeSettings, judge_samples};
-    use crate::analysis::rules::Breach;
-    use std::time::SystemTime;
-
-    fn judgements(n: usize, throughput_factor: f64) -> BTreeMap<MetricKey, Judgement> {
-        let s = JudgeSettings { min_samples: 30, ..JudgeSettings::default() };
-        let base: Vec<f64> = (0..n).map(|i| 100.0 + (i % 7) as f64).collect();
-        let tp: Vec<f64> = base.iter().map(|x| x * throughput_factor).collect();
-        [MetricKey::RecordsInPerS, MetricKey::LatencyP99Ms, MetricKey::HeapUsedBytes, MetricKey::CpuCores]
-            .into_iter()
-            .map(|k| {
-                let v = if k == MetricKey::RecordsInPerS { &tp } else { &base };
-                (k, judge_samples(k, &base, v, &s))
-            })
-            .collect()
-    }
-
-    fn data() -> DataState {
-        DataState { min_samples: 30, block_s: 10.0, stale: Vec::new(), settings: Vec::new(), latency_expected: true }
-    }
-
-    fn run(j: &BTreeMap<MetricKey, Judgement>, book: &AlertBook) -> Verdict {
-        verdict(j, book, &RulesConfig::default(), &VerdictSettings::default(), false, &data())
-    }
-
-    #[test]
-    fn outcomes_table() {
-        let book = AlertBook::default();
-        let same = run(&judgements(40, 1.0), &book);
-        assert_eq!((same.outcome, same.score), (Outcome::Pass, Some(100.0)));
-        // -15% throughput is at the soft threshold: throughput scores 50 -> 85 overall.
-        let worse = run(&judgements(40, 0.85), &book);
-        assert_eq!(worse.outcome, Outcome::Pass);
-        assert!((worse.score.unwrap() - 85.0).abs() < 1e-9, "{worse:?}");
-        // -60%: throughput scores 0 -> 70: MARGINAL.
-        assert_eq!(run(&judgements(40, 0.4), &book).outcome, Outcome::Marginal);
-        // Too few samples: never PASS.
-        let low = run(&judgements(10, 1.0), &book);
-        assert_eq!(low.outcome, Outcome::Inconclusive);
-        assert!(low.reasons.iter().any(|r| r.contains("LOW-N")));
-        // 20 more blocks of 10 s.
-        assert_eq!(low.needs, Some(Needs { samples: 20, seconds: 200.0 }));
-        assert!(low.reasons.iter().any(|r| r.contains("needs 20 more, ~4 min")), "{:?}", low.reasons);
-        let none = run(&BTreeMap::new(), &book);
-        assert_eq!((none.outcome, none.score), (Outcome::Inconclusive, None), "nothing scored is no score");
-    }
-
-    #[test]
-    fn no_pass_without_the_essentials() {
-        let book = AlertBook::default();
-        let s = JudgeSettings { min_samples: 30, ..JudgeSettings::default() };
-        let base: Vec<f64> = (0..40).map(|i| 100.0 + (i % 7) as f64).collect();
-        // Throughput never compared (the variant has none): INCONCLUSIVE, not PASS 100.
-        let mut j = judgements(40, 1.0);
-        j.insert(MetricKey::RecordsInPerS, judge_samples(MetricKey::RecordsInPerS, &base, &[], &s));
-        let v = run(&j, &book);
-        assert_eq!(v.outcome, Outcome::Inconclusive, "{v:?}");
-        assert!(v.reasons.iter().any(|r| r.starts_with("throughput: NO-DATA") && r.contains("the variant")), "{v:?}");
-        // Latency missing altogether.
-        let mut j = judgements(40, 1.0);
-        j.remove(&MetricKey::LatencyP99Ms);
-        assert_eq!(run(&j, &book).outcome, Outcome::Inconclusive);
-        // ...unless Flink's latency markers are off: then it cannot be judged, and says so.
-        let off = DataState { latency_expected: false, ..data() };
-        let v = verdict(&j, &book, &RulesConfig::default(), &VerdictSettings::default(), false, &off);
-        assert_eq!(v.outcome, Outcome::Pass, "{v:?}");
-        assert!(v.reasons.iter().any(|r| r.contains("latency markers are off")), "{v:?}");
-        // CPU is not essential under the default profile: left out, still PASS.
-        let mut j = judgements(40, 1.0);
-        j.insert(MetricKey::CpuCores, judge_samples(MetricKey::CpuCores, &[], &[], &s));
-        assert_eq!(run(&j, &book).outcome, Outcome::Pass);
-        // ...but it is under the CPU profile, which weighs it most.
-        let cpu = VerdictSettings { weights: Profile::Cpu.weights(), ..VerdictSettings::default() };
-        let v = verdict(&j, &book, &RulesConfig::default(), &cpu, false, &data());
-        assert_eq!(v.outcome, Outcome::Inconclusive, "{v:?}");
-        // A group gone stale cannot PASS.
-        let stale = DataState { stale: vec!["variant: no live source for 45 s".into()], ..data() };
-        let v =
-            verdict(&judgements(40, 1.0), &book, &RulesConfig::default(), &VerdictSettings::default(), false, &stale);
-        assert_eq!(v.outcome, Outcome::Inconclusive);
-        assert!(v.reasons.iter().any(|r| r.contains("no live source")));
-    }
-
-    #[test]
-    fn a_hard_alert_is_fail() {
-        let mut book = AlertBook::default();
-        let b = Some(Breach { observed: 1.0, baseline: 0.0, threshold: 0.0, message: "OOM".into() });
-        book.update(&[(RuleId::OutOfMemory, b)], &RulesConfig::default(), SystemTime::now());
-        let v = run(&judgements(40, 1.0), &book);
-        assert_eq!(v.outcome, Outcome::Fail);
-        assert!(v.reasons[0].contains("out-of-memory"));
-    }
-
-    #[test]
-    fn an_active_soft_alert_is_fail_and_a_resolved_one_is_not() {
-        let config = RulesConfig::default();
-        let mut book = AlertBook::default();
-        let b = Some(Breach { observed: 40.0, baseline: 100.0, threshold: 15.0, message: "-60%".into() });
-        let t0 = SystemTime::UNIX_EPOCH;
-        for s in 0..3 {
-            book.update(&[(RuleId::Throughput, b.clone())], &config, t0 + std::time::Duration::from_secs(s));
-        }
-        assert!(book.active.contains_key(&RuleId::Throughput), "held 3 evaluations: fired");
-        // -60% alone scores 70 (MARGINAL); the soft failure makes it FAIL, first reason.
-        let v = run(&judgements(40, 0.4), &book);
-        assert_eq!(v.outcome, Outcome::Fail, "{v:?}");
-        assert!(v.reasons[0].starts_with("soft failure throughput"), "{:?}", v.reasons);
-        assert!(!book.hard_fired);
-        book.update(&[(RuleId::Throughput, None)], &config, t0 + std::time::Duration::from_secs(9));
-        assert_eq!(run(&judgements(40, 1.0), &book).outcome, Outcome::Pass, "resolved: judged on the data again");
-    }
-
-    #[test]
-    fn profiles_weigh_to_one() {
-        for p in
-            [Profile::Default, Profile::Throughput, Profile::Latency, Profile::Memory, Profile::Cpu, Profile::Bursty]
-        {
-            let w = p.weights();
-            assert!((w.throughput + w.latency + w.memory + w.cpu + w.stability - 1.0).abs() < 1e-9, "{p:?}");
-        }
-    }
-}
+mod tests;
