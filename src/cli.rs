@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{self, ConfigError, GroupConfig, Loaded, RestUrl, TmPattern};
+use crate::config::{self, ConfigError, GroupConfig, Loaded, RestUrl, Settings, TmPattern};
 
 const ABOUT: &str =
     "Watch a baseline and a variant group of Flink TaskManagers side by side during a network-tuning canary.";
@@ -161,7 +161,13 @@ fn parse_pattern(s: &str) -> Result<TmPattern, String> {
 impl WatchArgs {
     /// Lays the flags over what the config file said.
     pub fn apply(&self, mut loaded: Loaded) -> Result<Loaded, ConfigError> {
-        let s = &mut loaded.settings;
+        self.apply_settings(&mut loaded.settings)?;
+        self.apply_groups(&mut loaded)?;
+        Ok(loaded)
+    }
+
+    /// The flags that set what the file's top-level, `[analysis]` and `[rollback]` say.
+    fn apply_settings(&self, s: &mut Settings) -> Result<(), ConfigError> {
         if let Some(d) = self.interval {
             s.interval = config::Dur(d);
         }
@@ -202,6 +208,12 @@ impl WatchArgs {
         if let Some(b) = self.block {
             s.analysis.block = config::Dur(b);
         }
+        Ok(())
+    }
+
+    /// The flags that name the groups' sources: `--flink` with two TaskManager patterns,
+    /// or each group's URLs, patterns and settings file.
+    fn apply_groups(&self, loaded: &mut Loaded) -> Result<(), ConfigError> {
         if self.flink.is_none()
             && (self.baseline_tm.is_some() || self.variant_tm.is_some())
             && self.baseline.is_none()
@@ -255,7 +267,7 @@ impl WatchArgs {
                 g.get_or_insert_with(GroupConfig::default).jolokia = urls.clone();
             }
         }
-        Ok(loaded)
+        Ok(())
     }
 }
 

@@ -59,7 +59,12 @@ fn main() -> ExitCode {
             return ExitCode::from(3);
         }
     };
-    match cli.command {
+    run_command(cli.command, config, &runtime)
+}
+
+/// Runs the subcommand (the dashboard without one) and says how it ended.
+fn run_command(command: Option<Command>, config: config::Config, runtime: &tokio::runtime::Runtime) -> ExitCode {
+    match command {
         Some(Command::Snapshot { duration }) => {
             let doc = runtime.block_on(snapshot::take(&config, duration));
             match serde_json::to_string_pretty(&doc) {

@@ -6,9 +6,11 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::analysis::judge::Judgement;
 use crate::analysis::window_stats;
 use crate::app::App;
-use crate::config::Config;
+use crate::config::{Config, GroupConfig};
+use crate::model::store::GroupData;
 use crate::model::{Group, MetricKey};
 use crate::sources::SourceKind;
 
@@ -125,71 +127,15 @@ pub(crate) fn build(app: &App, config: &Config) -> Snapshot {
     let view = app.view();
     let observed = app.observed().min(app.window).as_secs_f64();
     let from = view.now - app.window.as_secs_f64();
-    let mut groups = BTreeMap::new();
-    for (g, gc) in [(Group::Baseline, &config.baseline), (Group::Variant, &config.variant)] {
-        let data = view.store.group(g);
-        let metrics = MetricKey::ALL
-            .iter()
-            .map(|&k| {
-                let series = data.series(k);
-                let w = window_stats(series, from, k.is_cumulative());
-                let last = series.values_since(from).last().map(|(_, v)| v);
-                (
-                    k.as_str(),
-                    MetricSnapshot {
-                        last,
-                        mean: w.mean,
-                        samples: w.samples,
-                        // Which source kind gave the values ("none" without any).
-                        source: data.provider(k).map_or(
-                            if last.is_some() { SourceKind::FlinkRest.as_str() } else { "none" },
-                            SourceKind::as_str,
-                        ),
-                        delta: w.delta,
-                    },
-                )
-            })
-            .collect();
-        groups.insert(
-            g.as_str(),
-            GroupSnapshot {
-                flink: gc.flink.as_ref().map(|u| u.0.clone()),
-                flink_version: data.flink_version.clone(),
-                taskmanagers: data.taskmanagers.clone(),
-                job_state: data.job.as_ref().map(|j| j.state.to_string()),
-                job_name: data.job.as_ref().map(|j| j.name.clone()),
-                metrics,
-                earlier_exceptions: data
-                    .exceptions
-                    .earlier
-                    .iter()
-                    .map(|e| EarlierException {
-                        name: e.name.clone(),
-                        at: crate::analysis::alerts::rfc3339(
-                            std::time::UNIX_EPOCH + Duration::from_millis(e.timestamp_ms.max(0) as u64),
-                        ),
-                        taskmanager: e.taskmanager_id.clone(),
-                    })
-                    .collect(),
-            },
-        );
-    }
+    let groups = [(Group::Baseline, &config.baseline), (Group::Variant, &config.variant)]
+        .into_iter()
+        .map(|(g, gc)| (g.as_str(), group_snapshot(view.store.group(g), gc, from)))
+        .collect();
     let comparison = view
         .comparisons
         .iter()
         .map(|(k, c)| {
-            let judgement = view.judgements.get(k).map(|j| JudgementSnapshot {
-                class: j.class.label(),
-                samples: [j.baseline.map_or(0, |s| s.n), j.variant.map_or(0, |s| s.n)],
-                block_change_pct: j.change_pct,
-                p: j.p,
-                welch_p: j.welch_p,
-                mann_whitney_p: j.mann_whitney_p,
-                sequential_p: j.sequential_p,
-                hodges_lehmann_shift: j.hodges_lehmann.map(|h| h.shift),
-                ci: j.hodges_lehmann.and_then(|h| h.ci).map(|(a, b)| [a, b]),
-                cohens_d: j.cohens_d,
-            });
+            let judgement = view.judgements.get(k).map(judgement_snapshot);
             (k.as_str(), ChangeSnapshot { change_pct: c.change_pct, judgement })
         })
         .collect();
@@ -217,6 +163,68 @@ pub(crate) fn build(app: &App, config: &Config) -> Snapshot {
         alerts: app.alerts.all().into_iter().map(super::analysis::alerts::Alert::to_json).collect(),
         settings: crate::analysis::settings::doc::document(&app.flink_settings),
         verdict: None,
+    }
+}
+
+/// One group: its cluster, TaskManagers, job, every metric over the window since `from`,
+/// and the exceptions from before the run.
+fn group_snapshot(data: &GroupData, gc: &GroupConfig, from: f64) -> GroupSnapshot {
+    let metrics = MetricKey::ALL
+        .iter()
+        .map(|&k| {
+            let series = data.series(k);
+            let w = window_stats(series, from, k.is_cumulative());
+            let last = series.values_since(from).last().map(|(_, v)| v);
+            (
+                k.as_str(),
+                MetricSnapshot {
+                    last,
+                    mean: w.mean,
+                    samples: w.samples,
+                    // Which source kind gave the values ("none" without any).
+                    source: data.provider(k).map_or(
+                        if last.is_some() { SourceKind::FlinkRest.as_str() } else { "none" },
+                        SourceKind::as_str,
+                    ),
+                    delta: w.delta,
+                },
+            )
+        })
+        .collect();
+    GroupSnapshot {
+        flink: gc.flink.as_ref().map(|u| u.0.clone()),
+        flink_version: data.flink_version.clone(),
+        taskmanagers: data.taskmanagers.clone(),
+        job_state: data.job.as_ref().map(|j| j.state.to_string()),
+        job_name: data.job.as_ref().map(|j| j.name.clone()),
+        metrics,
+        earlier_exceptions: data
+            .exceptions
+            .earlier
+            .iter()
+            .map(|e| EarlierException {
+                name: e.name.clone(),
+                at: crate::analysis::alerts::rfc3339(
+                    std::time::UNIX_EPOCH + Duration::from_millis(e.timestamp_ms.max(0) as u64),
+                ),
+                taskmanager: e.taskmanager_id.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn judgement_snapshot(j: &Judgement) -> JudgementSnapshot {
+    JudgementSnapshot {
+        class: j.class.label(),
+        samples: [j.baseline.map_or(0, |s| s.n), j.variant.map_or(0, |s| s.n)],
+        block_change_pct: j.change_pct,
+        p: j.p,
+        welch_p: j.welch_p,
+        mann_whitney_p: j.mann_whitney_p,
+        sequential_p: j.sequential_p,
+        hodges_lehmann_shift: j.hodges_lehmann.map(|h| h.shift),
+        ci: j.hodges_lehmann.and_then(|h| h.ci).map(|(a, b)| [a, b]),
+        cohens_d: j.cohens_d,
     }
 }
 

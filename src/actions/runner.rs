@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
-use std::process::Stdio;
+use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -62,19 +62,7 @@ pub async fn run(step: &PreparedStep, ctx: &StepEnv<'_>, on_line: OnLine, interr
     let Some((program, args)) = step.argv.split_first() else {
         return fail("empty argv".into(), &tail);
     };
-    let mut cmd = tokio::process::Command::new(program);
-    cmd.args(args)
-        .env_clear()
-        .envs(ctx.env)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true);
-    if let Some(dir) = ctx.workdir {
-        cmd.current_dir(dir);
-    }
-    let mut child = match cmd.spawn() {
+    let mut child = match command(program, args, ctx).spawn() {
         Ok(c) => c,
         Err(e) => return fail(format!("cannot start {program:?}: {e}"), &tail),
     };
@@ -92,20 +80,7 @@ pub async fn run(step: &PreparedStep, ctx: &StepEnv<'_>, on_line: OnLine, interr
     };
     let status = match ending {
         Ending::Exited => exited,
-        Ending::TimedOut | Ending::Interrupted => {
-            signal_group(pgid, libc::SIGTERM);
-            let s = if let Ok(s) = tokio::time::timeout(ctx.grace, child.wait()).await {
-                s.ok()
-            } else {
-                signal_group(pgid, libc::SIGKILL);
-                child.wait().await.ok()
-            };
-            // A step that was stopped ends with its whole group (children it left behind
-            // too). A step that exited on its own keeps what it started: restart scripts
-            // launch daemons (TaskManagers) that must outlive them.
-            signal_group(pgid, libc::SIGKILL);
-            s
-        }
+        Ending::TimedOut | Ending::Interrupted => stop(pgid, &mut child, ctx.grace).await,
     };
     for r in readers.into_iter().flatten() {
         // A process that left the group could hold the pipes open: do not wait for it forever.
@@ -127,6 +102,41 @@ pub async fn run(step: &PreparedStep, ctx: &StepEnv<'_>, on_line: OnLine, interr
         tail: tail.lock().map(|t| t.iter().cloned().collect()).unwrap_or_default(),
         error: None,
     }
+}
+
+/// The step's process: exactly its argv, the prepared environment only, no stdin, its own
+/// process group (so a stop reaches whatever it started).
+fn command(program: &str, args: &[String], ctx: &StepEnv<'_>) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.args(args)
+        .env_clear()
+        .envs(ctx.env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    if let Some(dir) = ctx.workdir {
+        cmd.current_dir(dir);
+    }
+    cmd
+}
+
+/// Stops a step that timed out or was interrupted: SIGTERM to its group, SIGKILL after the
+/// grace period.
+async fn stop(pgid: Option<i32>, child: &mut tokio::process::Child, grace: Duration) -> Option<ExitStatus> {
+    signal_group(pgid, libc::SIGTERM);
+    let s = if let Ok(s) = tokio::time::timeout(grace, child.wait()).await {
+        s.ok()
+    } else {
+        signal_group(pgid, libc::SIGKILL);
+        child.wait().await.ok()
+    };
+    // A step that was stopped ends with its whole group (children it left behind
+    // too). A step that exited on its own keeps what it started: restart scripts
+    // launch daemons (TaskManagers) that must outlive them.
+    signal_group(pgid, libc::SIGKILL);
+    s
 }
 
 fn signal_group(pgid: Option<i32>, sig: i32) {

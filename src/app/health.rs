@@ -2,6 +2,10 @@
 
 use std::time::{Duration, Instant};
 
+use crate::analysis::verdict;
+use crate::model::source::SourceId;
+use crate::model::{Group, SourceKind};
+
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum HealthState {
     /// No answer yet.
@@ -103,6 +107,65 @@ impl SourceHealth {
             Some(t) if now.saturating_duration_since(t) > limit => HealthState::Stale(now.saturating_duration_since(t)),
             Some(_) => HealthState::Live,
         }
+    }
+}
+
+/// The sources' health as the app sees it: per group, its main source's state, how long it
+/// has gone without live data.
+impl super::App {
+    /// Groups whose every source (this host's /proc aside) has been failed or stale for
+    /// longer than the stale limit: they cannot PASS.
+    pub(crate) fn stale_groups(&self) -> Vec<String> {
+        let limit = self.settings.analysis.stale_limit.0;
+        Group::BOTH
+            .into_iter()
+            .filter_map(|g| {
+                let sources: Vec<&SourceHealth> = self
+                    .health
+                    .iter()
+                    .filter(|(id, _)| id.group == g && id.kind != SourceKind::Host)
+                    .map(|(_, h)| h)
+                    .collect();
+                let bad_for = sources.iter().map(|h| h.bad_for(self.now)).collect::<Option<Vec<_>>>()?;
+                let shortest = bad_for.into_iter().min()?;
+                (shortest > limit).then(|| {
+                    let why: Vec<String> = sources
+                        .iter()
+                        .map(|h| match h.state(self.now) {
+                            HealthState::Failed(r) => format!("{} failed: {r}", h.name),
+                            _ => format!("{} stale", h.name),
+                        })
+                        .collect();
+                    format!(
+                        "{}: no live data for {} ({})",
+                        g.as_str(),
+                        verdict::about(shortest.as_secs_f64()),
+                        why.join("; ")
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// The group's main source: REST, or its Prometheus endpoints when it has no REST URL.
+    pub(crate) fn health_of(&self, group: Group) -> HealthState {
+        self.main_source(group).and_then(|k| self.health_of_kind(group, k)).unwrap_or(HealthState::Waiting)
+    }
+
+    /// The source that stands for the group (its state is the group's): the precedence
+    /// table's best describer among the group's configured sources.
+    pub(crate) fn main_source(&self, group: Group) -> Option<SourceKind> {
+        SourceKind::main_of(|k| self.health.contains_key(&SourceId { group, kind: k }))
+    }
+
+    /// How many reads the group's sources could not do in their last good poll.
+    pub(crate) fn warnings_of(&self, group: Group) -> usize {
+        self.health.iter().filter(|(id, _)| id.group == group).map(|(_, h)| h.warnings.len()).sum()
+    }
+
+    /// `None` when that source is not configured for the group.
+    pub(crate) fn health_of_kind(&self, group: Group, kind: SourceKind) -> Option<HealthState> {
+        self.health.get(&SourceId { group, kind }).map(|h| h.state(self.now))
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod demo;
 pub(crate) mod health;
 mod input;
+mod judging;
 pub mod keymap;
 pub(crate) mod rollback;
 
@@ -14,7 +15,6 @@ use std::time::{Duration, Instant};
 
 use crate::analysis::alerts::AlertBook;
 use crate::analysis::judge::{self, Judgement};
-use crate::analysis::rules::{self, RuleId};
 use crate::analysis::verdict::{self, DataState, Verdict};
 use crate::analysis::{self, Comparison};
 use crate::config::Config;
@@ -352,140 +352,10 @@ impl App {
         if evaluate { self.evaluate(self.wall_clock()) } else { None }
     }
 
-    /// Wall-clock time of `self.now` (alerts carry wall-clock times).
-    fn wall_clock(&self) -> std::time::SystemTime {
-        let behind = Instant::now().saturating_duration_since(self.now);
-        std::time::SystemTime::now() - behind
-    }
-
-    /// Judges every metric, evaluates every rule, updates alerts and the verdict.
-    pub fn evaluate(&mut self, wall: std::time::SystemTime) -> Option<Command> {
-        let s = &self.settings;
-        let window = self.window.as_secs_f64();
-        let now = self.live.now;
-        let store = &self.live.store;
-        // The sequential test judges every block since the start (the store's retention
-        // bounds them); fixed-horizon tests judge the window.
-        self.live.judgements = judge::judge_all(store, now, window, f64::NEG_INFINITY, &s.analysis.judge);
-        let base = rules::group_health(store, Group::Baseline, now, window, self.split);
-        let var = rules::group_health(store, Group::Variant, now, window, self.split);
-        let results: Vec<(RuleId, Option<rules::Breach>)> = RuleId::ALL
-            .iter()
-            .map(|r| {
-                (*r, s.rules.rules.get(r).and_then(|c| rules::evaluate(*r, c, &base, &var, &self.live.judgements)))
-            })
-            .collect();
-        let fired = self.alerts.update(&results, &s.rules, wall);
-        self.live.verdict = verdict::verdict(
-            &self.live.judgements,
-            &self.alerts,
-            &s.rules,
-            &s.analysis.verdict(),
-            var.failures > base.failures,
-            &DataState {
-                min_samples: s.analysis.judge.min_samples,
-                block_s: store.block_seconds(Group::Baseline).max(store.block_seconds(Group::Variant)),
-                stale: self.stale_groups(),
-                settings: self.flink_settings.review.blocking(),
-                latency_expected: Group::BOTH.into_iter().any(|g| {
-                    let d = store.group(g);
-                    d.latency_window.is_some() || d.series(MetricKey::LatencyP99Ms).last_value().is_some()
-                }),
-            },
-        );
-        self.evaluations += 1;
-        for a in &fired {
-            tracing::warn!(rule = a.rule.as_str(), severity = ?a.severity, message = %a.message, "alert fired");
-        }
-        let hard = fired.iter().any(|a| a.severity == rules::Severity::Hard);
-        let bell = hard && s.analysis.bell;
-        if hard {
-            self.arm_countdown();
-        }
-        bell.then_some(Command::Bell)
-    }
-
     fn refresh_view(&mut self) {
         let now = self.live.store.t(self.now);
         self.live.now = now;
         self.live.comparisons = analysis::compare_all(&self.live.store, now, self.window.as_secs_f64());
-    }
-
-    /// The troubleshooting guide's hints for what is wrong now: each active alert's symptom
-    /// (in the variant, which the rules judge), and a group's "Insufficient number of
-    /// network buffers" in its exception history.
-    pub(crate) fn hints(&self) -> Vec<(Group, crate::analysis::settings::hints::Hint)> {
-        use crate::analysis::settings::hints::Symptom;
-        let mut seen: Vec<(Group, Symptom)> = Vec::new();
-        for a in self.alerts.active.values() {
-            if let Some(s) = Symptom::of_rule(a.rule)
-                && !seen.contains(&(Group::Variant, s))
-            {
-                seen.push((Group::Variant, s));
-            }
-        }
-        for g in Group::BOTH {
-            if self.view().store.group(g).exceptions.buffer_shortage() {
-                seen.push((g, Symptom::BufferShortage));
-            }
-        }
-        seen.sort();
-        seen.into_iter().map(|(g, s)| (g, self.flink_settings.hint(g, s))).collect()
-    }
-
-    /// Groups whose every source (this host's /proc aside) has been failed or stale for
-    /// longer than the stale limit: they cannot PASS.
-    pub(crate) fn stale_groups(&self) -> Vec<String> {
-        let limit = self.settings.analysis.stale_limit.0;
-        Group::BOTH
-            .into_iter()
-            .filter_map(|g| {
-                let sources: Vec<&SourceHealth> = self
-                    .health
-                    .iter()
-                    .filter(|(id, _)| id.group == g && id.kind != SourceKind::Host)
-                    .map(|(_, h)| h)
-                    .collect();
-                let bad_for = sources.iter().map(|h| h.bad_for(self.now)).collect::<Option<Vec<_>>>()?;
-                let shortest = bad_for.into_iter().min()?;
-                (shortest > limit).then(|| {
-                    let why: Vec<String> = sources
-                        .iter()
-                        .map(|h| match h.state(self.now) {
-                            HealthState::Failed(r) => format!("{} failed: {r}", h.name),
-                            _ => format!("{} stale", h.name),
-                        })
-                        .collect();
-                    format!(
-                        "{}: no live data for {} ({})",
-                        g.as_str(),
-                        verdict::about(shortest.as_secs_f64()),
-                        why.join("; ")
-                    )
-                })
-            })
-            .collect()
-    }
-
-    /// The group's main source: REST, or its Prometheus endpoints when it has no REST URL.
-    pub(crate) fn health_of(&self, group: Group) -> HealthState {
-        self.main_source(group).and_then(|k| self.health_of_kind(group, k)).unwrap_or(HealthState::Waiting)
-    }
-
-    /// The source that stands for the group (its state is the group's): the precedence
-    /// table's best describer among the group's configured sources.
-    pub(crate) fn main_source(&self, group: Group) -> Option<SourceKind> {
-        SourceKind::main_of(|k| self.health.contains_key(&SourceId { group, kind: k }))
-    }
-
-    /// How many reads the group's sources could not do in their last good poll.
-    pub(crate) fn warnings_of(&self, group: Group) -> usize {
-        self.health.iter().filter(|(id, _)| id.group == group).map(|(_, h)| h.warnings.len()).sum()
-    }
-
-    /// `None` when that source is not configured for the group.
-    pub(crate) fn health_of_kind(&self, group: Group, kind: SourceKind) -> Option<HealthState> {
-        self.health.get(&SourceId { group, kind }).map(|h| h.state(self.now))
     }
 }
 

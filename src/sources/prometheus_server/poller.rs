@@ -110,28 +110,7 @@ impl ServerPoller {
         }
         self.last_probe = probe;
         self.last_full = Some(at);
-        let mut set = tokio::task::JoinSet::new();
-        for (i, (_, q)) in self.queries.iter().enumerate() {
-            let (e, path) = (self.endpoint.clone(), self.path(q, time));
-            set.spawn(async move { (i, e.get(&path).await) });
-        }
-        let mut answers: Vec<Option<Result<String, SourceError>>> = vec![None; self.queries.len()];
-        while let Some(joined) = set.join_next().await {
-            let (i, a) = joined.map_err(|e| SourceError::Other(format!("query task: {e}")))?;
-            answers[i] = Some(a);
-        }
-        let mut gauges = Vec::with_capacity(self.queries.len());
-        for ((key, q), a) in self.queries.iter().zip(answers) {
-            // The server unreachable or failing is the source's failure.
-            let body = a.unwrap_or_else(|| Err(SourceError::Other("no answer".into())))?;
-            match queries::parse_answer(&body) {
-                Ok(v) => gauges.push((*key, v)),
-                Err(e) => {
-                    warnings.push(format!("{}: {e} (query {q})", key.as_str()));
-                    gauges.push((*key, None));
-                }
-            }
-        }
+        let gauges = self.query_all(time, &mut warnings).await?;
         if gauges.iter().all(|(_, v)| v.is_none()) && warnings.len() >= self.queries.len() {
             return Err(SourceError::Malformed { what: "PromQL answers", detail: warnings.swap_remove(0) });
         }
@@ -164,6 +143,38 @@ impl ServerPoller {
 }
 
 impl ServerPoller {
+    /// Every metric's query at once (they run concurrently); an answer the server could not
+    /// give fails the poll, an answer that does not parse costs its metric only (a warning).
+    async fn query_all(
+        &self,
+        time: Option<f64>,
+        warnings: &mut Vec<String>,
+    ) -> Result<Vec<(MetricKey, Option<f64>)>, SourceError> {
+        let mut set = tokio::task::JoinSet::new();
+        for (i, (_, q)) in self.queries.iter().enumerate() {
+            let (e, path) = (self.endpoint.clone(), self.path(q, time));
+            set.spawn(async move { (i, e.get(&path).await) });
+        }
+        let mut answers: Vec<Option<Result<String, SourceError>>> = vec![None; self.queries.len()];
+        while let Some(joined) = set.join_next().await {
+            let (i, a) = joined.map_err(|e| SourceError::Other(format!("query task: {e}")))?;
+            answers[i] = Some(a);
+        }
+        let mut gauges = Vec::with_capacity(self.queries.len());
+        for ((key, q), a) in self.queries.iter().zip(answers) {
+            // The server unreachable or failing is the source's failure.
+            let body = a.unwrap_or_else(|| Err(SourceError::Other("no answer".into())))?;
+            match queries::parse_answer(&body) {
+                Ok(v) => gauges.push((*key, v)),
+                Err(e) => {
+                    warnings.push(format!("{}: {e} (query {q})", key.as_str()));
+                    gauges.push((*key, None));
+                }
+            }
+        }
+        Ok(gauges)
+    }
+
     /// The window before `end` (unix seconds) from range queries, one point per scrape
     /// interval: the comparison has samples from the start. A failed range query costs
     /// its metric's history (a warning), not the poll.
