@@ -10,6 +10,7 @@
 #[path = "../tests/sim/mod.rs"]
 mod sim;
 
+use flinkscope::analysis::judge::DEFAULT_RESOURCE_MARGIN;
 use sim::{Method, Noise, Pairing, false_soft_alerts, recording, residuals_of, simulate_paired};
 
 const RUNS: usize = 2000;
@@ -21,9 +22,11 @@ fn main() {
     let rec = recording("lab-2.3.0-split.csv");
     let methods = [
         Method::WindowedMannWhitney { window: 30, min_samples: 30 },
-        Method::Sequential { min_samples: 10 },
-        Method::Sequential { min_samples: 20 },
-        Method::Sequential { min_samples: 30 },
+        Method::Sequential { min_samples: 10, resource_margin: DEFAULT_RESOURCE_MARGIN },
+        Method::Sequential { min_samples: 20, resource_margin: 0.0 },
+        Method::Sequential { min_samples: 20, resource_margin: 0.02 },
+        Method::shipped(),
+        Method::Sequential { min_samples: 30, resource_margin: DEFAULT_RESOURCE_MARGIN },
     ];
     let keys = ["records_in_per_s", "latency_p99_ms", "cpu_cores", "heap_used_bytes"];
     println!("the recording (cv = sd / mean of 10 s blocks, r1 = lag-1 autocorrelation), per group:");
@@ -101,6 +104,23 @@ fn main() {
                 .enumerate()
                 .map(|(i, d)| {
                     let o = simulate_paired(&throughput, 1.0 - d, m, pairing, RUNS, BLOCKS, 100 + i as u64);
+                    let t = o.median_first().map_or("-".into(), |b| format!("{:.0} s", b as f64 * BLOCK_S));
+                    format!("{:.1}%, {t}", o.rate() * 100.0)
+                })
+                .collect();
+            println!("| {} | {} |", m.label(), cells.join(" | "));
+        }
+        println!("CPU increases ({RUNS} runs each): detected within 30 min, median time to detect");
+        let rises = [0.05, 0.10, 0.15, 0.30];
+        println!("| method | {} |", rises.map(|d| format!("+{:.0}%", d * 100.0)).join(" | "));
+        println!("|---|{}", "---|".repeat(rises.len()));
+        let cpu = residuals_of(&rec, "cpu_cores");
+        for m in methods {
+            let cells: Vec<String> = rises
+                .iter()
+                .enumerate()
+                .map(|(i, d)| {
+                    let o = simulate_paired(&cpu, 1.0 + d, m, pairing, RUNS, BLOCKS, 200 + i as u64);
                     let t = o.median_first().map_or("-".into(), |b| format!("{:.0} s", b as f64 * BLOCK_S));
                     format!("{:.1}%, {t}", o.rate() * 100.0)
                 })

@@ -75,14 +75,29 @@ pub(crate) struct JudgeSettings {
     /// the sequential test need them; see the README for how 20 was chosen).
     pub(crate) min_samples: usize,
     pub(crate) test: TestKind,
+    /// The smallest difference in a JVM's resources (CPU, heap, direct memory, GC, the
+    /// process's CPU and RSS) that counts, as a share of the larger mean: the sequential
+    /// test asks whether the difference is beyond it, not whether it is zero. Two JVMs on
+    /// different hosts drift apart by a few percent of CPU over minutes, a dependence no
+    /// few-minute sample can see; without it identical groups apart were called
+    /// significant on CPU in 7.4% of simulated runs.
+    pub(crate) resource_margin: f64,
 }
+
+/// The default `resource-margin` (3%), from the simulation in `benches/sequential.rs`.
+pub const DEFAULT_RESOURCE_MARGIN: f64 = 0.03;
 
 /// The default `min-samples`, from the simulation in `benches/sequential.rs`.
 pub const DEFAULT_MIN_SAMPLES: usize = 20;
 
 impl Default for JudgeSettings {
     fn default() -> Self {
-        JudgeSettings { alpha: 0.05, min_samples: DEFAULT_MIN_SAMPLES, test: TestKind::Sequential }
+        JudgeSettings {
+            alpha: 0.05,
+            min_samples: DEFAULT_MIN_SAMPLES,
+            test: TestKind::Sequential,
+            resource_margin: DEFAULT_RESOURCE_MARGIN,
+        }
     }
 }
 
@@ -130,6 +145,15 @@ fn overlap(store: &Store, key: MetricKey) -> f64 {
         .fold(1.0, f64::max)
 }
 
+/// The share of the larger mean below which a difference of `key` is no difference.
+fn margin(key: MetricKey, s: &JudgeSettings) -> f64 {
+    use MetricKey::*;
+    match key {
+        CpuCores | HeapUsedBytes | DirectUsedBytes | GcMsPerS | ProcessCpuCores | ProcessRssBytes => s.resource_margin,
+        _ => 0.0,
+    }
+}
+
 /// Judges one metric: the sequential test and the summaries over `all` the blocks so far,
 /// the fixed-horizon tests and estimates over the `window`'s (they are fixed-horizon by
 /// nature, and the Hodges-Lehmann estimate costs n1·n2).
@@ -147,7 +171,8 @@ pub(crate) fn judge_windowed(
     let (b, v) = (stats::summary(baseline), stats::summary(variant));
     let welch_p = stats::welch(window.0, window.1).map(|w| w.p);
     let mann_whitney_p = stats::mann_whitney(window.0, window.1).map(|m| m.p);
-    let sequential_p = super::sequential::msprt_with(all.0, all.1, super::sequential::TAU_REL, overlap).map(|q| q.p);
+    let sequential_p =
+        super::sequential::msprt_margin(all.0, all.1, super::sequential::TAU_REL, overlap, margin(key, s)).map(|q| q.p);
     let p = match s.test {
         TestKind::Sequential => sequential_p,
         TestKind::MannWhitney => mann_whitney_p,
@@ -222,6 +247,24 @@ mod tests {
 
     fn settings(min: usize) -> JudgeSettings {
         JudgeSettings { min_samples: min, ..JudgeSettings::default() }
+    }
+
+    #[test]
+    fn a_resource_difference_within_the_margin_is_no_difference() {
+        // ±1% noise without autocorrelation; the variant 2% higher.
+        let noise = |i: usize| [0.0, 1.0, -1.0, 0.5, -0.5][i % 5];
+        let base: Vec<f64> = (0..120).map(|i| 100.0 + noise(i)).collect();
+        let up2: Vec<f64> = (0..120).map(|i| 102.0 + noise(i + 2)).collect();
+        let up6: Vec<f64> = (0..120).map(|i| 106.0 + noise(i + 2)).collect();
+        let s = settings(20);
+        use MetricKey::*;
+        assert_eq!(judge_samples(CpuCores, &base, &up2, &s).class, Class::NoChange);
+        assert_eq!(judge_samples(HeapUsedBytes, &base, &up2, &s).class, Class::NoChange);
+        assert_eq!(judge_samples(CpuCores, &base, &up6, &s).class, Class::Worse);
+        // Throughput and latency have no margin: 2% is found.
+        assert_eq!(judge_samples(LatencyP99Ms, &base, &up2, &s).class, Class::Worse);
+        let none = JudgeSettings { resource_margin: 0.0, ..s };
+        assert_eq!(judge_samples(CpuCores, &base, &up2, &none).class, Class::Worse);
     }
 
     #[test]

@@ -65,6 +65,18 @@ pub fn msprt(baseline: &[f64], variant: &[f64], tau_rel: f64) -> Option<Sequenti
 /// markers are the quantiles of the last `metrics.latency.history-size` markers): at most
 /// one sample per `overlap` blocks counts, whatever the estimate says.
 pub fn msprt_with(baseline: &[f64], variant: &[f64], tau_rel: f64, overlap: f64) -> Option<Sequential> {
+    msprt_margin(baseline, variant, tau_rel, overlap, 0.0)
+}
+
+/// The mSPRT of "the difference is more than `margin_rel` of the larger mean" against
+/// "it is at most that".
+pub fn msprt_margin(
+    baseline: &[f64],
+    variant: &[f64],
+    tau_rel: f64,
+    overlap: f64,
+    margin_rel: f64,
+) -> Option<Sequential> {
     let (b, v) = (Moments::of(baseline)?, Moments::of(variant)?);
     let floor = overlap.max(1.0);
     let inflation = [b.capped_inflation(floor), v.capped_inflation(floor)];
@@ -72,7 +84,9 @@ pub fn msprt_with(baseline: &[f64], variant: &[f64], tau_rel: f64, overlap: f64)
     let (eb, ev) = (b.n / inflation[0], v.n / inflation[1]);
     let (vb, vv) = (b.var / eb, v.var / ev);
     let var = vb + vv;
-    let d = v.mean - b.mean;
+    let raw = v.mean - b.mean;
+    let margin = margin_rel * b.mean.abs().max(v.mean.abs());
+    let d = raw.signum() * (raw.abs() - margin).max(0.0);
     if var <= 0.0 || !var.is_finite() {
         // Both constant: any difference is certain, none is no evidence.
         return Some(Sequential { p: if d == 0.0 { 1.0 } else { 0.0 }, inflation });

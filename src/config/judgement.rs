@@ -55,6 +55,8 @@ impl AnalysisSettings {
 pub(super) struct AnalysisFile {
     alpha: Option<f64>,
     min_samples: Option<usize>,
+    /// Percent of the larger mean.
+    resource_margin: Option<f64>,
     test: Option<TestKind>,
     block: Option<Dur>,
     profile: Option<Profile>,
@@ -75,6 +77,12 @@ impl AnalysisFile {
         }
         if let Some(n) = self.min_samples {
             a.judge.min_samples = n.max(2);
+        }
+        if let Some(m) = self.resource_margin {
+            if !(0.0..=50.0).contains(&m) {
+                return Err(format!("[analysis] resource-margin = {m}: a percentage from 0 to 50"));
+            }
+            a.judge.resource_margin = m / 100.0;
         }
         if let Some(t) = self.test {
             a.judge.test = t;

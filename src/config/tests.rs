@@ -75,9 +75,10 @@ fn rollback_is_checked_at_start() {
 
 #[test]
 fn analysis_and_alerts_sections() {
-    let text = "[analysis]\nmin-samples = 8\ntest = \"welch\"\nprofile = \"latency\"\nblock = \"2s\"\n[alerts.throughput]\nthreshold = 20\nfor = \"30s\"\n[alerts.cpu]\nenabled = false\n";
+    let text = "[analysis]\nmin-samples = 8\nresource-margin = 5\ntest = \"welch\"\nprofile = \"latency\"\nblock = \"2s\"\n[alerts.throughput]\nthreshold = 20\nfor = \"30s\"\n[alerts.cpu]\nenabled = false\n";
     let s = parse_str(text).unwrap().settings;
     assert_eq!(s.analysis.judge.min_samples, 8);
+    assert_eq!(s.analysis.judge.resource_margin, 0.05);
     assert_eq!(s.analysis.judge.test, crate::analysis::judge::TestKind::Welch);
     assert_eq!(s.analysis.verdict().weights, crate::analysis::verdict::Profile::Latency.weights());
     use crate::analysis::rules::{Hold, RuleId};
@@ -88,6 +89,7 @@ fn analysis_and_alerts_sections() {
     assert!(!s.rules.rules[&RuleId::Cpu].enabled);
     for (bad, key) in [
         ("[analysis]\nalpha = 2\n", "alpha"),
+        ("[analysis]\nresource-margin = 80\n", "resource-margin"),
         ("[alerts.thruput]\nthreshold = 1\n", "thruput"),
         ("[alerts.cpu]\nthreshhold = 1\n", "threshhold"),
         ("[alerts.cpu]\nthreshold = -1\n", "threshold"),

@@ -12,7 +12,8 @@
 
 use std::path::PathBuf;
 
-use flinkscope::analysis::sequential::{TAU_REL, msprt_with};
+use flinkscope::analysis::judge::{DEFAULT_MIN_SAMPLES, DEFAULT_RESOURCE_MARGIN};
+use flinkscope::analysis::sequential::{TAU_REL, msprt_margin};
 use flinkscope::analysis::stats::mann_whitney;
 use rand::SeedableRng;
 use rand_pcg::Pcg64;
@@ -113,8 +114,10 @@ pub fn bootstrap_pair(rng: &mut Pcg64, r: &Residuals, factor: f64, n: usize, pai
 /// How a run is judged at each block.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Method {
-    /// flinkscope's: the mSPRT over every block so far, from `min_samples` blocks on.
-    Sequential { min_samples: usize },
+    /// flinkscope's: the mSPRT over every block so far, from `min_samples` blocks on, with
+    /// `resource_margin` (a share of the mean) as the smallest CPU or heap difference that
+    /// counts.
+    Sequential { min_samples: usize, resource_margin: f64 },
     /// The usual canary judge: Mann-Whitney over the window's last `window` blocks,
     /// p < alpha, from `min_samples` blocks on.
     WindowedMannWhitney { window: usize, min_samples: usize },
@@ -123,20 +126,28 @@ pub enum Method {
 impl Method {
     pub fn label(self) -> String {
         match self {
-            Method::Sequential { min_samples } => format!("sequential (mSPRT), min-samples {min_samples}"),
+            Method::Sequential { min_samples, resource_margin } => format!(
+                "sequential (mSPRT), min-samples {min_samples}, resource margin {:.0}%",
+                resource_margin * 100.0
+            ),
             Method::WindowedMannWhitney { window, min_samples } => {
                 format!("Mann-Whitney on the last {window} blocks, min-samples {min_samples}")
             }
         }
     }
 
-    /// Is the difference significant with these blocks so far? `overlap`: how many blocks a
-    /// sliding-window gauge spans (1 for counters), as flinkscope knows it from Flink.
-    pub fn significant(self, baseline: &[f64], variant: &[f64], overlap: f64, alpha: f64) -> bool {
+    /// flinkscope's own: the mSPRT as `judge` runs it, min-samples and margin as shipped.
+    pub fn shipped() -> Method {
+        Method::Sequential { min_samples: DEFAULT_MIN_SAMPLES, resource_margin: DEFAULT_RESOURCE_MARGIN }
+    }
+
+    /// Is the difference of `key` significant with these blocks so far?
+    pub fn significant(self, key: &str, baseline: &[f64], variant: &[f64], alpha: f64) -> bool {
         match self {
-            Method::Sequential { min_samples } => {
+            Method::Sequential { min_samples, resource_margin } => {
+                let margin = if is_resource(key) { resource_margin } else { 0.0 };
                 baseline.len() >= min_samples
-                    && msprt_with(baseline, variant, TAU_REL, overlap).is_some_and(|s| s.p < alpha)
+                    && msprt_margin(baseline, variant, TAU_REL, lab_overlap(key), margin).is_some_and(|s| s.p < alpha)
             }
             Method::WindowedMannWhitney { window, min_samples } => {
                 let from = baseline.len().saturating_sub(window);
@@ -175,6 +186,11 @@ pub fn lab_overlap(key: &str) -> f64 {
     if key.starts_with("latency") { 12.8 } else { 1.0 }
 }
 
+/// The JVM's resources, where flinkscope's resource margin applies (as in `judge`).
+pub fn is_resource(key: &str) -> bool {
+    matches!(key, "cpu_cores" | "heap_used_bytes" | "direct_used_bytes" | "gc_ms_per_s")
+}
+
 /// Simulates `runs` canaries of `blocks` blocks of `key` with the variant's mean at
 /// `factor` times the baseline's; seeded, so the same call gives the same answer.
 pub fn simulate(r: &Residuals, factor: f64, method: Method, runs: usize, blocks: usize, seed: u64) -> Outcome {
@@ -190,12 +206,11 @@ pub fn simulate_paired(
     blocks: usize,
     seed: u64,
 ) -> Outcome {
-    let overlap = lab_overlap(&r.key);
     let mut rng = Pcg64::seed_from_u64(seed);
     let mut out = Outcome { runs, detected: 0, first: Vec::new() };
     for _ in 0..runs {
         let (b, v) = bootstrap_pair(&mut rng, r, factor, blocks, pairing);
-        if let Some(at) = (2..=blocks).find(|&n| method.significant(&b[..n], &v[..n], overlap, 0.05)) {
+        if let Some(at) = (2..=blocks).find(|&n| method.significant(&r.key, &b[..n], &v[..n], 0.05)) {
             out.detected += 1;
             out.first.push(at);
         }
@@ -219,7 +234,6 @@ pub fn false_soft_alerts(
     seed: u64,
 ) -> usize {
     let mut rng = Pcg64::seed_from_u64(seed);
-    let overlap = lab_overlap(&r.key);
     let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
     (0..runs)
         .filter(|_| {
@@ -228,7 +242,7 @@ pub fn false_soft_alerts(
             (2..=blocks).any(|n| {
                 let change = (mean(&v[..n]) - mean(&b[..n])) / mean(&b[..n]).abs() * 100.0;
                 let worse = if worse_is_lower { -change } else { change };
-                let breach = worse > threshold_pct && method.significant(&b[..n], &v[..n], overlap, 0.05);
+                let breach = worse > threshold_pct && method.significant(&r.key, &b[..n], &v[..n], 0.05);
                 streak = if breach { streak + 1 } else { 0 };
                 streak >= hold
             })
