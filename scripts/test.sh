@@ -21,10 +21,10 @@ say() {
 cleanup() { scripts/lab.sh down >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
-# Lab tests are the targets `lab`, `e2e_tmux`, `prometheus_server`, `lab_judgement`, `lab_faults`,
+# Lab tests are the targets `lab`, `e2e_tmux`, `prometheus_server`, `lab_record`, `lab_judgement`, `lab_faults`,
 # `lab_settings` and `e2e_rollback`; `settings_catalogue` needs both Flink installs; everything
 # else runs without Flink.
-lab_targets=(--test lab --test e2e_tmux --test prometheus_server)
+lab_targets=(--test lab --test e2e_tmux --test prometheus_server --test lab_record)
 
 say "build"
 cargo build --all-targets --locked

@@ -13,7 +13,12 @@ use crate::snapshot;
 
 /// Runs the check; returns what to print and the exit code.
 pub async fn run(config: &Config, duration: Duration, fmt: Format) -> (String, u8) {
-    let mut app = snapshot::watch(config, duration, true).await;
+    let watched = match crate::headless::watch(config, crate::headless::Until::HardAlert(duration)).await {
+        Ok(w) => w,
+        Err(e) => return (format!("flinkscope: {e}"), 2),
+    };
+    watched.say_recording();
+    let mut app = watched.app;
     let gaps = source_gaps(&app);
     let v = &mut app.live.verdict;
     if !gaps.is_empty() && v.outcome == Outcome::Pass {

@@ -55,6 +55,43 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Record headless for DURATION into FILE (a new file): every sample, source failure and
+    /// alert, through source outages. SIGINT/SIGTERM end it cleanly. Exit 0 when the whole
+    /// duration was recorded, 3 when writing failed.
+    Record {
+        /// How long to record.
+        #[arg(long, default_value = "1h", value_parser = parse_duration)]
+        duration: Duration,
+        /// The recording to write.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Play a recording through the dashboard (no network): the same panels, statistics and
+    /// alerts. Space pauses, ←/→ seek 10 s, [/] change the speed.
+    Replay {
+        /// The recording.
+        file: PathBuf,
+        /// 1x, 10x, ... or max.
+        #[arg(long, default_value = "1x", value_parser = crate::replay::Speed::parse)]
+        speed: crate::replay::Speed,
+        /// Start this far into the recording ("10m"); what came before is judged, not shown.
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        from: Option<Duration>,
+        /// Stop this far into the recording.
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        to: Option<Duration>,
+    },
+    /// Write a recording out for other tools: JSON Lines (every record, as stored) or
+    /// OpenMetrics text (every metric sample, for `promtool tsdb create-blocks-from openmetrics`).
+    Export {
+        /// The recording.
+        file: PathBuf,
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: ExportFormat,
+        /// Where to write (default: standard output).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Both groups' network settings side by side as their clusters report them, with what
     /// Flink ignores and what is not in effect. Exit 0 every intended change in effect,
     /// 1 an intended change not in effect, 3 a group's settings unreadable, 2 usage/config error.
@@ -63,6 +100,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Jsonl,
+    Openmetrics,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -143,6 +186,14 @@ pub struct WatchArgs {
     /// Ignore HTTP_PROXY/HTTPS_PROXY/ALL_PROXY for every source.
     #[arg(long, global = true)]
     pub(crate) no_proxy: bool,
+    /// Record everything seen (samples, source failures, alerts, rollback progress) to FILE,
+    /// a new file (README "Recordings").
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) record: Option<PathBuf>,
+    /// A label for the tested configuration (e.g. "T2.1 more network memory"), kept in
+    /// recordings and reports.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub(crate) name: Option<String>,
     /// Log file (default $XDG_STATE_HOME/flinkscope/flinkscope.log).
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) log_file: Option<PathBuf>,
@@ -166,6 +217,18 @@ impl WatchArgs {
         Ok(loaded)
     }
 
+    /// The flags that are the operator's, not the run's: theme and log file (a replay
+    /// judges with the recording's settings).
+    pub fn apply_display(&self, s: &mut Settings) -> Result<(), ConfigError> {
+        if let Some(t) = &self.theme {
+            s.theme = t.clone();
+        }
+        if let Some(p) = &self.log_file {
+            s.log_file = Some(p.clone());
+        }
+        Ok(())
+    }
+
     /// The flags that set what the file's top-level, `[analysis]` and `[rollback]` say.
     fn apply_settings(&self, s: &mut Settings) -> Result<(), ConfigError> {
         if let Some(d) = self.interval {
@@ -182,6 +245,12 @@ impl WatchArgs {
         }
         if let Some(p) = &self.log_file {
             s.log_file = Some(p.clone());
+        }
+        if let Some(p) = &self.record {
+            s.record = Some(p.clone());
+        }
+        if let Some(n) = &self.name {
+            s.name = Some(n.clone());
         }
         if self.no_proxy {
             s.http.no_proxy = true;

@@ -87,6 +87,12 @@ pub(crate) fn duration(d: std::time::Duration) -> String {
     }
 }
 
+/// A wall-clock time as `2026-12-02 14:23:05Z` (UTC, as Flink's logs and the alerts say).
+pub(crate) fn clock_time(t: std::time::SystemTime) -> String {
+    let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]Z");
+    time::OffsetDateTime::from(t).format(&f).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,6 +27,13 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // A recording is read without a config: nothing is polled.
+    if let Some(Command::Export { file, format, output }) = &cli.command {
+        return ExitCode::from(flinkscope::record::export::run(file, *format, output.as_deref()));
+    }
+    if let Some(Command::Replay { file, speed, from, to }) = &cli.command {
+        return replay(&cli.watch, file, *speed, flinkscope::replay::Span { from: *from, to: *to });
+    }
     let config = match config::load(cli.watch.config.as_deref())
         .and_then(|l| cli.watch.apply(l))
         .and_then(flinkscope::config::Loaded::finish)
@@ -65,9 +72,8 @@ fn main() -> ExitCode {
 /// Runs the subcommand (the dashboard without one) and says how it ended.
 fn run_command(command: Option<Command>, config: config::Config, runtime: &tokio::runtime::Runtime) -> ExitCode {
     match command {
-        Some(Command::Snapshot { duration }) => {
-            let doc = runtime.block_on(snapshot::take(&config, duration));
-            match serde_json::to_string_pretty(&doc) {
+        Some(Command::Snapshot { duration }) => match runtime.block_on(snapshot::take(&config, duration)) {
+            Ok(doc) => match serde_json::to_string_pretty(&doc) {
                 Ok(s) => {
                     println!("{s}");
                     ExitCode::SUCCESS
@@ -76,13 +82,28 @@ fn run_command(command: Option<Command>, config: config::Config, runtime: &tokio
                     eprintln!("flinkscope: cannot write the snapshot: {e}");
                     ExitCode::from(3)
                 }
+            },
+            Err(e) => {
+                eprintln!("flinkscope: {e}");
+                ExitCode::from(2)
             }
-        }
+        },
         Some(Command::Check { duration, format }) => {
             let (out, code) = runtime.block_on(flinkscope::check::run(&config, duration, format));
-            println!("{out}");
+            if code == 2 {
+                eprintln!("{out}");
+            } else {
+                println!("{out}");
+            }
             ExitCode::from(code)
         }
+        Some(Command::Record { duration, output }) => {
+            let mut config = config;
+            config.settings.record = Some(output);
+            ExitCode::from(runtime.block_on(flinkscope::headless::record(&config, duration)))
+        }
+        // Taken before the config is loaded.
+        Some(Command::Export { .. } | Command::Replay { .. }) => ExitCode::from(2),
         Some(Command::Settings { format }) => {
             let (out, code) = runtime.block_on(flinkscope::settings_cmd::run(&config, format));
             println!("{out}");
@@ -106,6 +127,43 @@ fn run_command(command: Option<Command>, config: config::Config, runtime: &tokio
             }
         }
     }
+}
+
+/// `flinkscope replay`: the operator's theme and log file, the recording's judgement.
+fn replay(
+    args: &flinkscope::cli::WatchArgs,
+    file: &std::path::Path,
+    speed: flinkscope::replay::Speed,
+    span: flinkscope::replay::Span,
+) -> ExitCode {
+    let mut settings = config::Settings::default();
+    if let Err(e) = args.apply_display(&mut settings) {
+        eprintln!("flinkscope: {e}");
+        return ExitCode::from(2);
+    }
+    let theme = match ui::Theme::load(&settings.theme) {
+        Ok(t) => t.respecting_no_color(),
+        Err(e) => {
+            eprintln!("flinkscope: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let log_path = settings.log_file.clone().unwrap_or_else(logging::default_path);
+    let _log_guard = match logging::init(&log_path) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("flinkscope: cannot open log file {}: {e} (use --log-file)", log_path.display());
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("flinkscope: cannot start the runtime: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    ExitCode::from(runtime.block_on(flinkscope::replay::run(file, &settings, &theme, speed, span)))
 }
 
 /// Each polled endpoint keeps a connection open: a group of 1,000 TaskManagers' reporters

@@ -7,9 +7,11 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
 
-use crate::app::{App, Command};
+use crate::app::{App, Command, Recording, RecordingState};
 use crate::config::Config;
 use crate::event::Event;
+use crate::record::format::Header;
+use crate::record::writer::Recorder;
 use crate::sources::task;
 use crate::ui::{self, Theme};
 
@@ -22,6 +24,8 @@ pub(crate) struct EventLoop {
     rx: mpsc::Receiver<Event>,
     spawned: task::Spawned,
     tick: tokio::time::Interval,
+    /// `--record`: every event taken and every alert change goes here as it happens.
+    recorder: Option<Recorder>,
 }
 
 impl EventLoop {
@@ -33,7 +37,75 @@ impl EventLoop {
         // is judged as stopped.
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
-        EventLoop { tx, rx, spawned, tick }
+        EventLoop { tx, rx, spawned, tick, recorder: None }
+    }
+
+    /// Starts recording to `path` (a new file) what the app takes from now on.
+    pub(crate) fn record(&mut self, path: &std::path::Path, config: &Config, app: &App) -> std::io::Result<()> {
+        let header = Header::of(config, app.started_wall());
+        self.recorder = Some(Recorder::create(path, &header, app.started())?);
+        tracing::info!(path = %path.display(), "recording");
+        Ok(())
+    }
+
+    /// Ends the recording (a complete zstd frame) and says how it went: the records
+    /// written, or why writing stopped.
+    pub(crate) fn finish_recording(&mut self) -> Option<Result<u64, String>> {
+        let r = self.recorder.take()?;
+        let records = r.records();
+        Some(match r.failed().map(str::to_string) {
+            Some(why) => Err(why),
+            None => r.finish().map(|()| records).map_err(|e| format!("finishing the recording: {e}")),
+        })
+    }
+
+    /// The recording as the header shows it, while one runs.
+    fn recording(&self) -> Option<Recording> {
+        let r = self.recorder.as_ref()?;
+        let state = r.failed().map_or(RecordingState::On, |why| RecordingState::Failed(crate::sanitize::clean(why)));
+        Some(Recording { path: file_name(r.path()), records: r.records(), state })
+    }
+
+    /// The `r` key: stops the recording that runs, or starts one (at `--record`'s path
+    /// the first time, else a new file named by the time here).
+    fn toggle_recording(&mut self, app: &mut App, config: &Config) {
+        if let Some(mut shown) = self.recording() {
+            let ended = self.finish_recording();
+            shown.state = match ended {
+                Some(Err(why)) => RecordingState::Failed(crate::sanitize::clean(&why)),
+                _ => RecordingState::Saved,
+            };
+            app.recording = Some(shown);
+            return;
+        }
+        let path = config
+            .settings
+            .record
+            .clone()
+            .filter(|p| !p.exists())
+            .unwrap_or_else(|| std::path::PathBuf::from(default_recording_name(std::time::SystemTime::now())));
+        match self.record(&path, config, app) {
+            Ok(()) => app.recording = self.recording(),
+            Err(e) => {
+                app.recording = Some(Recording {
+                    path: file_name(&path),
+                    records: 0,
+                    state: RecordingState::Failed(crate::sanitize::clean(&e.to_string())),
+                });
+            }
+        }
+    }
+
+    /// Hands one event to the app as it arrives, recorded first when recording.
+    fn take(&mut self, app: &mut App, event: Event, commands: &mut Vec<Command>) {
+        let at = Instant::now();
+        if let Some(r) = self.recorder.as_mut() {
+            r.event(&event, at);
+        }
+        commands.extend(app.update_at(event, at));
+        if let Some(r) = self.recorder.as_mut() {
+            r.alerts(&app.alerts, at);
+        }
     }
 
     /// Waits for an event or the tick (or `until`), then takes in everything already
@@ -45,9 +117,10 @@ impl EventLoop {
             _ = self.tick.tick() => Event::Tick,
             _ = tokio::time::sleep_until(until.unwrap_or(far)) => return None,
         };
-        let mut commands = app.update(event).into_iter().collect::<Vec<_>>();
+        let mut commands = Vec::new();
+        self.take(app, event, &mut commands);
         while let Ok(ev) = self.rx.try_recv() {
-            commands.extend(app.update(ev));
+            self.take(app, ev, &mut commands);
         }
         self.spawned.publish_taskmanagers(&app.live.store);
         Some(commands)
@@ -66,15 +139,31 @@ impl EventLoop {
     }
 }
 
+/// `flinkscope-20261202-233000.jsonl.zst`: a recording started by the key, named by when.
+fn default_recording_name(now: std::time::SystemTime) -> String {
+    let t = time::OffsetDateTime::from(now);
+    let f = time::macros::format_description!("[year][month][day]-[hour][minute][second]");
+    format!("flinkscope-{}.jsonl.zst", t.format(&f).unwrap_or_default())
+}
+
+fn file_name(p: &std::path::Path) -> String {
+    crate::sanitize::clean(&p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned()))
+}
+
 /// Runs the dashboard until the operator quits or a signal arrives.
 pub async fn dashboard(config: Config, theme: Theme) -> std::io::Result<()> {
     let mut events = EventLoop::start(&config);
+    let mut app = App::new(&config, Instant::now());
+    // `--record`: a file that cannot be created is said before the screen starts.
+    if let Some(path) = &config.settings.record {
+        events.record(path, &config, &app)?;
+        app.recording = events.recording();
+    }
     let tx = events.tx.clone();
     crate::tui::spawn_signals(tx.clone())?;
     let (mut terminal, _guard) = crate::tui::enter()?;
     crate::tui::spawn_input(tx.clone());
 
-    let mut app = App::new(&config, Instant::now());
     // The running rollback, if any: setting the flag interrupts it.
     let mut rollback: Option<(tokio::sync::watch::Sender<bool>, tokio::task::JoinHandle<()>)> = None;
     terminal.draw(|f| ui::render(f, &app, &theme))?;
@@ -88,12 +177,16 @@ pub async fn dashboard(config: Config, theme: Theme) -> std::io::Result<()> {
                     let _ = out.write_all(b"\x07").and_then(|_| out.flush());
                 }
                 Command::SetDetail(on) => events.set_detail(on),
+                Command::ToggleRecording => events.toggle_recording(&mut app, &config),
                 Command::StartRollback(plan) => {
                     let (stop, interrupt) = tokio::sync::watch::channel(false);
                     let run = tokio::spawn(crate::actions::rollback::execute(*plan, tx.clone(), interrupt));
                     rollback = Some((stop, run));
                 }
             }
+        }
+        if let Some(r) = events.recording() {
+            app.recording = Some(r);
         }
         if app.quit {
             break;
@@ -103,6 +196,9 @@ pub async fn dashboard(config: Config, theme: Theme) -> std::io::Result<()> {
     events.stop_sources();
     if let Some((stop, run)) = rollback.filter(|(_, run)| !run.is_finished()) {
         stop_rollback(&mut app, stop, run, &mut events.rx, &mut terminal, &theme, &config).await?;
+    }
+    if let Some(Err(why)) = events.finish_recording() {
+        tracing::error!("{why}");
     }
     Ok(())
 }

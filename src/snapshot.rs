@@ -2,7 +2,7 @@
 //! The format is documented in the README ("Snapshot format").
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -94,32 +94,12 @@ pub struct SourceSnapshot {
     pub warnings: Vec<String>,
 }
 
-/// Polls every source for `duration` and returns the document.
-pub async fn take(config: &Config, duration: Duration) -> Snapshot {
-    let app = watch(config, duration, false).await;
-    build(&app, config)
-}
-
-/// Watches headless for `duration`, or until a hard alert fires when `stop_on_hard`.
-pub(crate) async fn watch(config: &Config, duration: Duration, stop_on_hard: bool) -> App {
-    let started = Instant::now();
-    // The dashboard's own loop, without a screen.
-    let mut events = crate::run::EventLoop::start(config);
-    let mut app = App::new(config, started);
-    let deadline = tokio::time::Instant::from_std(started + duration);
-    while let Some(commands) = events.step(&mut app, Some(deadline)).await {
-        for c in commands {
-            if let crate::app::Command::SetDetail(on) = c {
-                events.set_detail(on);
-            }
-        }
-        if stop_on_hard && app.alerts.hard_fired {
-            break;
-        }
-    }
-    events.stop_sources();
-    app.update(crate::event::Event::Tick);
-    app
+/// Polls every source for `duration` and returns the document (recording it with
+/// `--record`).
+pub async fn take(config: &Config, duration: Duration) -> Result<Snapshot, String> {
+    let w = crate::headless::watch(config, crate::headless::Until::Duration(duration)).await?;
+    w.say_recording();
+    Ok(build(&w.app, config))
 }
 
 /// The document from the app's state (pure; tested without a network).

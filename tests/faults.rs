@@ -22,7 +22,7 @@ fn settings() -> Settings {
 async fn pair(variant: GroupConfig, secs: u64) -> Snapshot {
     let b = serve(Behaviour::Flink).await;
     let config = Config { settings: settings(), baseline: GroupConfig::new(RestUrl::new(&b).unwrap()), variant };
-    snapshot::take(&config, Duration::from_secs(secs)).await
+    snapshot::take(&config, Duration::from_secs(secs)).await.expect("no recording to fail")
 }
 
 fn source<'a>(s: &'a Snapshot, name: &str) -> &'a SourceSnapshot {

@@ -23,12 +23,19 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // Actions run external commands beside the loop; they take what the app hands them.
     ("actions", &["model", "sanitize", "private", "event", "analysis"]),
     ("app", &["model", "analysis", "config", "sources", "actions", "event", "sanitize", "format"]),
+    // A recording holds what the app took (events, alerts) and the settings it judged with.
+    ("record", &["model", "analysis", "config", "event", "sanitize", "cli"]),
+    // A replay drives the app and the screen from a recording, never the sources or actions.
+    ("replay", &["app", "model", "analysis", "config", "event", "record", "ui", "tui", "sanitize", "format"]),
     // `flinkscope settings` reads once and prints the review.
     ("settings_cmd", &["model", "analysis", "config", "sources", "cli", "sanitize"]),
     // The headless gate prints text: it shares the app's loop, not the screen.
     (
         "check",
-        &["app", "model", "analysis", "config", "sources", "actions", "event", "snapshot", "format", "cli", "sanitize"],
+        &[
+            "app", "model", "analysis", "config", "sources", "actions", "event", "snapshot", "headless", "format",
+            "cli", "sanitize",
+        ],
     ),
 ];
 

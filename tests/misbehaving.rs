@@ -20,7 +20,7 @@ async fn watch(baseline: Behaviour, variant: Behaviour) -> Snapshot {
         baseline: GroupConfig::new(RestUrl::new(&b).unwrap()),
         variant: GroupConfig::new(RestUrl::new(&v).unwrap()),
     };
-    snapshot::take(&config, Duration::from_secs(5)).await
+    snapshot::take(&config, Duration::from_secs(5)).await.expect("no recording to fail")
 }
 
 fn source<'a>(s: &'a Snapshot, name: &str) -> &'a flinkscope::snapshot::SourceSnapshot {
@@ -94,7 +94,7 @@ async fn dead_port() {
         baseline: GroupConfig::new(RestUrl::new(&b).unwrap()),
         variant: GroupConfig::new(RestUrl::new(&format!("http://127.0.0.1:{port}")).unwrap()),
     };
-    let s = snapshot::take(&config, Duration::from_secs(4)).await;
+    let s = snapshot::take(&config, Duration::from_secs(4)).await.expect("no recording to fail");
     assert_baseline_healthy(&s);
     let v = source(&s, "variant/flink-rest");
     assert_eq!(v.state, "failed");
@@ -116,7 +116,7 @@ async fn prometheus_and_rest_together() {
     let mut variant = GroupConfig::new(RestUrl::new(&rest_v).unwrap());
     variant.prometheus = vec![RestUrl::new(&prom_v).unwrap()];
     let config = Config { settings, baseline, variant };
-    let s = snapshot::take(&config, Duration::from_secs(4)).await;
+    let s = snapshot::take(&config, Duration::from_secs(4)).await.expect("no recording to fail");
     assert_eq!(source(&s, "baseline/prometheus").state, "live");
     assert_eq!(source(&s, "baseline/flink-rest").state, "live");
     let v = source(&s, "variant/prometheus");

@@ -58,7 +58,7 @@ impl Class {
 }
 
 /// Which test decides significance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum TestKind {
     Sequential,
@@ -68,7 +68,8 @@ pub(crate) enum TestKind {
 
 impl TestKind {}
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub(crate) struct JudgeSettings {
     pub(crate) alpha: f64,
     /// Block samples per group before a metric is judged (the sample variances behind

@@ -12,7 +12,7 @@ use super::judge::{Class, Judgement};
 use crate::model::{Group, MetricKey, SourceKind, Store};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum RuleId {
     JobFailures,
@@ -27,7 +27,7 @@ pub(crate) enum RuleId {
     Backpressure,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum Severity {
     Hard,
@@ -91,7 +91,8 @@ impl RuleId {
 }
 
 /// How long a condition must hold before its alert fires.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub(crate) enum Hold {
     /// Consecutive breaching evaluations (an evaluation runs on each metrics refresh).
     Evaluations(u32),
@@ -101,7 +102,7 @@ pub(crate) enum Hold {
 
 /// One rule's settings. `threshold` is in the rule's own unit (see `RulesConfig::default`);
 /// `floor` is the least absolute change that may fire a relative rule.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RuleConfig {
     pub(crate) enabled: bool,
     pub(crate) threshold: f64,
@@ -116,7 +117,8 @@ impl RuleConfig {
 }
 
 /// Every rule, with the test plan's thresholds as defaults.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct RulesConfig {
     pub(crate) rules: BTreeMap<RuleId, RuleConfig>,
 }

@@ -15,7 +15,7 @@ use super::rules::{RuleId, RulesConfig};
 use crate::model::MetricKey;
 
 /// Weights of throughput, latency, memory, CPU and stability.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(crate) struct Weights {
     pub(crate) throughput: f64,
@@ -26,7 +26,7 @@ pub(crate) struct Weights {
 }
 
 /// The test plan's workload types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum Profile {
     Default,

@@ -93,6 +93,7 @@ impl App {
                 tracing::warn!("automatic rollback countdown cancelled");
             }
             Action::CancelCountdown => {}
+            Action::Record => return Some(Command::ToggleRecording),
         }
         None
     }

@@ -1,8 +1,6 @@
 //! The app's judgement: every metric judged, every rule evaluated, the alerts and the
 //! verdict brought up to date, and the troubleshooting hints for what is wrong now.
 
-use std::time::Instant;
-
 use super::{App, Command};
 use crate::analysis::judge;
 use crate::analysis::rules::{self, RuleId};
@@ -11,9 +9,8 @@ use crate::model::{Group, MetricKey};
 
 impl App {
     /// Wall-clock time of `self.now` (alerts carry wall-clock times).
-    pub(super) fn wall_clock(&self) -> std::time::SystemTime {
-        let behind = Instant::now().saturating_duration_since(self.now);
-        std::time::SystemTime::now() - behind
+    pub(crate) fn wall_clock(&self) -> std::time::SystemTime {
+        self.started_wall + self.now.saturating_duration_since(self.started)
     }
 
     /// Judges every metric, evaluates every rule, updates alerts and the verdict.

@@ -23,6 +23,7 @@ pub enum Action {
     Settings,
     Rollback,
     CancelCountdown,
+    Record,
 }
 
 pub(crate) struct Binding {
@@ -104,6 +105,12 @@ pub(crate) const BINDINGS: &[Binding] = &[
         label: "c",
         action: Action::CancelCountdown,
         help: "cancel the automatic rollback countdown",
+    },
+    Binding {
+        keys: &[KeyCode::Char('r')],
+        label: "r",
+        action: Action::Record,
+        help: "start/stop recording (to --record FILE or a new file here)",
     },
     Binding {
         keys: &[KeyCode::Char('s')],

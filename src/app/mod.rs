@@ -35,6 +35,41 @@ pub enum Command {
     StartRollback(Box<crate::actions::Plan>),
     /// The drill-down opened or closed: sources fetch per-TaskManager rows only while open.
     SetDetail(bool),
+    /// Start recording, or stop the recording that runs.
+    ToggleRecording,
+}
+
+/// A recording as the header shows it: where it goes, how much is in it, why it stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Recording {
+    /// The file's name (cleaned).
+    pub(crate) path: String,
+    pub(crate) records: u64,
+    pub(crate) state: RecordingState,
+}
+
+/// Where a replay is, as the header shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ReplayView {
+    /// From the recording's start.
+    pub(crate) position: Duration,
+    /// The recorded wall-clock time of that position.
+    pub(crate) wall: std::time::SystemTime,
+    pub(crate) speed: String,
+    pub(crate) paused: bool,
+    /// The recording (or `--to`) ended here.
+    pub(crate) ended: bool,
+    /// Feeding lags the clock (at `max`, or after a long seek).
+    pub(crate) behind: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RecordingState {
+    On,
+    /// Stopped by the operator; the file is complete.
+    Saved,
+    /// Writing failed (disk full): why.
+    Failed(String),
 }
 
 // Compared by what matters for tests: the variant, and for a rollback its steps and trigger.
@@ -77,12 +112,7 @@ pub(crate) const SPANS: [Duration; 7] = [
     Duration::from_secs(3 * 3600),
 ];
 
-/// How a group is described in the header: its URL and TaskManager pattern.
-#[derive(Debug, Clone)]
-pub(crate) struct GroupLabel {
-    pub(crate) url: String,
-    pub(crate) taskmanagers: Option<String>,
-}
+pub(crate) use crate::config::GroupLabel;
 
 /// What the screen shows: the live store, or, while paused, the moment of the pause: its
 /// judgements and the store without its history (`Store::present`); the charts read the
@@ -137,14 +167,40 @@ pub struct App {
     pub(crate) help: bool,
     pub(crate) sort_column: usize,
     pub(crate) quit: bool,
+    /// The recording that runs (or stopped writing), for the header.
+    pub(crate) recording: Option<Recording>,
+    /// A replay's clock, for the header (`None` live).
+    pub(crate) replay: Option<ReplayView>,
     /// When the variant last sent fresh data (each such refresh evaluates the rules).
     last_variant_data: Option<Instant>,
     started: Instant,
+    /// The wall-clock time of `started`: alerts carry wall-clock times.
+    started_wall: std::time::SystemTime,
     now: Instant,
 }
 
 impl App {
     pub fn new(config: &Config, started: Instant) -> Self {
+        let started_wall = std::time::SystemTime::now() - Instant::now().saturating_duration_since(started);
+        Self::new_at(config, started, started_wall)
+    }
+
+    /// An app whose `started` was at `started_wall` on the wall clock: a replay's, whose
+    /// start is the recording's.
+    pub(crate) fn new_at(config: &Config, started: Instant, started_wall: std::time::SystemTime) -> Self {
+        let labels = [config.baseline.label(), config.variant.label()];
+        Self::with_sources(config, started, started_wall, config.sources(), labels)
+    }
+
+    /// An app that expects these sources of groups described so: a replay's, whose
+    /// sources and groups the recording names (its config has no URLs to poll).
+    pub(crate) fn with_sources(
+        config: &Config,
+        started: Instant,
+        started_wall: std::time::SystemTime,
+        sources: Vec<SourceId>,
+        labels: [GroupLabel; 2],
+    ) -> Self {
         let s = &config.settings;
         let min_interval = [config.baseline.interval, config.variant.interval]
             .into_iter()
@@ -155,31 +211,8 @@ impl App {
             .unwrap_or(s.interval.0);
         let mut store = Store::with_block(started, s.retention.0, min_interval, s.analysis.block.0);
         // Exceptions Flink recorded before this run are history, not failures of it.
-        let started_wall = std::time::SystemTime::now() - Instant::now().saturating_duration_since(started);
         store.count_exceptions_from(started_wall);
-        let mut health = BTreeMap::new();
-        for (g, gc) in [(Group::Baseline, &config.baseline), (Group::Variant, &config.variant)] {
-            if gc.flink.is_some() {
-                let id = SourceId { group: g, kind: SourceKind::FlinkRest };
-                health.insert(id, SourceHealth::new(id.name(), started));
-            }
-            if !gc.prometheus.is_empty() {
-                let id = SourceId { group: g, kind: SourceKind::Prometheus };
-                health.insert(id, SourceHealth::new(id.name(), started));
-            }
-            if !gc.jolokia.is_empty() {
-                let id = SourceId { group: g, kind: SourceKind::Jolokia };
-                health.insert(id, SourceHealth::new(id.name(), started));
-            }
-            if gc.prometheus_server.is_some() {
-                let id = SourceId { group: g, kind: SourceKind::PrometheusServer };
-                health.insert(id, SourceHealth::new(id.name(), started));
-            }
-        }
-        let label = |g: &crate::config::GroupConfig| GroupLabel {
-            url: g.describe(),
-            taskmanagers: g.taskmanagers.as_ref().map(|p| p.0.as_str().to_string()),
-        };
+        let health = sources.into_iter().map(|id| (id, SourceHealth::new(id.name(), started))).collect();
         let comparisons = analysis::compare_all(&store, 0.0, s.window.0.as_secs_f64());
         let judgements = judge::judge_all(&store, 0.0, s.window.0.as_secs_f64(), f64::NEG_INFINITY, &s.analysis.judge);
         let alerts = AlertBook::default();
@@ -195,7 +228,7 @@ impl App {
             live: View { store, comparisons, judgements, verdict, now: 0.0 },
             alerts,
             settings: s.clone(),
-            split: config.baseline.describe() == config.variant.describe(),
+            split: labels[0].url == labels[1].url,
             evaluations: 0,
             rollback: rollback::RollbackUi::default(),
             flink_settings: crate::analysis::settings::State::new(
@@ -205,7 +238,7 @@ impl App {
             groups: [config.baseline.clone(), config.variant.clone()],
             frozen: None,
             health,
-            labels: [label(&config.baseline), label(&config.variant)],
+            labels,
             window: s.window.0,
             span: s.chart_span.0,
             focus: 0,
@@ -215,8 +248,11 @@ impl App {
             help: false,
             sort_column: 0,
             quit: false,
+            recording: None,
+            replay: None,
             last_variant_data: None,
             started,
+            started_wall,
             now: started,
         }
     }
@@ -258,24 +294,40 @@ impl App {
     }
 
     /// Seconds since start: how long the app has observed.
+    /// When the run began: the origin of its times (and of a recording's).
+    pub(crate) fn started(&self) -> Instant {
+        self.started
+    }
+
+    /// When the run began, on the wall clock.
+    pub(crate) fn started_wall(&self) -> std::time::SystemTime {
+        self.started_wall
+    }
+
     pub(crate) fn observed(&self) -> Duration {
         self.now.saturating_duration_since(self.started)
     }
 
     pub(crate) fn update(&mut self, event: Event) -> Option<Command> {
+        self.update_at(event, Instant::now())
+    }
+
+    /// Takes one event that arrived at `at`. A recording keeps `at` with the event, and a
+    /// replay hands it back: the same events at the same times judge the same.
+    pub(crate) fn update_at(&mut self, event: Event, at: Instant) -> Option<Command> {
         match event {
             Event::Key(key) => self.on_key(key),
-            Event::Tick => self.tick(Instant::now()),
+            Event::Tick => self.tick(at),
             Event::Resize => {
-                let c = self.tick_at(Instant::now());
+                let c = self.tick_at(at);
                 self.refresh_view();
                 c
             }
             Event::Action(e) => {
-                self.rollback.on_event(e, Instant::now());
+                self.rollback.on_event(e, at);
                 None
             }
-            Event::Sample(id, result) => self.on_sample(id, result.map(|b| *b), Instant::now()),
+            Event::Sample(id, result) => self.on_sample(id, result.map(|b| *b), at),
             Event::Settings(g, result) => {
                 self.flink_settings.on_read(g, result.map(|s| *s).map_err(|e| e.to_string()));
                 // The verdict knows at once when an intended change is (no longer) in effect.

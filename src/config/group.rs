@@ -52,6 +52,14 @@ impl GroupConfig {
     }
 
     /// What the group is shown as: its REST URL, else its first other source.
+    /// How the header and a recording name the group.
+    pub(crate) fn label(&self) -> GroupLabel {
+        GroupLabel {
+            url: crate::sanitize::redact_userinfo(&self.describe()),
+            taskmanagers: self.taskmanagers.as_ref().map(|p| p.0.as_str().to_string()),
+        }
+    }
+
     pub(crate) fn describe(&self) -> String {
         match (&self.flink, self.prometheus.first().or(self.jolokia.first())) {
             (Some(f), _) => f.0.clone(),
@@ -167,4 +175,12 @@ fn is_loopback(url: &RestUrl) -> bool {
         .ok()
         .and_then(|u| u.host_str().map(|h| h == "127.0.0.1" || h == "localhost" || h == "[::1]"))
         .unwrap_or(false)
+}
+
+/// How a group is described in the header and a recording: its URL (without a password)
+/// and TaskManager pattern.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, Deserialize)]
+pub(crate) struct GroupLabel {
+    pub(crate) url: String,
+    pub(crate) taskmanagers: Option<String>,
 }

@@ -9,7 +9,9 @@ use crate::analysis::judge::{JudgeSettings, TestKind};
 use crate::analysis::rules::{Hold, RuleId, RulesConfig};
 use crate::analysis::verdict::{Profile, VerdictSettings, Weights};
 
-#[derive(Debug, Clone, PartialEq)]
+/// Serialized into a recording's header: a replay judges as the run did.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub struct AnalysisSettings {
     pub(crate) judge: JudgeSettings,
     /// Length of one statistics sample (at least one Flink metrics refresh is used).

@@ -51,6 +51,8 @@ impl FileConfig {
             rollback: self.rollback.clone(),
             read_only: false,
             dry_run: false,
+            record: None,
+            name: None,
             host: self.host.clone().unwrap_or_default(),
         })
     }

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+pub(crate) use group::GroupLabel;
 pub use group::{AuthConfig, GroupConfig, PromServerConfig, TlsConfig};
 pub(crate) use judgement::AnalysisSettings;
 #[cfg(test)]
@@ -56,6 +57,10 @@ pub struct Settings {
     pub read_only: bool,
     /// Show and log the rollback steps without running them.
     pub dry_run: bool,
+    /// Append every event, alert and operator action to this recording (`--record`).
+    pub record: Option<PathBuf>,
+    /// A label for the tested configuration, kept in recordings and reports (`--name`).
+    pub name: Option<String>,
     pub host: HostSettings,
 }
 
@@ -90,6 +95,8 @@ impl Default for Settings {
             rollback: None,
             read_only: false,
             dry_run: false,
+            record: None,
+            name: None,
             host: HostSettings::default(),
         }
     }
@@ -126,6 +133,24 @@ pub struct Config {
 }
 
 impl Config {
+    /// The Flink sources both groups are configured with (this host's /proc aside: it is
+    /// found at run time), baseline first.
+    pub(crate) fn sources(&self) -> Vec<crate::model::source::SourceId> {
+        use crate::model::Group;
+        use crate::model::source::{SourceId, SourceKind};
+        let mut out = Vec::new();
+        for (group, g) in [(Group::Baseline, &self.baseline), (Group::Variant, &self.variant)] {
+            let kinds = [
+                (g.flink.is_some(), SourceKind::FlinkRest),
+                (!g.prometheus.is_empty(), SourceKind::Prometheus),
+                (!g.jolokia.is_empty(), SourceKind::Jolokia),
+                (g.prometheus_server.is_some(), SourceKind::PrometheusServer),
+            ];
+            out.extend(kinds.into_iter().filter(|(on, _)| *on).map(|(_, kind)| SourceId { group, kind }));
+        }
+        out
+    }
+
     /// Secret files (passwords, tokens, client keys) that others on this host can read.
     pub fn secret_warnings(&self) -> Vec<String> {
         let mut out = Vec::new();

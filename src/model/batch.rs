@@ -7,7 +7,7 @@ use super::{JobState, MetricKey, SourceKind};
 
 /// A cumulative counter summed over a group (CPU time, GC time), turned into a rate by
 /// the store: rate = delta / dt * scale.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Counter {
     pub(crate) key: MetricKey,
     pub(crate) total: f64,
@@ -19,7 +19,7 @@ pub struct Counter {
 }
 
 /// The job a group runs, as the source understood it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JobStatus {
     pub(crate) id: String,
     /// Cleaned of control characters by the source.
@@ -37,7 +37,7 @@ impl JobStatus {
 }
 
 /// Per-TaskManager values for the drill-down table.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TmRow {
     pub id: String,
     pub values: Vec<(MetricKey, Option<f64>)>,
@@ -50,7 +50,7 @@ impl TmRow {
 }
 
 /// One network interface's traffic, per second.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InterfaceRate {
     pub(crate) name: String,
     pub(crate) rx_bytes_per_s: f64,
@@ -64,12 +64,14 @@ pub struct InterfaceRate {
 /// Gauge readings of one instant: `None` is "no data".
 pub type Gauges = Vec<(MetricKey, Option<f64>)>;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Batch {
     /// Which source kind this is: when two sources fill the same metric, the store keeps
     /// the fresher one's values.
     pub(crate) provider: SourceKind,
-    /// When the values were current.
+    /// When the values were current. (Not serialized: an `Instant` means nothing outside
+    /// this process; a recording keeps it as an offset beside the batch.)
+    #[serde(skip, default = "Instant::now")]
     pub(crate) at: Instant,
     /// False when Flink's metric fetcher has not refreshed since the last poll: the values
     /// repeat and are not new samples (job state and TaskManagers still update).

@@ -5,7 +5,7 @@ use std::collections::{HashSet, VecDeque};
 
 /// One entry of a job's exception history (or one of its concurrent exceptions), as the
 /// source classified it.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ExceptionEntry {
     pub(crate) job_id: String,
     /// Flink's timestamp (epoch ms) of the failure.

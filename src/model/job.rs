@@ -5,7 +5,7 @@ use std::fmt;
 
 /// Flink's job statuses (`org.apache.flink.api.common.JobStatus`), and while Flink says
 /// RUNNING but tasks still wait for slots, what they wait in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum JobState {
     Initializing,
     Created,

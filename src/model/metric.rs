@@ -43,7 +43,7 @@ pub enum Panel {
 macro_rules! metric_keys {
     ($( $variant:ident => $key:literal, $label:literal, $unit:ident, $panel:ident; )*) => {
         /// One per-group metric. `as_str` is the key in the snapshot JSON.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
         pub enum MetricKey { $( #[serde(rename = $key)] $variant, )* }
 
         impl MetricKey {

@@ -24,7 +24,8 @@ pub use source::SourceKind;
 pub(crate) use store::Store;
 
 /// The two groups a canary compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Group {
     Baseline,
     Variant,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 /// One read of a group's settings.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct GroupSettings {
     /// When it was read (wall clock, for snapshots and evidence).
     pub(crate) read_at: Option<SystemTime>,
@@ -23,7 +23,7 @@ pub struct GroupSettings {
 }
 
 /// What the job says about its own configuration.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct JobSettings {
     pub(crate) id: String,
     pub(crate) name: String,
@@ -35,7 +35,7 @@ pub(crate) struct JobSettings {
 }
 
 /// One vertex of the job's plan.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct PlanVertex {
     pub(crate) id: String,
     pub(crate) name: String,
@@ -45,7 +45,7 @@ pub(crate) struct PlanVertex {
 }
 
 /// What one TaskManager reports about its settings.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct TaskManagerSettings {
     pub(crate) id: String,
     /// The configuration it was given, from its log's "Loading configuration property"

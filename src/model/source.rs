@@ -8,7 +8,8 @@ use std::time::Duration;
 use super::Group;
 
 /// A kind of source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum SourceKind {
     /// Flink's REST API on the JobManager.
     FlinkRest,
@@ -106,7 +107,7 @@ impl SourceKind {
 }
 
 /// Which source a sample or failure belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct SourceId {
     pub group: Group,
     pub kind: SourceKind,

@@ -14,7 +14,7 @@ pub struct PreparedStep {
     pub continue_on_error: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StepState {
     Pending,
@@ -42,7 +42,7 @@ impl StepState {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StepResult {
     pub state: StepState,
     pub exit_code: Option<i32>,
@@ -94,7 +94,8 @@ pub struct MetricContext {
 }
 
 /// Progress of a rollback run, as the runner reports it to the event loop.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum ActionEvent {
     StepStarted {
         index: usize,

@@ -22,7 +22,8 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, focused: bool, fu
         .borders(Borders::ALL)
         .border_style(theme.border(focused))
         .title(Span::styled(title, theme.fg(theme.title).add_modifier(Modifier::BOLD)));
-    let now = SystemTime::now();
+    // The app's clock, not the process's: a replay shows "ago" as of its own time.
+    let now = app.wall_clock();
     let mut lines: Vec<Line> = Vec::new();
     for a in app.alerts.all() {
         lines.push(line(a, now, full, theme));

@@ -64,6 +64,32 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.fg(theme.bad).add_modifier(Modifier::BOLD | Modifier::SLOW_BLINK),
         ));
     }
+    if let Some(r) = &app.replay {
+        let wall = crate::format::clock_time(r.wall);
+        let state = if r.ended {
+            "  END (q quits, ← seeks back)"
+        } else if r.paused {
+            "  PAUSED (space plays)"
+        } else if r.behind {
+            "  catching up"
+        } else {
+            ""
+        };
+        title.push(Span::styled(
+            format!("  REPLAY {} {} ({wall}){state}", crate::format::duration(r.position), r.speed),
+            theme.fg(theme.warn).add_modifier(Modifier::BOLD),
+        ));
+    }
+    if let Some(r) = &app.recording {
+        use crate::app::RecordingState;
+        title.push(match &r.state {
+            RecordingState::On => Span::styled(format!("  ● REC {} ({})", r.path, r.records), theme.fg(theme.bad)),
+            RecordingState::Saved => Span::styled(format!("  saved {} ({})", r.path, r.records), theme.fg(theme.dim)),
+            RecordingState::Failed(why) => {
+                Span::styled(format!("  REC STOPPED: {why}"), theme.fg(theme.bad).add_modifier(Modifier::BOLD))
+            }
+        });
+    }
     if app.paused() {
         title.push(Span::styled("  PAUSED (p resumes)", theme.fg(theme.warn).add_modifier(Modifier::BOLD)));
     }

@@ -1,7 +1,5 @@
 //! The rollback's confirmation dialog and its progress panel.
 
-use std::time::Instant;
-
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::Modifier;
@@ -92,7 +90,7 @@ fn shell_quote(a: &str) -> String {
 
 /// Each step's state, elapsed time and the live tail of its output.
 pub(crate) fn panel(frame: &mut Frame, area: Rect, app: &App, run: &RunView, theme: &Theme) {
-    let now = Instant::now();
+    let now = app.now();
     let status = match &run.finished {
         None => "running".to_string(),
         Some((true, _)) => "done".into(),
