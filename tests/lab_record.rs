@@ -25,10 +25,10 @@ fn both_live(screen: &str) -> bool {
     screen.lines().filter(|l| (l.contains("baseline") || l.contains("variant")) && l.contains("● live")).count() == 2
 }
 
-/// The number in `● REC <file> (N)` in the header.
+/// The number in `● REC N <file>` in the header.
 fn records_shown(screen: &str, file: &str) -> Option<u64> {
-    let at = screen.find(&format!("● REC {file} ("))? + format!("● REC {file} (").len();
-    screen[at..].split(')').next()?.parse().ok()
+    let line = screen.lines().find(|l| l.contains("● REC ") && l.contains(file))?;
+    line.split("● REC ").nth(1)?.split(' ').next()?.parse().ok()
 }
 
 /// The throughput row shows a number for both groups.
@@ -73,7 +73,9 @@ fn lab_the_dashboard_records_and_replay_plays_it_back() {
         log.display()
     );
     let t = Tmux::start("record", 120, 40, &cmd);
-    t.wait_screen("both groups live, recording", 120, |s| both_live(s) && s.contains("● REC canary.jsonl.zst ("));
+    t.wait_screen("both groups live, recording", 120, |s| {
+        both_live(s) && records_shown(s, "canary.jsonl.zst").is_some()
+    });
     // A minute of the lab: records keep coming.
     let first = records_shown(&t.screen(), "canary.jsonl.zst").expect("a record count");
     std::thread::sleep(Duration::from_secs(60));
@@ -81,9 +83,9 @@ fn lab_the_dashboard_records_and_replay_plays_it_back() {
     assert!(later > first + 60, "{first} then {later} records");
     // `r` stops it (the file is complete), `r` again starts a new file here.
     t.keys(&["r"]);
-    t.wait_screen("the recording saved", 20, |s| s.contains("saved canary.jsonl.zst"));
+    t.wait_screen("the recording saved", 20, |s| s.contains(" canary.jsonl.zst") && s.contains("  saved "));
     t.keys(&["r"]);
-    t.wait_screen("a new recording", 20, |s| s.contains("● REC flinkscope-") && s.contains(".jsonl.zst ("));
+    t.wait_screen("a new recording", 20, |s| records_shown(s, "flinkscope-").is_some());
     std::thread::sleep(Duration::from_secs(3));
     t.keys(&["q"]);
     t.wait_screen("flinkscope to exit", 30, |s| s.contains("EXIT=0"));

@@ -83,8 +83,9 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if let Some(r) = &app.recording {
         use crate::app::RecordingState;
         title.push(match &r.state {
-            RecordingState::On => Span::styled(format!("  ● REC {} ({})", r.path, r.records), theme.fg(theme.bad)),
-            RecordingState::Saved => Span::styled(format!("  saved {} ({})", r.path, r.records), theme.fg(theme.dim)),
+            // The count first: a narrow terminal cuts the file's name, not the sign of life.
+            RecordingState::On => Span::styled(format!("  ● REC {} {}", r.records, r.path), theme.fg(theme.bad)),
+            RecordingState::Saved => Span::styled(format!("  saved {} {}", r.records, r.path), theme.fg(theme.dim)),
             RecordingState::Failed(why) => {
                 Span::styled(format!("  REC STOPPED: {why}"), theme.fg(theme.bad).add_modifier(Modifier::BOLD))
             }
