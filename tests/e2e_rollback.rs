@@ -128,10 +128,13 @@ fn lab_rollback_in_tmux_restarts_the_variant_with_baseline_settings() {
     assert!(ev["settings"]["baseline"]["jobmanager_config"]["rest.port"].is_string());
     assert_eq!(ev["result"], "ok");
 
-    // The variant's TaskManagers came back with the baseline settings; the job restarted once.
+    // The variant's TaskManagers came back with the baseline settings; the job restarted:
+    // once, or once per TaskManager when the second stopped after the first restart was
+    // scheduled (Flink's timing, seen both ways on this machine).
     let (_, restarts_after) = wait_until("the variant's job running again", 180, || running_job(VARIANT, 2));
     assert!(network_memory(VARIANT).iter().all(|(_, m)| *m == baseline_memory), "{:?}", network_memory(VARIANT));
-    assert_eq!(restarts_after, restarts_before + 1.0);
+    let restarts = restarts_after - restarts_before;
+    assert!(restarts == 1.0 || restarts == 2.0, "{restarts_before} restarts before, {restarts_after} after");
     // The TaskManagers the step started outlive it (the JobManager would only notice dead
     // ones after its heartbeat timeout, so ask the lab about the processes).
     let status = Command::new(repo.join("scripts/lab.sh")).arg("status").output().unwrap();
