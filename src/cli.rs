@@ -92,6 +92,23 @@ pub enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// The test plan's one-page result from recordings: FILE... are runs of one
+    /// configuration (pooled, counted as runs); with --matrix, one row per configuration
+    /// (recordings named alike are pooled). The numbers are the live judgement's.
+    Report {
+        /// The recordings.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Where to write the Markdown (default: standard output).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Also write the same numbers as JSON.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// The decision matrix over several configurations instead of one page.
+        #[arg(long)]
+        matrix: bool,
+    },
     /// Both groups' network settings side by side as their clusters report them, with what
     /// Flink ignores and what is not in effect. Exit 0 every intended change in effect,
     /// 1 an intended change not in effect, 3 a group's settings unreadable, 2 usage/config error.

@@ -18,6 +18,7 @@ pub mod model;
 pub(crate) mod private;
 pub mod record;
 pub mod replay;
+pub mod report;
 pub mod run;
 pub mod sanitize;
 pub mod settings_cmd;

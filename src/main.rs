@@ -31,6 +31,20 @@ fn main() -> ExitCode {
     if let Some(Command::Export { file, format, output }) = &cli.command {
         return ExitCode::from(flinkscope::record::export::run(file, *format, output.as_deref()));
     }
+    if let Some(Command::Report { files, output, json, matrix }) = &cli.command {
+        let req = flinkscope::report::Request {
+            files: files.clone(),
+            output: output.clone(),
+            json: json.clone(),
+            matrix: *matrix,
+        };
+        let mut display = config::Settings::default();
+        if let Err(e) = cli.watch.apply_display(&mut display) {
+            eprintln!("flinkscope: {e}");
+            return ExitCode::from(2);
+        }
+        return ExitCode::from(flinkscope::report::run(&req, &display));
+    }
     if let Some(Command::Replay { file, speed, from, to }) = &cli.command {
         return replay(&cli.watch, file, *speed, flinkscope::replay::Span { from: *from, to: *to });
     }
@@ -103,7 +117,7 @@ fn run_command(command: Option<Command>, config: config::Config, runtime: &tokio
             ExitCode::from(runtime.block_on(flinkscope::headless::record(&config, duration)))
         }
         // Taken before the config is loaded.
-        Some(Command::Export { .. } | Command::Replay { .. }) => ExitCode::from(2),
+        Some(Command::Export { .. } | Command::Replay { .. } | Command::Report { .. }) => ExitCode::from(2),
         Some(Command::Settings { format }) => {
             let (out, code) = runtime.block_on(flinkscope::settings_cmd::run(&config, format));
             println!("{out}");
@@ -163,7 +177,14 @@ fn replay(
             return ExitCode::from(3);
         }
     };
-    ExitCode::from(runtime.block_on(flinkscope::replay::run(file, &settings, &theme, speed, span)))
+    ExitCode::from(runtime.block_on(flinkscope::replay::run(
+        file,
+        &settings,
+        &theme,
+        speed,
+        span,
+        flinkscope::report::write_here,
+    )))
 }
 
 /// Each polled endpoint keeps a connection open: a group of 1,000 TaskManagers' reporters

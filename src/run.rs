@@ -178,6 +178,7 @@ pub async fn dashboard(config: Config, theme: Theme) -> std::io::Result<()> {
                 }
                 Command::SetDetail(on) => events.set_detail(on),
                 Command::ToggleRecording => events.toggle_recording(&mut app, &config),
+                Command::WriteReport => app.report_note = Some(crate::report::write_here(&app)),
                 Command::StartRollback(plan) => {
                     let (stop, interrupt) = tokio::sync::watch::channel(false);
                     let run = tokio::spawn(crate::actions::rollback::execute(*plan, tx.clone(), interrupt));

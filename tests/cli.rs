@@ -278,3 +278,39 @@ fn no_file_a_run_writes_holds_a_credential() {
     }
     assert!(redacted, "the server's echo of the credential was never seen: {}", check["sources"]);
 }
+
+/// `report` from the binary: a recording of two dead endpoints gives a page and its JSON
+/// (an undecided run, named), a missing file exits 2 with its name.
+#[test]
+fn report_writes_the_page_and_json_of_a_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("dead.jsonl.zst");
+    let rec_s = rec.to_str().unwrap();
+    let o = flinkscope(&[
+        "record",
+        "--duration",
+        "3s",
+        "-o",
+        rec_s,
+        "--name",
+        "T2.1 dead",
+        "--baseline",
+        "http://127.0.0.1:9",
+        "--variant",
+        "http://127.0.0.1:10",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let md = dir.path().join("result.md");
+    let json = dir.path().join("result.json");
+    let o = flinkscope(&["report", rec_s, "-o", md.to_str().unwrap(), "--json", json.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = std::fs::read_to_string(&md).unwrap();
+    assert!(page.starts_with("# Test Result: T2.1 dead\n"), "{page}");
+    assert!(page.contains("**INCONCLUSIVE**"), "{page}");
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(doc["verdict"]["outcome"], "INCONCLUSIVE");
+    assert_eq!(doc["details"]["runs"], 1);
+    let o = flinkscope(&["report", "/nonexistent/x.jsonl.zst"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("/nonexistent/x.jsonl.zst"), "{}", stderr(&o));
+}

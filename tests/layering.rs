@@ -27,6 +27,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("record", &["model", "analysis", "config", "event", "sanitize", "cli"]),
     // A replay drives the app and the screen from a recording, never the sources or actions.
     ("replay", &["app", "model", "analysis", "config", "event", "record", "ui", "tui", "sanitize", "format"]),
+    // A report reads a run's final judgement: from a replayed recording or the live app.
+    ("report", &["app", "model", "analysis", "config", "record", "replay", "check", "sanitize", "format"]),
     // `flinkscope settings` reads once and prints the review.
     ("settings_cmd", &["model", "analysis", "config", "sources", "cli", "sanitize"]),
     // The headless gate prints text: it shares the app's loop, not the screen.

@@ -48,18 +48,25 @@ pub struct Welch {
 /// side. Both sides constant: p = 1 when the means are equal, 0 when they differ.
 pub fn welch(baseline: &[f64], variant: &[f64]) -> Option<Welch> {
     let (b, v) = (summary(baseline)?, summary(variant)?);
-    if b.n < 2 || v.n < 2 {
+    welch_of((b.n, b.mean, b.sd), (v.n, v.mean, v.sd))
+}
+
+/// Welch's test from each group's (n, mean, sd): pooled runs keep only those.
+pub(crate) fn welch_of(b: (usize, f64, f64), v: (usize, f64, f64)) -> Option<Welch> {
+    let (nb, mb, sb) = b;
+    let (nv, mv, sv) = v;
+    if nb < 2 || nv < 2 {
         return None;
     }
-    let (vb, vv) = (b.sd.powi(2) / b.n as f64, v.sd.powi(2) / v.n as f64);
+    let (vb, vv) = (sb.powi(2) / nb as f64, sv.powi(2) / nv as f64);
     let se2 = vb + vv;
-    let diff = v.mean - b.mean;
+    let diff = mv - mb;
     if se2 == 0.0 {
         let p = if diff == 0.0 { 1.0 } else { 0.0 };
         return Some(Welch { t: if diff == 0.0 { 0.0 } else { diff.signum() * f64::INFINITY }, df: f64::NAN, p });
     }
     let t = diff / se2.sqrt();
-    let df = se2.powi(2) / (vb.powi(2) / (b.n - 1) as f64 + vv.powi(2) / (v.n - 1) as f64);
+    let df = se2.powi(2) / (vb.powi(2) / (nb - 1) as f64 + vv.powi(2) / (nv - 1) as f64);
     let dist = StudentsT::new(0.0, 1.0, df).ok()?;
     let p = (2.0 * dist.cdf(-t.abs())).min(1.0);
     Some(Welch { t, df, p })

@@ -94,6 +94,7 @@ impl App {
             }
             Action::CancelCountdown => {}
             Action::Record => return Some(Command::ToggleRecording),
+            Action::Report => return Some(Command::WriteReport),
         }
         None
     }

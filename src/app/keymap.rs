@@ -24,6 +24,7 @@ pub enum Action {
     Rollback,
     CancelCountdown,
     Record,
+    Report,
 }
 
 pub(crate) struct Binding {
@@ -111,6 +112,12 @@ pub(crate) const BINDINGS: &[Binding] = &[
         label: "r",
         action: Action::Record,
         help: "start/stop recording (to --record FILE or a new file here)",
+    },
+    Binding {
+        keys: &[KeyCode::Char('w')],
+        label: "w",
+        action: Action::Report,
+        help: "write the test-result report so far (a new .md file here)",
     },
     Binding {
         keys: &[KeyCode::Char('s')],

@@ -37,6 +37,8 @@ pub enum Command {
     SetDetail(bool),
     /// Start recording, or stop the recording that runs.
     ToggleRecording,
+    /// Write the test-result report of the run so far.
+    WriteReport,
 }
 
 /// A recording as the header shows it: where it goes, how much is in it, why it stopped.
@@ -169,6 +171,8 @@ pub struct App {
     pub(crate) quit: bool,
     /// The recording that runs (or stopped writing), for the header.
     pub(crate) recording: Option<Recording>,
+    /// The last report the `w` key wrote (or why it could not), for the header.
+    pub(crate) report_note: Option<Result<String, String>>,
     /// A replay's clock, for the header (`None` live).
     pub(crate) replay: Option<ReplayView>,
     /// When the variant last sent fresh data (each such refresh evaluates the rules).
@@ -249,6 +253,7 @@ impl App {
             sort_column: 0,
             quit: false,
             recording: None,
+            report_note: None,
             replay: None,
             last_variant_data: None,
             started,

@@ -32,8 +32,11 @@ pub struct Span {
     pub to: Option<Duration>,
 }
 
+/// What the `w` key does with the app as it stands (the report lives above the replay).
+pub type OnReport = fn(&crate::app::App) -> Result<String, String>;
+
 /// Runs the replay until the operator quits. Exit code: 0, or 2 when the file cannot be read.
-pub async fn run(path: &Path, display: &Settings, theme: &Theme, speed: Speed, span: Span) -> u8 {
+pub async fn run(path: &Path, display: &Settings, theme: &Theme, speed: Speed, span: Span, on_report: OnReport) -> u8 {
     let mut player = match Player::open(path, display) {
         Ok(p) => p,
         Err(e) => {
@@ -41,7 +44,7 @@ pub async fn run(path: &Path, display: &Settings, theme: &Theme, speed: Speed, s
             return 2;
         }
     };
-    match screen(&mut player, theme, speed, span).await {
+    match screen(&mut player, theme, speed, span, on_report).await {
         Ok(()) => {
             for n in player.notes() {
                 eprintln!("flinkscope: {}: {n}", path.display());
@@ -59,7 +62,13 @@ fn ns(d: Duration) -> i64 {
     i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)
 }
 
-async fn screen(player: &mut Player, theme: &Theme, speed: Speed, span: Span) -> std::io::Result<()> {
+async fn screen(
+    player: &mut Player,
+    theme: &Theme,
+    speed: Speed,
+    span: Span,
+    on_report: OnReport,
+) -> std::io::Result<()> {
     let (tx, mut rx) = mpsc::channel::<Event>(64);
     crate::tui::spawn_signals(tx.clone())?;
     let (mut terminal, _guard) = crate::tui::enter()?;
@@ -98,7 +107,10 @@ async fn screen(player: &mut Player, theme: &Theme, speed: Speed, span: Span) ->
                 KeyCode::Char(']') => clock.faster(Instant::now()),
                 _ => {
                     let at = player.app.now();
-                    let _ = player.app.update_at(Event::Key(key), at);
+                    // `w` writes the report as it stands at the replay's clock.
+                    if let Some(crate::app::Command::WriteReport) = player.app.update_at(Event::Key(key), at) {
+                        player.app.report_note = Some(on_report(&player.app));
+                    }
                     if player.app.quit {
                         return Ok(());
                     }
@@ -123,4 +135,4 @@ fn view(player: &Player, clock: &Clock, now: Instant, ended: bool) -> ReplayView
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -96,7 +96,6 @@ impl Player {
 }
 
 /// Replays `path` to its end (or to `to`) without a screen: the app as the live run left it.
-#[cfg(test)]
 pub(crate) fn judge_file(path: &Path, display: &Settings, to: Option<Duration>) -> Result<Player, String> {
     let mut p = Player::open(path, display)?;
     let until = to.map_or(i64::MAX, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));

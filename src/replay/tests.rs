@@ -12,7 +12,7 @@ use crate::record::writer::Recorder;
 /// Six minutes of both groups refreshing every 2 s, the variant's throughput 30% down
 /// and its REST source failing for a while: enough for judgements, a soft alert and a
 /// source failure.
-fn events(epoch: Instant) -> Vec<(Instant, Event)> {
+pub(crate) fn events(epoch: Instant) -> Vec<(Instant, Event)> {
     let mut out = Vec::new();
     for i in (0..=360u64).step_by(2) {
         let at = epoch + Duration::from_secs(i) + Duration::from_millis(13);
@@ -52,7 +52,7 @@ fn live(path: &std::path::Path, settings: Settings) -> App {
     app
 }
 
-fn temp(name: &str) -> std::path::PathBuf {
+pub(crate) fn temp(name: &str) -> std::path::PathBuf {
     tempfile::tempdir().unwrap().keep().join(name)
 }
 

@@ -91,6 +91,16 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
         });
     }
+    match &app.report_note {
+        Some(Ok(file)) => title.push(Span::styled(format!("  report {file}"), theme.fg(theme.dim))),
+        Some(Err(why)) => {
+            title.push(Span::styled(
+                format!("  REPORT FAILED: {why}"),
+                theme.fg(theme.bad).add_modifier(Modifier::BOLD),
+            ));
+        }
+        None => {}
+    }
     if app.paused() {
         title.push(Span::styled("  PAUSED (p resumes)", theme.fg(theme.warn).add_modifier(Modifier::BOLD)));
     }
