@@ -106,3 +106,30 @@ fn stopping_early_and_starting_again_give_the_same_state() {
     // A replay never acts: no rollback is configured, whatever the run had.
     assert!(p.app.settings.rollback.is_none() && p.app.settings.read_only);
 }
+
+/// The screen of a replay at 120x40 as text.
+fn frame(p: &Player) -> String {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    t.draw(|f| crate::ui::render(f, &p.app, &crate::ui::Theme::default())).unwrap();
+    let buf = t.backend().buffer();
+    (0..buf.area.height).map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect::<String>() + "\n").collect()
+}
+
+#[test]
+fn a_replay_draws_the_same_frame_for_the_same_replay_time() {
+    let path = temp("frames.jsonl.zst");
+    live(&path, Settings::default());
+    let two_minutes = Some(Duration::from_secs(120));
+    let a = judge_file(&path, &Settings::default(), two_minutes).unwrap();
+    let b = judge_file(&path, &Settings::default(), two_minutes).unwrap();
+    let first = frame(&a);
+    assert!(first.contains("rec in/s"), "{first}");
+    assert_eq!(first, frame(&b));
+    // Past it and back (a seek backwards): the same frame again.
+    let mut c = Player::open(&path, &Settings::default()).unwrap();
+    c.feed_until(300_000_000_000, Duration::MAX);
+    assert_ne!(frame(&c), first, "later data draws another frame");
+    c.rewind().unwrap();
+    c.feed_until(120_000_000_000, Duration::MAX);
+    assert_eq!(frame(&c), first);
+}
