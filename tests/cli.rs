@@ -314,3 +314,32 @@ fn report_writes_the_page_and_json_of_a_recording() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("/nonexistent/x.jsonl.zst"), "{}", stderr(&o));
 }
+
+/// The shipped demo (recorded from the real 2.3.0 lab, README "Two commands": 4 minutes
+/// healthy, the variant's TaskManagers restarted with 1 MiB network memory, one killed)
+/// replays into what it shows: the starved setting, the lost TaskManager, a FAIL.
+#[test]
+fn the_demo_recording_replays_into_its_story() {
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo.jsonl.zst");
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("demo.json");
+    let o = flinkscope(&[
+        "report",
+        demo,
+        "-o",
+        dir.path().join("demo.md").to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(doc["verdict"]["outcome"], "FAIL");
+    let rules: Vec<&str> = doc["alerts"].as_array().unwrap().iter().map(|a| a["rule"].as_str().unwrap()).collect();
+    assert!(rules.contains(&"taskmanager-failures") && rules.contains(&"job-failures"), "{rules:?}");
+    let changed = doc["configuration"].as_array().unwrap();
+    assert!(
+        changed.iter().any(|c| c["key"] == "taskmanager.memory.network.max" && c["variant"] == "1 mb"),
+        "{changed:?}"
+    );
+    assert!(doc["details"]["duration_s"].as_f64().unwrap() > 600.0);
+}
