@@ -157,6 +157,17 @@ pub struct WatchArgs {
     /// A Jolokia agent of a variant TaskManager (repeat for each).
     #[arg(long, global = true, value_name = "URL", value_parser = parse_url)]
     pub(crate) variant_jolokia: Vec<RestUrl>,
+    /// The baseline from a recording instead of live sources ("last week"): its series play
+    /// on the live clock beside the live variant (README "Recordings").
+    #[arg(long, global = true, value_name = "FILE", conflicts_with_all = ["baseline", "flink", "baseline_prometheus", "baseline_jolokia"])]
+    pub(crate) baseline_from: Option<PathBuf>,
+    /// The part of --baseline-from to use, from the recording's start: FROM..TO (e.g. 10m..40m).
+    #[arg(long, global = true, value_name = "FROM..TO", value_parser = config::Window::parse, requires = "baseline_from")]
+    pub(crate) baseline_window: Option<config::Window>,
+    /// How --baseline-from meets the live clock: the window played from its start (looping),
+    /// or each sample at its recorded time of day.
+    #[arg(long, global = true, value_enum, requires = "baseline_from")]
+    pub(crate) baseline_align: Option<config::Align>,
     /// Regex on TaskManager ids that selects the baseline group (e.g. '^tm-base').
     #[arg(long, global = true, value_name = "REGEX", value_parser = parse_pattern)]
     pub(crate) baseline_tm: Option<TmPattern>,
@@ -331,6 +342,11 @@ impl WatchArgs {
             if let (Some(p), Some(g)) = (&self.variant_tm, loaded.variant.as_mut()) {
                 g.taskmanagers = Some(p.clone());
             }
+        }
+        if let Some(path) = &self.baseline_from {
+            let rec =
+                config::RecordedGroup::new(path.clone(), self.baseline_window, self.baseline_align.unwrap_or_default());
+            loaded.baseline = Some(GroupConfig { recording: Some(rec), ..GroupConfig::default() });
         }
         for (file, g) in
             [(&self.baseline_flink_config, &mut loaded.baseline), (&self.variant_flink_config, &mut loaded.variant)]

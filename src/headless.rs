@@ -79,8 +79,8 @@ pub async fn record(config: &Config, duration: Duration) -> u8 {
 pub(crate) async fn watch(config: &Config, until: Until) -> Result<Watched, String> {
     let started = Instant::now();
     // The dashboard's own loop, without a screen.
-    let mut events = EventLoop::start(config);
     let mut app = App::new(config, started);
+    let mut events = EventLoop::start(config, &app);
     if let Some(path) = &config.settings.record {
         events.record(path, config, &app).map_err(|e| e.to_string())?;
     }

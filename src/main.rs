@@ -48,7 +48,7 @@ fn main() -> ExitCode {
     if let Some(Command::Replay { file, speed, from, to }) = &cli.command {
         return replay(&cli.watch, file, *speed, flinkscope::replay::Span { from: *from, to: *to });
     }
-    let config = match config::load(cli.watch.config.as_deref())
+    let mut config = match config::load(cli.watch.config.as_deref())
         .and_then(|l| cli.watch.apply(l))
         .and_then(flinkscope::config::Loaded::finish)
     {
@@ -59,6 +59,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // A recorded baseline: its header says what the group was (read before anything starts).
+    if let Some(rec) = config.baseline.recording.as_mut()
+        && let Err(e) = flinkscope::record::baseline::resolve(rec)
+    {
+        eprintln!("flinkscope: {e}");
+        return ExitCode::from(2);
+    }
     let log_path = config.settings.log_file.clone().unwrap_or_else(logging::default_path);
     let _log_guard = match logging::init(&log_path) {
         Ok(g) => Some(g),

@@ -29,10 +29,15 @@ pub(crate) struct EventLoop {
 }
 
 impl EventLoop {
-    /// Starts every configured source.
-    pub(crate) fn start(config: &Config) -> EventLoop {
+    /// Starts every configured source (and a recorded baseline, on `app`'s clock).
+    pub(crate) fn start(config: &Config, app: &App) -> EventLoop {
         let (tx, rx) = mpsc::channel(CHANNEL);
-        let spawned = task::spawn_all(config, tx.clone());
+        let mut spawned = task::spawn_all(config, tx.clone());
+        if let Some(rec) = &config.baseline.recording {
+            let interval = config.settings.interval.0;
+            let handle = crate::record::baseline::spawn(rec, interval, app.started(), app.started_wall(), tx.clone());
+            spawned.handles.push(handle);
+        }
         // Rules and the verdict are judged on ticks too, so a source that stops sending
         // is judged as stopped.
         let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -152,8 +157,8 @@ fn file_name(p: &std::path::Path) -> String {
 
 /// Runs the dashboard until the operator quits or a signal arrives.
 pub async fn dashboard(config: Config, theme: Theme) -> std::io::Result<()> {
-    let mut events = EventLoop::start(&config);
     let mut app = App::new(&config, Instant::now());
+    let mut events = EventLoop::start(&config, &app);
     // `--record`: a file that cannot be created is said before the screen starts.
     if let Some(path) = &config.settings.record {
         events.record(path, &config, &app)?;

@@ -343,3 +343,38 @@ fn the_demo_recording_replays_into_its_story() {
     );
     assert!(doc["details"]["duration_s"].as_f64().unwrap() > 600.0);
 }
+
+/// `--baseline-from`: the demo recording's baseline plays beside a live variant (a server
+/// answering captured Flink responses), as live sources would: the recording's sources,
+/// their metrics, its job; a flag that would poll a live baseline as well is refused.
+#[test]
+fn a_recorded_baseline_plays_beside_a_live_variant() {
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo.jsonl.zst");
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let v = rt.block_on(common::serve(common::Behaviour::Flink));
+    let o = flinkscope(&["snapshot", "--duration", "4s", "--baseline-from", demo, "--variant", &v]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let sources: Vec<(String, String)> = doc["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap().into(), s["state"].as_str().unwrap().into()))
+        .collect();
+    for name in ["baseline/flink-rest", "baseline/host", "variant/flink-rest"] {
+        assert!(sources.contains(&(name.into(), "live".into())), "{name} live: {sources:?}");
+    }
+    let b = &doc["groups"]["baseline"];
+    assert_eq!(b["job_name"], "flinkscope-lab-baseline", "the recorded job");
+    let rate = b["metrics"]["records_in_per_s"]["mean"].as_f64().unwrap();
+    assert!((3000.0..5000.0).contains(&rate), "the lab's ~4000 records/s: {rate}");
+    let rss = &b["metrics"]["process_rss_bytes"];
+    assert!(rss["source"] == "host" && rss["samples"].as_u64().unwrap() >= 1, "the recorded host's figures: {rss}");
+
+    let both = flinkscope(&["snapshot", "--baseline-from", demo, "--baseline", &v, "--variant", &v]);
+    assert_eq!(both.status.code(), Some(2));
+    assert!(stderr(&both).contains("cannot be used with"), "{}", stderr(&both));
+    let missing = flinkscope(&["snapshot", "--baseline-from", "/nonexistent.jsonl.zst", "--variant", &v]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("--baseline-from: cannot open /nonexistent.jsonl.zst"), "{}", stderr(&missing));
+}

@@ -233,27 +233,83 @@ fn judged(doc: &Value, key: &str) -> bool {
 
 /// Identical settings (the baseline cluster split into its two TaskManagers), every
 /// judgement setting at its default: decided within the window (5 min; the issue allows the
-/// window + 2 min), PASS or MARGINAL, no hard alert.
+/// window + 2 min), PASS or MARGINAL, no hard alert. The run is recorded (`--record`), and
+/// then:
+/// - `report` of the recording gives the live check's numbers at its end (samples, change,
+///   p, verdict and score), replayed through the same judgement;
+/// - the recording is the baseline (`--baseline-from`) of a second check of the same live
+///   TaskManager, which decides as well: a recorded baseline judged like a live one.
 #[test]
 fn defaults_identical_settings_decide_within_the_window() {
     require_lab();
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("identical.jsonl.zst");
     let log = log_path("defaults-identical");
-    let args = ["--flink", BASELINE, "--baseline-tm", "^tm-base-1$", "--variant-tm", "^tm-base-2$", "--duration", "5m"];
+    let args = [
+        "--flink",
+        BASELINE,
+        "--baseline-tm",
+        "^tm-base-1$",
+        "--variant-tm",
+        "^tm-base-2$",
+        "--duration",
+        "5m",
+        "--record",
+        rec.to_str().unwrap(),
+    ];
     let (out, doc) = finish(check_defaults(&args, &log), 420);
-    let result = doc["verdict"]["result"].as_str().unwrap();
-    assert!(
-        result == "PASS" || result == "MARGINAL",
-        "identical settings with the defaults: {result}, reasons {}",
-        doc["verdict"]["reasons"]
-    );
-    assert_eq!(out.status.code(), Some(if result == "PASS" { 0 } else { 3 }));
-    assert!(alerts(&doc).iter().all(|a| a["severity"] != "hard"), "no hard alert: {}", doc["alerts"]);
-    for key in ["records_in_per_s", "latency_p99_ms", "cpu_cores", "heap_used_bytes"] {
-        assert!(judged(&doc, key), "{key} judged: {}", doc["comparison"][key]);
-        let n = &doc["comparison"][key]["judgement"]["samples"];
-        assert!(n[0].as_u64().unwrap() >= 20 && n[1].as_u64().unwrap() >= 20, "{key}: {n}");
+    assert_decided_alike(&out, &doc, "identical settings with the defaults");
+
+    let report = dir.path().join("report.json");
+    let o = Command::new(env!("CARGO_BIN_EXE_flinkscope"))
+        .arg("report")
+        .arg(&rec)
+        .args(["-o", dir.path().join("report.md").to_str().unwrap(), "--json", report.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "report: {}", String::from_utf8_lossy(&o.stderr));
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["verdict"]["outcome"], doc["verdict"]["result"], "the report's verdict is the check's");
+    assert_eq!(r["verdict"]["score"], doc["verdict"]["score"]);
+    for area in r["results"].as_array().unwrap() {
+        let key = area["metric"].as_str().unwrap();
+        let j = &doc["comparison"][key]["judgement"];
+        assert_eq!(area["baseline"]["n"], j["samples"][0], "{key}: baseline samples");
+        assert_eq!(area["variant"]["n"], j["samples"][1], "{key}: variant samples");
+        assert_eq!(area["p"], j["p"], "{key}: p");
+        assert_eq!(area["change_pct"], j["block_change_pct"], "{key}: change");
     }
-    assert!(doc["verdict"]["score"].as_f64().is_some(), "a decided verdict has a score");
+
+    // The same live TaskManager against its own recording of five minutes ago.
+    let log = log_path("defaults-recorded-baseline");
+    let args = [
+        "--baseline-from",
+        rec.to_str().unwrap(),
+        "--variant",
+        BASELINE,
+        "--variant-tm",
+        "^tm-base-2$",
+        "--duration",
+        "5m",
+    ];
+    let (out, doc) = finish(check_defaults(&args, &log), 420);
+    assert_decided_alike(&out, &doc, "a recorded baseline of the same TaskManager");
+    let sources = doc["sources"].to_string();
+    assert!(sources.contains("baseline/flink-rest") && !sources.contains("failed"), "{sources}");
+}
+
+/// PASS or MARGINAL with a score, no hard alert, the main metrics judged on 20+ blocks.
+fn assert_decided_alike(out: &Output, doc: &Value, what: &str) {
+    let result = doc["verdict"]["result"].as_str().unwrap();
+    assert!(result == "PASS" || result == "MARGINAL", "{what}: {result}, reasons {}", doc["verdict"]["reasons"]);
+    assert_eq!(out.status.code(), Some(if result == "PASS" { 0 } else { 3 }));
+    assert!(alerts(doc).iter().all(|a| a["severity"] != "hard"), "{what}: no hard alert: {}", doc["alerts"]);
+    for key in ["records_in_per_s", "latency_p99_ms", "cpu_cores", "heap_used_bytes"] {
+        assert!(judged(doc, key), "{what}: {key} judged: {}", doc["comparison"][key]);
+        let n = &doc["comparison"][key]["judgement"]["samples"];
+        assert!(n[0].as_u64().unwrap() >= 20 && n[1].as_u64().unwrap() >= 20, "{what}: {key}: {n}");
+    }
+    assert!(doc["verdict"]["score"].as_f64().is_some(), "{what}: a decided verdict has a score");
 }
 
 /// The README's config: REST, the reporters and the Jolokia agents of the same TaskManagers

@@ -33,6 +33,9 @@ pub struct GroupConfig {
     /// A Prometheus server that scrapes the group's reporters: one PromQL query per metric.
     #[serde(default)]
     pub prometheus_server: Option<PromServerConfig>,
+    /// The group's series from a recording instead (`[baseline.recording]`, `--baseline-from`).
+    #[serde(default)]
+    pub recording: Option<super::RecordedGroup>,
     #[serde(default)]
     pub auth: AuthConfig,
     #[serde(default)]
@@ -54,6 +57,9 @@ impl GroupConfig {
     /// What the group is shown as: its REST URL, else its first other source.
     /// How the header and a recording name the group.
     pub(crate) fn label(&self) -> GroupLabel {
+        if let Some(r) = &self.recording {
+            return r.label();
+        }
         GroupLabel {
             url: crate::sanitize::redact_userinfo(&self.describe()),
             taskmanagers: self.taskmanagers.as_ref().map(|p| p.0.as_str().to_string()),
@@ -77,6 +83,7 @@ impl GroupConfig {
             || !self.prometheus.is_empty()
             || !self.jolokia.is_empty()
             || self.prometheus_server.is_some()
+            || self.recording.is_some()
     }
 }
 
@@ -138,6 +145,7 @@ pub(super) fn check_group(name: &str, g: &GroupConfig) -> Result<(), ConfigError
             "[{name}] has no source: give it `flink = \"http://jobmanager:8081\"`, `prometheus = [\"http://taskmanager:9249/\"]` and/or `jolokia = [\"http://taskmanager:8778/jolokia\"]`"
         )));
     }
+    super::recorded::check(name, g)?;
     if let Some(p) = &g.prometheus_server {
         for sel in std::iter::once(&p.selector).chain(&p.job_selector) {
             Selector::new(sel).map_err(|e| ConfigError::Invalid(format!("[{name}.prometheus-server]: {e}")))?;

@@ -98,6 +98,9 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Loaded, ConfigError> {
         {
             *p = resolve(&dir, p);
         }
+        if let Some(r) = g.recording.as_mut() {
+            r.path = resolve(&dir, &r.path);
+        }
     }
     Ok(loaded)
 }

@@ -8,6 +8,7 @@
 mod group;
 mod judgement;
 mod load;
+mod recorded;
 pub(crate) mod rollback;
 mod values;
 
@@ -22,6 +23,8 @@ pub(crate) use judgement::AnalysisSettings;
 #[cfg(test)]
 use load::parse;
 pub use load::{Loaded, load};
+pub(crate) use recorded::Seen;
+pub use recorded::{Align, RecordedGroup, Window};
 pub use values::{ByteSize, Dur, RestUrl, Selector, TmPattern, parse_bytes, parse_duration};
 
 #[derive(Debug, thiserror::Error)]
@@ -147,6 +150,9 @@ impl Config {
                 (g.prometheus_server.is_some(), SourceKind::PrometheusServer),
             ];
             out.extend(kinds.into_iter().filter(|(on, _)| *on).map(|(_, kind)| SourceId { group, kind }));
+            // A recorded group has the sources its recording had.
+            let recorded = g.recording.as_ref().and_then(|r| r.seen.as_ref());
+            out.extend(recorded.into_iter().flat_map(|s| s.sources.iter().map(move |&kind| SourceId { group, kind })));
         }
         out
     }

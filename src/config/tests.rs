@@ -245,3 +245,21 @@ fn prometheus_server_tables_are_checked() {
     let missing = "[baseline.prometheus-server]\nurl = \"http://p:9090\"\n[variant]\nflink = \"http://b:1\"\n";
     assert!(parse_str(missing).unwrap_err().to_string().contains("selector"));
 }
+
+#[test]
+fn a_recorded_baseline_is_the_baselines_only_source() {
+    let text = "[baseline.recording]\npath = \"last-week.jsonl.zst\"\nwindow = \"10m..40m\"\nalign = \"time-of-day\"\n[variant]\nflink = \"http://b:1\"\n";
+    let config = parse_str(text).unwrap().finish().unwrap();
+    let r = config.baseline.recording.as_ref().expect("a recorded baseline");
+    assert_eq!(r.path, Path::new("/etc/flinkscope/last-week.jsonl.zst"), "relative to the file");
+    assert_eq!(r.align, Align::TimeOfDay);
+    assert_eq!(r.window.unwrap().from, Some(std::time::Duration::from_secs(600)));
+    let both = "[baseline]\nflink = \"http://a:1\"\n[baseline.recording]\npath = \"x\"\n[variant]\nflink = \"http://b:1\"\n";
+    let e = parse_str(both).unwrap().finish().unwrap_err().to_string();
+    assert!(e.contains("cannot poll live sources as well"), "{e}");
+    let variant = "[baseline]\nflink = \"http://a:1\"\n[variant.recording]\npath = \"x\"\n";
+    let e = parse_str(variant).unwrap().finish().unwrap_err().to_string();
+    assert!(e.contains("only the baseline can come from a recording"), "{e}");
+    let bad = "[baseline.recording]\npath = \"x\"\nwindow = \"40m..10m\"\n[variant]\nflink = \"http://b:1\"\n";
+    assert!(parse_str(bad).unwrap_err().to_string().contains("ends before it begins"));
+}

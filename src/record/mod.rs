@@ -8,6 +8,7 @@
 //! happened to the process; `zstdcat FILE | jq` reads it without flinkscope (a file whose
 //! writer died ends in a cut block: zstdcat prints what is whole, then complains).
 
+pub mod baseline;
 pub mod export;
 pub(crate) mod format;
 pub(crate) mod reader;

@@ -29,6 +29,9 @@ pub(crate) struct Spawned {
     /// The TaskManager ids (and REST's data ports) each group's sources reported, for the
     /// host source to tell whose local processes are whose.
     pub(crate) taskmanagers: watch::Sender<[Known; 2]>,
+    /// Groups whose series come from a recording: their TaskManagers are not this host's
+    /// now, even where one of the same id runs here.
+    recorded: [bool; 2],
 }
 
 impl Spawned {
@@ -36,6 +39,9 @@ impl Spawned {
     pub(crate) fn publish_taskmanagers(&self, store: &crate::model::Store) {
         let now = Group::BOTH.map(|g| {
             let d = store.group(g);
+            if self.recorded[g.index()] {
+                return Known::default();
+            }
             Known { ids: d.taskmanagers.clone(), data_ports: d.data_ports.clone() }
         });
         self.taskmanagers.send_if_modified(|known| {
@@ -92,7 +98,8 @@ pub(crate) fn spawn_all(config: &Config, tx: mpsc::Sender<Event>) -> Spawned {
         let poller = HostPoller::new(config.settings.host.interfaces.clone());
         handles.push(tokio::spawn(run_host(poller, patterns, known, config.settings.interval.0, tx.clone())));
     }
-    Spawned { handles, detail, taskmanagers }
+    let recorded = [config.baseline.recording.is_some(), config.variant.recording.is_some()];
+    Spawned { handles, detail, taskmanagers, recorded }
 }
 
 /// How often a group's settings are read again: they change only when a TaskManager or
