@@ -27,8 +27,11 @@ EXIT CODES: 0 ok, 2 usage or config error, 3 runtime error (e.g. no terminal).
 `check` exits 0 PASS, 1 FAIL, 3 INCONCLUSIVE or MARGINAL.
 `settings` exits 0 all intended changes in effect, 1 one not in effect, 3 settings unreadable.";
 
+/// `--version`: the release and the git commit it was built from.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("FLINKSCOPE_COMMIT"), ")");
+
 #[derive(Debug, Parser)]
-#[command(name = "flinkscope", version, about = ABOUT, after_help = AFTER_HELP)]
+#[command(name = "flinkscope", version = VERSION, about = ABOUT, after_help = AFTER_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -117,6 +120,36 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Print a shell completion script: `flinkscope completions bash > /etc/bash_completion.d/flinkscope`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `flinkscope man | man -l -`. With --dir, write
+    /// flinkscope.1 and one page per subcommand there.
+    Man {
+        /// Write the pages into this directory instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// `completions` and `man`: generated from these definitions, so they never disagree with `--help`.
+pub fn print_completions(shell: clap_complete::Shell) {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    clap_complete::generate(shell, &mut cmd, "flinkscope", &mut std::io::stdout());
+}
+
+/// The man page to standard output, or every page into `dir`.
+pub fn write_man(dir: Option<&std::path::Path>) -> std::io::Result<()> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    match dir {
+        None => clap_mangen::Man::new(cmd).render(&mut std::io::stdout()),
+        Some(d) => {
+            std::fs::create_dir_all(d)?;
+            clap_mangen::generate_to(cmd, d)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -27,6 +27,22 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            flinkscope::cli::print_completions(*shell);
+            return ExitCode::SUCCESS;
+        }
+        Some(Command::Man { dir }) => {
+            return match flinkscope::cli::write_man(dir.as_deref()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("flinkscope: cannot write the man page: {e}");
+                    ExitCode::from(3)
+                }
+            };
+        }
+        _ => {}
+    }
     // A recording is read without a config: nothing is polled.
     if let Some(Command::Export { file, format, output }) = &cli.command {
         return ExitCode::from(flinkscope::record::export::run(file, *format, output.as_deref()));
@@ -124,7 +140,13 @@ fn run_command(command: Option<Command>, config: config::Config, runtime: &tokio
             ExitCode::from(runtime.block_on(flinkscope::headless::record(&config, duration)))
         }
         // Taken before the config is loaded.
-        Some(Command::Export { .. } | Command::Replay { .. } | Command::Report { .. }) => ExitCode::from(2),
+        Some(
+            Command::Export { .. }
+            | Command::Replay { .. }
+            | Command::Report { .. }
+            | Command::Completions { .. }
+            | Command::Man { .. },
+        ) => ExitCode::from(2),
         Some(Command::Settings { format }) => {
             let (out, code) = runtime.block_on(flinkscope::settings_cmd::run(&config, format));
             println!("{out}");

@@ -378,3 +378,41 @@ fn a_recorded_baseline_plays_beside_a_live_variant() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr(&missing).contains("--baseline-from: cannot open /nonexistent.jsonl.zst"), "{}", stderr(&missing));
 }
+
+/// Installs like a tool: completions and man pages come from the clap definitions (so
+/// they know every flag), `--version` names the commit.
+#[test]
+fn completions_man_pages_and_the_version_come_from_the_definitions() {
+    let bash = flinkscope(&["completions", "bash"]);
+    assert_eq!(bash.status.code(), Some(0), "{}", stderr(&bash));
+    let script = String::from_utf8(bash.stdout).unwrap();
+    assert!(script.contains("--baseline-from") && script.contains("replay"), "every flag and subcommand");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flinkscope.bash");
+    std::fs::write(&path, &script).unwrap();
+    let syntax = std::process::Command::new("bash").arg("-n").arg(&path).output().unwrap();
+    assert!(syntax.status.success(), "bash -n: {}", String::from_utf8_lossy(&syntax.stderr));
+    for shell in ["zsh", "fish"] {
+        let o = flinkscope(&["completions", shell]);
+        assert!(o.status.success() && String::from_utf8_lossy(&o.stdout).contains("baseline-from"), "{shell}");
+    }
+    assert_eq!(flinkscope(&["completions", "tcsh"]).status.code(), Some(2), "an unknown shell is a usage error");
+
+    let man = flinkscope(&["man"]);
+    let page = String::from_utf8(man.stdout).unwrap();
+    assert!(page.starts_with(".ie") || page.contains(".TH flinkscope"), "roff: {}", &page[..page.len().min(200)]);
+    assert!(page.contains("baseline\\-from"), "the flags are in the page");
+    let o = flinkscope(&["man", "--dir", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for name in ["flinkscope.1", "flinkscope-check.1", "flinkscope-record.1"] {
+        assert!(dir.path().join(name).is_file(), "{name} written");
+    }
+
+    let v = String::from_utf8(flinkscope(&["--version"]).stdout).unwrap();
+    let commit = v.trim().strip_suffix(')').and_then(|s| s.split("(commit ").nth(1)).unwrap_or_else(|| panic!("{v}"));
+    assert!(
+        commit == "unknown" || commit.len() == 12 && commit.chars().all(|c| c.is_ascii_hexdigit()),
+        "a 12-digit commit: {v}"
+    );
+    assert!(v.starts_with(&format!("flinkscope {}", env!("CARGO_PKG_VERSION"))), "{v}");
+}

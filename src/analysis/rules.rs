@@ -34,6 +34,15 @@ pub(crate) enum Severity {
     Soft,
 }
 
+impl Severity {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Severity::Hard => "hard",
+            Severity::Soft => "soft",
+        }
+    }
+}
+
 impl RuleId {
     pub(crate) const ALL: [RuleId; 10] = [
         RuleId::JobFailures,

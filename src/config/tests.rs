@@ -254,7 +254,8 @@ fn a_recorded_baseline_is_the_baselines_only_source() {
     assert_eq!(r.path, Path::new("/etc/flinkscope/last-week.jsonl.zst"), "relative to the file");
     assert_eq!(r.align, Align::TimeOfDay);
     assert_eq!(r.window.unwrap().from, Some(std::time::Duration::from_secs(600)));
-    let both = "[baseline]\nflink = \"http://a:1\"\n[baseline.recording]\npath = \"x\"\n[variant]\nflink = \"http://b:1\"\n";
+    let both =
+        "[baseline]\nflink = \"http://a:1\"\n[baseline.recording]\npath = \"x\"\n[variant]\nflink = \"http://b:1\"\n";
     let e = parse_str(both).unwrap().finish().unwrap_err().to_string();
     assert!(e.contains("cannot poll live sources as well"), "{e}");
     let variant = "[baseline]\nflink = \"http://a:1\"\n[variant.recording]\npath = \"x\"\n";

@@ -3,6 +3,8 @@
 //! alerts and verdict are the live run's. Space pauses, `←`/`→` seek 10 s, `[`/`]` change
 //! the speed; the header shows the replay's clock.
 
+#[cfg(feature = "testing")]
+pub mod bench;
 pub(crate) mod clock;
 pub(crate) mod player;
 

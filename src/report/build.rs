@@ -177,7 +177,7 @@ fn verdict(app: &App) -> VerdictLine {
     }
     let mut reasons: Vec<String> = v.reasons.iter().map(|r| clean(r)).collect();
     reasons.extend(gaps);
-    VerdictLine { outcome: outcome.as_str().into(), score: v.score, reasons, stability: stability(app) }
+    VerdictLine { outcome, score: v.score, reasons, stability: stability(app) }
 }
 
 fn stability(app: &App) -> u8 {
@@ -198,7 +198,7 @@ pub(crate) fn alerts(app: &App, run: Option<usize>) -> Vec<super::AlertLine> {
         .all()
         .into_iter()
         .map(|a| super::AlertLine {
-            severity: format!("{:?}", a.severity).to_lowercase(),
+            severity: a.severity,
             rule: a.rule.as_str(),
             message: clean(&a.message),
             observed: finite(a.observed),
@@ -288,7 +288,7 @@ pub(crate) fn analysis_of(results: &[Area], v: &VerdictLine, alerts: &[super::Al
             _ => {}
         }
     }
-    let hard: Vec<&str> = alerts.iter().filter(|a| a.severity == "hard").map(|a| a.rule).collect();
+    let hard: Vec<&str> = alerts.iter().filter(|a| a.severity == Severity::Hard).map(|a| a.rule).collect();
     if !hard.is_empty() {
         cons.insert(0, format!("hard alerts: {}", hard.join(", ")));
     }
@@ -299,12 +299,12 @@ pub(crate) fn analysis_of(results: &[Area], v: &VerdictLine, alerts: &[super::Al
         cons.push("none measured".into());
     }
     let first = v.reasons.first().cloned().unwrap_or_default();
-    let recommendation = match v.outcome.as_str() {
-        "PASS" if profile == "default" => "roll out to the next stage".to_string(),
-        "PASS" => format!("roll out to the next stage; good for {profile}-bound workloads"),
-        "MARGINAL" => "do not roll out yet: re-run longer or under peak load".to_string(),
-        "FAIL" => format!("do not roll out: {first}"),
-        _ => format!("no decision: {first}"),
+    let recommendation = match v.outcome {
+        Outcome::Pass if profile == "default" => "roll out to the next stage".to_string(),
+        Outcome::Pass => format!("roll out to the next stage; good for {profile}-bound workloads"),
+        Outcome::Marginal => "do not roll out yet: re-run longer or under peak load".to_string(),
+        Outcome::Fail => format!("do not roll out: {first}"),
+        Outcome::Inconclusive => format!("no decision: {first}"),
     };
     Analysis { pros, cons, recommendation }
 }
@@ -319,18 +319,18 @@ fn next_steps(app: &App, v: &VerdictLine) -> Vec<String> {
     if let Some(n) = view.verdict.needs {
         out.push(format!("run longer: {} more samples per group (~{:.0} s)", n.samples, n.seconds));
     }
-    out.extend(steps_for(&v.outcome));
+    out.extend(steps_for(v.outcome));
     out
 }
 
-pub(crate) fn steps_for(outcome: &str) -> Vec<String> {
+pub(crate) fn steps_for(outcome: Outcome) -> Vec<String> {
     match outcome {
-        "PASS" => vec![
+        Outcome::Pass => vec![
             "repeat the run (the test plan asks for 3 runs) and pool them: flinkscope report RUN1 RUN2 RUN3".into(),
             "test under peak load before the next rollout stage".into(),
         ],
-        "MARGINAL" => vec!["re-run longer, or under peak load, to separate the change from noise".into()],
-        "FAIL" => vec!["roll the variant back (R) and check its recovery".into()],
-        _ => vec!["run until the judgement decides (the verdict says what it waits for)".into()],
+        Outcome::Marginal => vec!["re-run longer, or under peak load, to separate the change from noise".into()],
+        Outcome::Fail => vec!["roll the variant back (R) and check its recovery".into()],
+        Outcome::Inconclusive => vec!["run until the judgement decides (the verdict says what it waits for)".into()],
     }
 }

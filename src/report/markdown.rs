@@ -97,7 +97,7 @@ fn verdict(md: &mut String, r: &Report) {
     let v = &r.verdict;
     let _ = writeln!(md, "### Score and verdict\n");
     let score = v.score.map_or_else(|| "no score".to_string(), |s| format!("score {s:.0} of 100"));
-    let _ = writeln!(md, "- Verdict: **{}**, {score}; stability {}/5", v.outcome, v.stability);
+    let _ = writeln!(md, "- Verdict: **{}**, {score}; stability {}/5", v.outcome.as_str(), v.stability);
     for x in &v.reasons {
         let _ = writeln!(md, "- {x}");
     }
@@ -118,7 +118,7 @@ fn alerts(md: &mut String, r: &Report) {
         let _ = writeln!(
             md,
             "| {run}{} | {} | {} | {} | {} |",
-            a.severity,
+            a.severity.as_str(),
             a.rule,
             a.since,
             a.resolved.as_deref().unwrap_or("active at the end"),

@@ -6,7 +6,8 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::Report;
+use super::{Report, worst_first};
+use crate::analysis::verdict::Outcome;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub(crate) struct Matrix {
@@ -23,7 +24,7 @@ pub(crate) struct Row {
     pub(crate) memory_pct: Option<f64>,
     pub(crate) cpu_pct: Option<f64>,
     pub(crate) stability: u8,
-    pub(crate) outcome: String,
+    pub(crate) outcome: Outcome,
     pub(crate) score: Option<f64>,
     pub(crate) recommendation: String,
     pub(crate) recommended: bool,
@@ -40,19 +41,13 @@ pub(crate) fn matrix(runs: &[Report]) -> Matrix {
         .into_iter()
         .map(|n| row(&super::pool::pool(runs.iter().filter(|r| r.name == n).cloned().collect())))
         .collect();
-    let rank = |o: &str| match o {
-        "PASS" => 0,
-        "MARGINAL" => 1,
-        "INCONCLUSIVE" => 2,
-        _ => 3,
-    };
     rows.sort_by(|a, b| {
-        rank(&a.outcome)
-            .cmp(&rank(&b.outcome))
+        worst_first(a.outcome)
+            .cmp(&worst_first(b.outcome))
             .then(b.score.unwrap_or(-1.0).total_cmp(&a.score.unwrap_or(-1.0)))
             .then(a.configuration.cmp(&b.configuration))
     });
-    if let Some(best) = rows.first_mut().filter(|r| r.outcome == "PASS") {
+    if let Some(best) = rows.first_mut().filter(|r| r.outcome == Outcome::Pass) {
         best.recommended = true;
     }
     Matrix { rows }
@@ -60,12 +55,12 @@ pub(crate) fn matrix(runs: &[Report]) -> Matrix {
 
 fn row(r: &Report) -> Row {
     let change = |metric: &str| r.results.iter().find(|a| a.metric == metric).and_then(|a| a.change_pct);
-    let recommendation = match r.verdict.outcome.as_str() {
-        "PASS" if r.details.profile == "default" => "candidate".to_string(),
-        "PASS" => format!("{} workloads", r.details.profile),
-        "MARGINAL" => "re-run longer".to_string(),
-        "FAIL" => format!("rejected: {}", r.verdict.reasons.first().map_or("", String::as_str)),
-        _ => "undecided".to_string(),
+    let recommendation = match r.verdict.outcome {
+        Outcome::Pass if r.details.profile == "default" => "candidate".to_string(),
+        Outcome::Pass => format!("{} workloads", r.details.profile),
+        Outcome::Marginal => "re-run longer".to_string(),
+        Outcome::Fail => format!("rejected: {}", r.verdict.reasons.first().map_or("", String::as_str)),
+        Outcome::Inconclusive => "undecided".to_string(),
     };
     Row {
         configuration: r.name.clone(),
@@ -75,7 +70,7 @@ fn row(r: &Report) -> Row {
         memory_pct: change("netty_used_segments"),
         cpu_pct: change("cpu_cores"),
         stability: r.verdict.stability,
-        outcome: r.verdict.outcome.clone(),
+        outcome: r.verdict.outcome,
         score: r.verdict.score,
         recommendation,
         recommended: false,
@@ -101,7 +96,7 @@ pub(crate) fn markdown(m: &Matrix) -> String {
             pct(r.memory_pct),
             pct(r.cpu_pct),
             r.stability,
-            r.outcome,
+            r.outcome.as_str(),
             r.score.map_or_else(|| "—".to_string(), |s| format!("{s:.0}")),
             rec.replace('|', "\\|")
         );

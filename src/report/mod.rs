@@ -13,7 +13,20 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::analysis::rules::Severity;
+use crate::analysis::verdict::Outcome;
 use crate::config::Settings;
+
+/// Worse outcomes rank higher: a pool of runs is as bad as its worst, the matrix lists
+/// the best first.
+pub(crate) fn worst_first(o: Outcome) -> u8 {
+    match o {
+        Outcome::Pass => 0,
+        Outcome::Marginal => 1,
+        Outcome::Inconclusive => 2,
+        Outcome::Fail => 3,
+    }
+}
 
 /// One result page: one configuration, one or more runs.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -96,7 +109,7 @@ pub(crate) struct Stat {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub(crate) struct VerdictLine {
-    pub(crate) outcome: String,
+    pub(crate) outcome: Outcome,
     pub(crate) score: Option<f64>,
     pub(crate) reasons: Vec<String>,
     /// Out of 5: 5, less 2 per hard alert and 1 per soft alert raised, and 1 when the
@@ -106,7 +119,7 @@ pub(crate) struct VerdictLine {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub(crate) struct AlertLine {
-    pub(crate) severity: String,
+    pub(crate) severity: Severity,
     pub(crate) rule: &'static str,
     pub(crate) message: String,
     pub(crate) observed: Option<f64>,

@@ -4,8 +4,9 @@
 //! so its numbers are the live judgement's.
 
 use super::build::{AREAS, analysis_of, class_of, classify, steps_for};
-use super::{Area, Report, Stat, VerdictLine};
+use super::{Area, Report, Stat, VerdictLine, worst_first};
 use crate::analysis::stats::welch_of;
+use crate::analysis::verdict::Outcome;
 
 pub(crate) fn pool(mut runs: Vec<Report>) -> Report {
     if runs.len() <= 1 {
@@ -32,7 +33,7 @@ pub(crate) fn pool(mut runs: Vec<Report>) -> Report {
             next_steps.push(s.clone());
         }
     }
-    next_steps.extend(steps_for(&verdict.outcome));
+    next_steps.extend(steps_for(verdict.outcome));
     let mut settings_warnings = first.settings_warnings.clone();
     for (i, r) in runs.iter().enumerate().skip(1) {
         if r.configuration != first.configuration {
@@ -83,7 +84,9 @@ fn dedup(it: impl Iterator<Item = String>) -> Vec<String> {
 
 /// The steps every run of an outcome gets: the pooled outcome gives its own.
 fn is_generic(s: &str) -> bool {
-    ["PASS", "MARGINAL", "FAIL", "INCONCLUSIVE"].iter().any(|o| steps_for(o).iter().any(|g| g == s))
+    [Outcome::Pass, Outcome::Marginal, Outcome::Fail, Outcome::Inconclusive]
+        .into_iter()
+        .any(|o| steps_for(o).iter().any(|g| g == s))
 }
 
 /// Exact pooled mean and σ of several groups of samples known by (n, mean, σ).
@@ -141,13 +144,8 @@ fn pooled_area(runs: &[Report], i: usize, alpha: f64) -> Area {
 
 /// FAIL over INCONCLUSIVE over MARGINAL over PASS; the mean of the scores.
 fn worst(runs: &[Report]) -> VerdictLine {
-    let rank = |o: &str| match o {
-        "FAIL" => 3,
-        "INCONCLUSIVE" => 2,
-        "MARGINAL" => 1,
-        _ => 0,
-    };
-    let outcome = runs.iter().map(|r| r.verdict.outcome.clone()).max_by_key(|o| rank(o)).unwrap_or_default();
+    let outcome =
+        runs.iter().map(|r| r.verdict.outcome).max_by_key(|&o| worst_first(o)).unwrap_or(Outcome::Inconclusive);
     let scores: Vec<f64> = runs.iter().filter_map(|r| r.verdict.score).collect();
     let score = (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64);
     let reasons = runs

@@ -74,7 +74,7 @@ fn a_report_from_a_recording_gives_the_live_judgement() {
     assert_eq!(t.p, j.p);
     assert!((-40.0..-25.0).contains(&t.change_pct.unwrap()), "{:?}", t.change_pct);
     assert_eq!(t.reading, "significant regression");
-    assert_eq!(from_file.verdict.outcome, live.view().verdict.outcome.as_str());
+    assert_eq!(from_file.verdict.outcome, live.view().verdict.outcome);
     assert_eq!(from_file.configuration.len(), 1);
     assert_eq!(from_file.configuration[0].variant, "0.15");
     // The JSON holds the same numbers.
@@ -162,16 +162,20 @@ fn readings_follow_the_plan() {
 
 #[test]
 fn the_matrix_ranks_configurations_and_marks_the_best_passing_one() {
-    let page = |name: &str, outcome: &str, score: f64, tp: f64| {
+    let page = |name: &str, outcome: Outcome, score: f64, tp: f64| {
         let (path, _) = recorded("base");
         let mut r = build::from_app(&judge_file(&path, &crate::config::Settings::default(), None).unwrap().app);
         r.name = name.into();
-        r.verdict.outcome = outcome.into();
+        r.verdict.outcome = outcome;
         r.verdict.score = Some(score);
         r.results[0].change_pct = Some(tp);
         r
     };
-    let runs = [page("T3.1", "PASS", 78.0, -5.0), page("T10", "PASS", 89.0, 18.0), page("T2.9", "FAIL", 20.0, -30.0)];
+    let runs = [
+        page("T3.1", Outcome::Pass, 78.0, -5.0),
+        page("T10", Outcome::Pass, 89.0, 18.0),
+        page("T2.9", Outcome::Fail, 20.0, -30.0),
+    ];
     let m = matrix::matrix(&runs);
     let names: Vec<&str> = m.rows.iter().map(|r| r.configuration.as_str()).collect();
     assert_eq!(names, ["T10", "T3.1", "T2.9"]);
@@ -180,7 +184,7 @@ fn the_matrix_ranks_configurations_and_marks_the_best_passing_one() {
     assert!(md.contains("| T10 | 1 | +18% |"), "{md}");
     assert!(md.contains("**RECOMMENDED**"), "{md}");
     // Two recordings of one name are one row of 2 runs.
-    let pooled = matrix::matrix(&[page("T3.1", "PASS", 78.0, -5.0), page("T3.1", "PASS", 70.0, -5.0)]);
+    let pooled = matrix::matrix(&[page("T3.1", Outcome::Pass, 78.0, -5.0), page("T3.1", Outcome::Pass, 70.0, -5.0)]);
     assert_eq!(pooled.rows.len(), 1);
     assert_eq!(pooled.rows[0].runs, 2);
 }
