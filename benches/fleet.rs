@@ -1,6 +1,6 @@
 //! Fleet-sized input: flinkscope against loopback Flink REST servers that answer as a
 //! cluster of N TaskManagers would (`cargo bench --bench fleet`; `FLEET_SECONDS=600` for
-//! the README's 10-minute RSS, `FLEET_SIZES=10,100,1000`).
+//! docs/performance.md's 10-minute RSS, `FLEET_SIZES=10,100,1000`).
 //!
 //! The answers are the captured Flink 2.3.0 ones (tests/fixtures/flink-2.3.0) scaled to N:
 //! N TaskManagers with YARN-length ids, two vertices of parallelism 2N (two slots each), the

@@ -1,4 +1,4 @@
-//! Memory over the whole retention, for the README (run: `cargo bench --bench memory`).
+//! Memory over the whole retention, for docs/performance.md (run: `cargo bench --bench memory`).
 //!
 //! Feeds lab-shaped refreshes (the REST source's metric set for two TaskManagers per group,
 //! `app::demo::batch`) at a 1 s interval, as fast as the machine allows, through the real

@@ -1,4 +1,4 @@
-//! Performance figures for the README (run: `cargo bench --bench perf`; the lab must be up for
+//! Performance figures for docs/performance.md (run: `cargo bench --bench perf`; the lab must be up for
 //! the poll and whole-program parts: `scripts/lab.sh up`).
 //!
 //! 1. draw of one full frame at 200x60 with an hour of samples (TestBackend), and one

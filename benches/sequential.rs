@@ -1,7 +1,7 @@
 //! The judgement under continuous watching: false alarms and detection, simulated on block
 //! series resampled from the lab's recording (tests/sim, tests/fixtures/blocks).
 //!
-//! `cargo bench --bench sequential` prints the README's tables, for groups side by side
+//! `cargo bench --bench sequential` prints docs/judgement.md's tables, for groups side by side
 //! (both drawn from the same recorded times) and apart (each from its own stretches): for
 //! identical groups, how often each method is ever significant in 30 minutes of
 //! evaluations after every 10 s block (2,000 runs per metric); for variants with less

@@ -34,7 +34,7 @@
 # mixed 9270, 9271-9274. Flink binds them on all interfaces; use them through 127.0.0.1.
 #
 # The lab lowers metrics.fetcher.update-interval to 2 s (Flink's default is 10 s) so that
-# tests see REST refreshes sooner; see README "The local Flink lab".
+# tests see REST refreshes sooner; see docs/lab.md.
 #
 # Environment: FLINKSCOPE_LAB_DIR (default <repo>/.lab), FLINKSCOPE_LAB_RATE (records/s, default 4000),
 #              FLINKSCOPE_LAB_TIMEOUT (seconds to wait for records to flow, default 240).

@@ -41,7 +41,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Poll for a while without a screen and print one JSON document (format: README "Snapshot format").
+    /// Poll for a while without a screen and print one JSON document (format: docs/config.md).
     Snapshot {
         /// How long to poll before printing.
         #[arg(long, default_value = "20s", value_parser = parse_duration)]
@@ -116,7 +116,7 @@ pub enum Command {
     /// Flink ignores and what is not in effect. Exit 0 every intended change in effect,
     /// 1 an intended change not in effect, 3 a group's settings unreadable, 2 usage/config error.
     Settings {
-        /// text (a table) or json (the settings document, README "Settings").
+        /// text (a table) or json (the settings document, docs/settings.md).
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
@@ -191,7 +191,7 @@ pub struct WatchArgs {
     #[arg(long, global = true, value_name = "URL", value_parser = parse_url)]
     pub(crate) variant_jolokia: Vec<RestUrl>,
     /// The baseline from a recording instead of live sources ("last week"): its series play
-    /// on the live clock beside the live variant (README "Recordings").
+    /// on the live clock beside the live variant (docs/recordings.md).
     #[arg(long, global = true, value_name = "FILE", conflicts_with_all = ["baseline", "flink", "baseline_prometheus", "baseline_jolokia"])]
     pub(crate) baseline_from: Option<PathBuf>,
     /// The part of --baseline-from to use, from the recording's start: FROM..TO (e.g. 10m..40m).
@@ -248,7 +248,7 @@ pub struct WatchArgs {
     #[arg(long, global = true)]
     pub(crate) no_proxy: bool,
     /// Record everything seen (samples, source failures, alerts, rollback progress) to FILE,
-    /// a new file (README "Recordings").
+    /// a new file (docs/recordings.md).
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) record: Option<PathBuf>,
     /// A label for the tested configuration (e.g. "T2.1 more network memory"), kept in

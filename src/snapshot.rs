@@ -1,5 +1,5 @@
 //! `flinkscope snapshot`: poll for a while without a screen, then print one JSON document.
-//! The format is documented in the README ("Snapshot format").
+//! The format is documented in docs/config.md ("Snapshot format").
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -26,7 +26,7 @@ pub struct Snapshot {
     pub(crate) comparison: BTreeMap<&'static str, ChangeSnapshot>,
     pub sources: Vec<SourceSnapshot>,
     pub alerts: Vec<serde_json::Value>,
-    /// Both groups' settings and their review (README "Settings").
+    /// Both groups' settings and their review (docs/settings.md).
     pub(crate) settings: serde_json::Value,
 }
 

@@ -1,5 +1,5 @@
 //! Faults, as a suite: each fault a user meets, tried for real, with what flinkscope does
-//! (the README's "Reliability" section lists the same). Loopback servers here (their
+//! (docs/reliability.md lists the same). Loopback servers here (their
 //! answers built from the captured fixtures); the lab's faults (a JobManager restarted,
 //! a TaskManager stopped with SIGSTOP or replaced, a job resubmitted) are in
 //! `tests/lab_faults.rs`. Every case runs the shipped HTTP defaults (16 MiB cap, timeouts)

@@ -1,7 +1,7 @@
 //! The lab's faults, watched by the real binary in tmux as an operator would see them (run
 //! after the lab tests that only read, before the rollback end to end: these change the
 //! variant and put it back). Each fault with its outcome; `tests/faults.rs` has the
-//! loopback ones. The README's "Reliability" section lists both.
+//! loopback ones. docs/reliability.md lists both.
 //!
 //! One dashboard session lives through them all, one after the other: a job cancelled and
 //! resubmitted (new job id), a TaskManager stopped with SIGSTOP (its reporter hangs, no
@@ -73,7 +73,7 @@ fn wait_variant(t: &Tmux, what: &str, secs: u64, cond: impl Fn(&str) -> bool) ->
     loop {
         let v = variant(t);
         if cond(&v) {
-            // What the operator saw, for the README's reliability section (--nocapture).
+            // What the operator saw, for docs/reliability.md (--nocapture).
             eprintln!("{what}: {}", v.trim_end());
             return v;
         }

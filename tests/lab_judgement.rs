@@ -312,7 +312,7 @@ fn assert_decided_alike(out: &Output, doc: &Value, what: &str) {
     assert!(doc["verdict"]["score"].as_f64().is_some(), "{what}: a decided verdict has a score");
 }
 
-/// The README's config: REST, the reporters and the Jolokia agents of the same TaskManagers
+/// docs/sources.md's config: REST, the reporters and the Jolokia agents of the same TaskManagers
 /// in one group. Throughput and CPU come from one stream per metric, and are judged.
 #[test]
 fn defaults_prometheus_and_jolokia_in_one_group_are_judged() {

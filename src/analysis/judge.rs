@@ -4,7 +4,7 @@
 //! The default test is sequential (`sequential`): it judges every block since the
 //! comparison began and stays valid however often it is evaluated. The fixed-horizon
 //! tests (Mann-Whitney, Welch) judge the window's blocks, as canary judges usually do;
-//! re-run on every evaluation they raise false alarms well above alpha (see the README's
+//! re-run on every evaluation they raise false alarms well above alpha (see docs/judgement.md's
 //! simulation table), so they are there for comparison.
 
 use std::collections::BTreeMap;
@@ -73,7 +73,7 @@ impl TestKind {}
 pub(crate) struct JudgeSettings {
     pub(crate) alpha: f64,
     /// Block samples per group before a metric is judged (the sample variances behind
-    /// the sequential test need them; see the README for how 20 was chosen).
+    /// the sequential test need them; see docs/judgement.md for how 20 was chosen).
     pub(crate) min_samples: usize,
     pub(crate) test: TestKind,
     /// The smallest difference in a JVM's resources (CPU, heap, direct memory, GC, the
@@ -226,6 +226,41 @@ pub(crate) fn judge_all(
     since: f64,
     s: &JudgeSettings,
 ) -> BTreeMap<MetricKey, Judgement> {
+    judge_all_memo(&mut JudgeMemo::default(), store, now, window_s, since, s)
+}
+
+/// The last inputs and judgement of each metric. A judgement is a pure function of its
+/// blocks, which change once per block (10 s), while the rules run on every refresh of
+/// every source (several a second with reporters and Jolokia): most evaluations find
+/// their inputs unchanged and take the judgement as it was, bit for bit.
+#[derive(Debug, Default)]
+pub(crate) struct JudgeMemo {
+    settings: Option<JudgeSettings>,
+    last: BTreeMap<MetricKey, (Inputs, Judgement)>,
+}
+
+#[derive(Debug, PartialEq)]
+struct Inputs {
+    baseline: Vec<f64>,
+    variant: Vec<f64>,
+    /// Where the window's blocks begin in each.
+    window: (usize, usize),
+    overlap: f64,
+}
+
+/// `judge_all`, taking each metric's judgement from `memo` when its inputs are the same.
+pub(crate) fn judge_all_memo(
+    memo: &mut JudgeMemo,
+    store: &Store,
+    now: f64,
+    window_s: f64,
+    since: f64,
+    s: &JudgeSettings,
+) -> BTreeMap<MetricKey, Judgement> {
+    if memo.settings.as_ref() != Some(s) {
+        memo.settings = Some(*s);
+        memo.last.clear();
+    }
     let from = now - window_s;
     MetricKey::ALL
         .iter()
@@ -236,8 +271,21 @@ pub(crate) fn judge_all(
             // The window's blocks are the newest of them.
             let in_window =
                 |g: Group, all: &[f64]| all.len() - store.group(g).block_count_since(k, from).min(all.len());
-            let (wb, wv) = (in_window(Group::Baseline, &b), in_window(Group::Variant, &v));
-            (k, judge_windowed(k, (&b, &v), (&b[wb..], &v[wv..]), overlap(store, k), s))
+            let inputs = Inputs {
+                window: (in_window(Group::Baseline, &b), in_window(Group::Variant, &v)),
+                baseline: b,
+                variant: v,
+                overlap: overlap(store, k),
+            };
+            if let Some((last, j)) = memo.last.get(&k)
+                && *last == inputs
+            {
+                return (k, j.clone());
+            }
+            let (b, v, (wb, wv)) = (&inputs.baseline, &inputs.variant, inputs.window);
+            let j = judge_windowed(k, (b, v), (&b[wb..], &v[wv..]), inputs.overlap, s);
+            memo.last.insert(k, (inputs, j.clone()));
+            (k, j)
         })
         .collect()
 }

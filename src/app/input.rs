@@ -5,8 +5,7 @@ use std::time::Duration;
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 
-use super::{Action, App, Command, SPANS, keymap};
-use crate::model::Panel;
+use super::{Action, App, Command, SPANS, grid, keymap};
 
 impl App {
     pub(super) fn on_key(&mut self, key: KeyEvent) -> Option<Command> {
@@ -62,13 +61,9 @@ impl App {
             Action::NarrowSpan => self.span = next_span(self.span, false),
             Action::FocusNext => self.focus = (self.focus + 1) % self.panels().len(),
             Action::FocusPrev => self.focus = (self.focus + self.panels().len() - 1) % self.panels().len(),
-            Action::FocusLeft | Action::FocusRight => {
-                if self.focused_panel() != Panel::Alerts || self.panels().len().is_multiple_of(2) {
-                    self.focus ^= 1;
-                }
-            }
-            Action::FocusUp => self.focus = self.focus.min(self.panels().len() - 1).saturating_sub(2),
-            Action::FocusDown => self.focus = (self.focus + 2).min(self.panels().len() - 1),
+            Action::FocusLeft | Action::FocusRight => self.focus = grid::beside(self.focus, self.panels().len()),
+            Action::FocusUp => self.focus = grid::above(self.focus, self.panels().len()),
+            Action::FocusDown => self.focus = grid::below(self.focus, self.panels().len()),
             Action::FocusAlerts => self.focus = self.panels().len() - 1,
             Action::Open if self.settings_view => {}
             Action::Open if !self.fullscreen => {

@@ -21,7 +21,8 @@ impl App {
         let store = &self.live.store;
         // The sequential test judges every block since the start (the store's retention
         // bounds them); fixed-horizon tests judge the window.
-        self.live.judgements = judge::judge_all(store, now, window, f64::NEG_INFINITY, &s.analysis.judge);
+        self.live.judgements =
+            judge::judge_all_memo(&mut self.judge_memo, store, now, window, f64::NEG_INFINITY, &s.analysis.judge);
         let base = rules::group_health(store, Group::Baseline, now, window, self.split);
         let var = rules::group_health(store, Group::Variant, now, window, self.split);
         let results: Vec<(RuleId, Option<rules::Breach>)> = RuleId::ALL

@@ -4,6 +4,7 @@
 // which the dev-dependency on this crate turns on for tests and benches).
 #[cfg(any(test, feature = "testing"))]
 pub mod demo;
+mod grid;
 pub(crate) mod health;
 mod input;
 mod judging;
@@ -173,6 +174,11 @@ pub struct App {
     pub(crate) recording: Option<Recording>,
     /// The last report the `w` key wrote (or why it could not), for the header.
     pub(crate) report_note: Option<Result<String, String>>,
+    /// The panels' figures are computed when asked (`refresh_comparisons`), not on each
+    /// event: a replay at max speed feeds thousands of events per frame.
+    pub(crate) defer_view: bool,
+    /// The last judgement of each metric and what it was made of (`judge::JudgeMemo`).
+    judge_memo: judge::JudgeMemo,
     /// A replay's clock, for the header (`None` live).
     pub(crate) replay: Option<ReplayView>,
     /// When the variant last sent fresh data (each such refresh evaluates the rules).
@@ -254,6 +260,8 @@ impl App {
             quit: false,
             recording: None,
             report_note: None,
+            defer_view: false,
+            judge_memo: judge::JudgeMemo::default(),
             replay: None,
             last_variant_data: None,
             started,
@@ -400,9 +408,11 @@ impl App {
             // group): recompute just its comparisons.
             let now = self.live.store.t(self.now);
             self.live.now = now;
-            let window = self.window.as_secs_f64();
-            let host = analysis::compare_keys(&self.live.store, now, window, MetricKey::of_panel(Panel::Host));
-            self.live.comparisons.extend(host.collect::<Vec<_>>());
+            if !self.defer_view {
+                let window = self.window.as_secs_f64();
+                let host = analysis::compare_keys(&self.live.store, now, window, MetricKey::of_panel(Panel::Host));
+                self.live.comparisons.extend(host.collect::<Vec<_>>());
+            }
         } else {
             self.refresh_view();
         }
@@ -412,7 +422,16 @@ impl App {
     fn refresh_view(&mut self) {
         let now = self.live.store.t(self.now);
         self.live.now = now;
-        self.live.comparisons = analysis::compare_all(&self.live.store, now, self.window.as_secs_f64());
+        if !self.defer_view {
+            self.refresh_comparisons();
+        }
+    }
+
+    /// The panels' figures (means and changes over the window) as of now. Only the screen
+    /// and the documents read them, never the judgement: a replay feeding faster than it
+    /// draws computes them once per frame (`defer_view`).
+    pub(crate) fn refresh_comparisons(&mut self) {
+        self.live.comparisons = analysis::compare_all(&self.live.store, self.live.now, self.window.as_secs_f64());
     }
 }
 

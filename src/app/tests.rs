@@ -51,18 +51,23 @@ fn help_takes_keys_until_closed() {
 #[test]
 fn focus_moves_over_the_grid() {
     let mut app = demo::app(Instant::now(), 10, false);
+    // 0 1 / 2 3 / 4 (backpressure, spanning its row) / the alerts strip, 5.
     let steps = [
         (KeyCode::Right, 1),
         (KeyCode::Down, 3),
+        (KeyCode::Down, 4),
         (KeyCode::Down, 5),
         (KeyCode::Down, 5),
-        (KeyCode::Up, 3),
-        (KeyCode::Left, 2),
-        (KeyCode::Up, 0),
+        (KeyCode::Up, 4),
+        (KeyCode::Left, 4),
+        (KeyCode::Up, 2),
+        (KeyCode::Right, 3),
+        (KeyCode::Up, 1),
+        (KeyCode::BackTab, 0),
         (KeyCode::BackTab, 5),
-        (KeyCode::BackTab, 4),
-        (KeyCode::Tab, 5),
-        (KeyCode::Char('k'), 3),
+        (KeyCode::Tab, 0),
+        (KeyCode::Char('j'), 2),
+        (KeyCode::Char('k'), 0),
         (KeyCode::Char('a'), 5),
     ];
     for (key, want) in steps {

@@ -23,11 +23,14 @@ pub struct Replayed {
     pub span: Duration,
     /// How long the replay took.
     pub took: Duration,
+    /// Of which reading and parsing the file alone (a pass without the app).
+    pub reading: Duration,
 }
 
 /// Replays `path` to its end through the app, as `report` and `replay --speed max` do.
 pub fn replay_to_end(path: &Path) -> Result<Replayed, String> {
     let (mut samples, mut values, mut records) = (0, 0, 0);
+    let start = Instant::now();
     for entry in Reader::open(path).map_err(|e| e.to_string())? {
         records += 1;
         if let Entry::Sample { batch: Some(b), .. } = &entry {
@@ -35,11 +38,12 @@ pub fn replay_to_end(path: &Path) -> Result<Replayed, String> {
             values += (b.gauges.len() + b.counters.len() + b.block_counters.len()) as u64;
         }
     }
+    let reading = start.elapsed();
     let start = Instant::now();
     let player = judge_file(path, &Settings::default(), None)?;
     let took = start.elapsed();
     let span = Duration::from_nanos(u64::try_from(player.position_ns).unwrap_or(0));
-    Ok(Replayed { records, samples, values, span, took })
+    Ok(Replayed { records, samples, values, span, took, reading })
 }
 
 /// The cost of recording the events of `path` again, beside the app taking them.
@@ -57,6 +61,8 @@ pub struct Overhead {
 /// Feeds `path`'s events to an app and to a recorder writing `out`, timing each apart.
 pub fn overhead(path: &Path, out: &Path) -> Result<Overhead, String> {
     let mut player = Player::open(path, &Settings::default())?;
+    // As the live loop takes them: the panels' figures after each event.
+    player.app.defer_view = false;
     let epoch = player.app.started();
     let header: Header = player.header.clone();
     let mut rec = Recorder::create(out, &header, epoch).map_err(|e| e.to_string())?;

@@ -41,6 +41,8 @@ impl Player {
         let epoch = Instant::now();
         let app =
             App::with_sources(&config, epoch, header.started_wall(), header.sources.clone(), header.groups.clone());
+        let mut app = app;
+        app.defer_view = true;
         let mut p = Player { path: path.to_path_buf(), config, header, reader, next: None, epoch, app, position_ns: 0 };
         p.next = p.reader.next();
         Ok(p)
@@ -64,13 +66,22 @@ impl Player {
     /// when records up to `until_ns` remain.
     pub(crate) fn feed_until(&mut self, until_ns: i64, budget: Duration) -> bool {
         let start = Instant::now();
-        while self.next_ns().is_some_and(|t| t <= until_ns) {
+        let mut fed = false;
+        let behind = loop {
+            if self.next_ns().is_none_or(|t| t > until_ns) {
+                break false;
+            }
             if start.elapsed() > budget {
-                return true;
+                break true;
             }
             self.feed_one();
+            fed = true;
+        };
+        // The panels' figures once per feed (per frame), as of the last record fed.
+        if fed {
+            self.app.refresh_comparisons();
         }
-        false
+        behind
     }
 
     fn feed_one(&mut self) {

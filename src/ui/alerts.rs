@@ -15,13 +15,56 @@ use crate::analysis::alerts::Alert;
 use crate::analysis::rules::Severity;
 use crate::app::App;
 
+/// Rows the alerts strip under the grid takes: one when there is nothing to say, else
+/// its lines and borders, up to a third of the body (a rollback's progress: two fifths).
+pub(crate) fn height(app: &App, body: Rect, theme: &Theme) -> u16 {
+    if app.rollback.run.is_some() {
+        return (body.height * 2 / 5).max(8).min(body.height.saturating_sub(3));
+    }
+    let lines = lines(app, false, theme);
+    if lines.is_empty() {
+        return 1;
+    }
+    // Long lines wrap: count the rows each takes at the strip's inner width.
+    let inner = usize::from(body.width.saturating_sub(2)).max(1);
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+    let cap = (body.height / 3).max(3);
+    u16::try_from(rows + 2).unwrap_or(u16::MAX).clamp(3, cap)
+}
+
 pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, focused: bool, full: bool, theme: &Theme) {
     let active = app.alerts.active.len();
+    let lines = lines(app, full, theme);
+    if area.height == 1 {
+        // Nothing to say: one line, a title on a rule, still focusable and openable.
+        let title =
+            format!(" Alerts · none · {} resolved · {} evaluations ", app.alerts.history.len(), app.evaluations);
+        let block = Block::default()
+            .borders(Borders::TOP)
+            .border_style(theme.border(focused))
+            .title(Span::styled(title, theme.fg(theme.dim)));
+        frame.render_widget(block, area);
+        return;
+    }
     let title = format!(" Alerts · {active} active · {} resolved ", app.alerts.history.len());
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(focused))
         .title(Span::styled(title, theme.fg(theme.title).add_modifier(Modifier::BOLD)));
+    let mut lines = lines;
+    if lines.is_empty() {
+        let evals = app.evaluations;
+        lines.push(Line::from(Span::styled(
+            format!("no alerts ({evals} evaluations; rules run on each refresh, every tick once data is overdue)"),
+            theme.fg(theme.dim),
+        )));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: true }), area);
+}
+
+/// What the panel says: the alerts (active first), the hints beside them, failures from
+/// before the start. Empty when there is nothing.
+fn lines<'a>(app: &App, full: bool, theme: &Theme) -> Vec<Line<'a>> {
     // The app's clock, not the process's: a replay shows "ago" as of its own time.
     let now = app.wall_clock();
     let mut lines: Vec<Line> = Vec::new();
@@ -57,14 +100,7 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, focused: bool, fu
             )));
         }
     }
-    if app.alerts.all().is_empty() {
-        let evals = app.evaluations;
-        lines.push(Line::from(Span::styled(
-            format!("no alerts ({evals} evaluations; rules run on each refresh, every tick once data is overdue)"),
-            theme.fg(theme.dim),
-        )));
-    }
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: true }), area);
+    lines
 }
 
 fn hint_line<'a>(h: &crate::analysis::settings::hints::Hint, theme: &Theme) -> Line<'a> {

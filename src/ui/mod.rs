@@ -11,8 +11,10 @@
 //! │ chart: baseline vs variant     │                             │
 //! ├─ Buffers ──────────────────────┼─ CPU & memory ──────────────┤
 //! │                                │                             │
-//! ├─ Backpressure ─────────────────┼─ Alerts ────────────────────┤
-//! │                                │ active first, then history  │
+//! ├─ Backpressure ─────────────────┼─ Host (with host figures) ──┤
+//! │                                │                             │
+//! ├─ Alerts · none ──────────────────────────────────────────────┤
+//! │ (one line when there are none; active first, then history)  │
 //! ├──────────────────────────────────────────────────────────────┤
 //! │ footer: keys                                                 │
 //! └──────────────────────────────────────────────────────────────┘
@@ -73,21 +75,24 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
 
 fn render_grid(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let panels = app.panels();
-    // Two panels per row; an odd one out (the alerts beside the Host panel) spans the row.
-    let n_rows = panels.len().div_ceil(2) as u32;
-    let rows = Layout::vertical(vec![Constraint::Ratio(1, n_rows); n_rows as usize]).split(body);
+    // The alerts run across the bottom, one line high when there are none, so the
+    // metric panels keep the space; the others two per row, an odd one out spanning its row.
+    let [grid, strip] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(alerts::height(app, body, theme))]).areas(body);
+    let cells: Vec<(usize, Panel)> = panels.iter().copied().enumerate().filter(|(_, p)| *p != Panel::Alerts).collect();
+    let n_rows = cells.len().div_ceil(2) as u32;
+    let rows = Layout::vertical(vec![Constraint::Ratio(1, n_rows); n_rows as usize]).split(grid);
     let halves = |r: Rect| Layout::horizontal([Constraint::Percentage(50); 2]).split(r);
     let mut areas: Vec<Rect> = rows.iter().flat_map(|r| halves(*r).to_vec()).collect();
-    if panels.len() % 2 == 1 {
-        areas.truncate(panels.len() - 1);
+    if cells.len() % 2 == 1 {
+        areas.truncate(cells.len() - 1);
         areas.push(rows[rows.len() - 1]);
     }
-    for (i, (panel, area)) in panels.iter().zip(areas).enumerate() {
-        if *panel == Panel::Alerts {
-            alerts_or_rollback(frame, area, app, i == app.focus, false, theme);
-        } else {
-            panel::render(frame, area, app, *panel, i == app.focus, false, theme);
-        }
+    for ((i, panel), area) in cells.into_iter().zip(areas) {
+        panel::render(frame, area, app, panel, i == app.focus, false, theme);
+    }
+    if let Some(i) = panels.iter().position(|p| *p == Panel::Alerts) {
+        alerts_or_rollback(frame, strip, app, i == app.focus, false, theme);
     }
 }
 

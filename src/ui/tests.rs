@@ -41,6 +41,25 @@ fn dashboard_80x24() {
     insta::assert_snapshot!(t.backend());
 }
 
+/// Each panel's key metric at 80x24, with the Host panel as well (the lab's usual screen),
+/// and no alerts: one line for them.
+#[test]
+fn every_panels_key_metric_fits_80x24_with_the_host_panel() {
+    let t0 = Instant::now();
+    let mut app = demo::app(t0, 120, false);
+    demo::add_host(&mut app, t0, 120);
+    let s = text(&draw(&app, 80, 24));
+    for row in ["rec in/s", "p99", "in pool", "cpu cores/TM", "backpressure", "NIC rx/s", "Alerts · none"] {
+        assert!(s.lines().any(|l| l.contains(row)), "{row} missing at 80x24:\n{s}");
+    }
+}
+
+#[test]
+fn dashboard_200x60() {
+    let app = demo::app(Instant::now(), 120, false);
+    insta::assert_snapshot!(draw(&app, 200, 60).backend());
+}
+
 #[test]
 fn failing_source_shows_its_reason() {
     let app = demo::app(Instant::now(), 120, true);
@@ -164,14 +183,15 @@ fn alerts_panel_and_verdict_badge() {
     let hard = s.find("● HARD taskmanager-failures").expect("active hard alert");
     let soft = s.find("✓ soft throughput").expect("resolved soft alert in the history");
     assert!(hard < soft, "active first");
-    // The alerts panel (right half of the bottom row), with clock times masked.
+    // The alerts strip (across the bottom, above the footer), with clock times masked.
     let clock = regex::Regex::new(r"\d\d:\d\d:\d\d").unwrap();
     let age = regex::Regex::new(r"· \d+m?\d*s").unwrap();
-    let panel: Vec<String> = s
-        .lines()
-        .skip(27)
-        .take(12)
-        .map(|l| l.chars().skip(60).collect::<String>())
+    let lines: Vec<&str> = s.lines().collect();
+    let top =
+        lines.iter().position(|l| l.contains("┌ Alerts ·")).expect("the alerts strip, bordered when it has alerts");
+    let panel: Vec<String> = lines[top..lines.len() - 1]
+        .iter()
+        .map(ToString::to_string)
         .map(|l| age.replace_all(&clock.replace_all(&l, "HH:MM:SS"), "· AGE").into_owned())
         .collect();
     insta::assert_snapshot!(panel.join("\n"));

@@ -6,7 +6,7 @@
 //! dependence (latency markers' sliding histogram, the heap's GC cycle, a JVM's CPU drift)
 //! is kept, not replaced by a model of it. Both groups were recorded at the same time on
 //! the same machine, and a run takes both from the same recorded times, so what they share
-//! (the host's load) stays shared, as it is for a baseline beside its variant. Shared by `benches/sequential.rs` (the full table in the README) and
+//! (the host's load) stays shared, as it is for a baseline beside its variant. Shared by `benches/sequential.rs` (the full table in docs/judgement.md) and
 //! `tests/sequential_sim.rs` (a short form in CI that asserts the false-alarm bound).
 #![allow(dead_code)]
 

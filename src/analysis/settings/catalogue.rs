@@ -309,6 +309,9 @@ fn nearest(key: &str, line: Line) -> Option<&'static str> {
     OPTIONS
         .iter()
         .filter(|o| o.on(line) != Absent)
+        // The lengths' difference is a lower bound of the distance: most keys are far
+        // apart by length alone, and a settings read brings every key of every TaskManager.
+        .filter(|o| key.len().abs_diff(o.key.len()) <= limit)
         .map(|o| (strsim::levenshtein(key, o.key), o.key))
         .filter(|(d, _)| *d > 0 && *d <= limit)
         .min()

@@ -1,6 +1,6 @@
 //! The settings as one JSON document: what each group's cluster reported, the side-by-side
 //! rows and the warnings. The same document goes into snapshots, `flinkscope settings
-//! --format json` and the rollback's evidence (README "Settings").
+//! --format json` and the rollback's evidence (docs/settings.md).
 
 use serde_json::{Value, json};
 
