@@ -255,6 +255,9 @@ pub struct WatchArgs {
     /// recordings and reports.
     #[arg(long, global = true, value_name = "NAME")]
     pub(crate) name: Option<String>,
+    /// No progress on stderr for check and record (there is none without a terminal either).
+    #[arg(long, short, global = true)]
+    pub(crate) quiet: bool,
     /// Log file (default $XDG_STATE_HOME/flinkscope/flinkscope.log).
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) log_file: Option<PathBuf>,
@@ -317,6 +320,7 @@ impl WatchArgs {
             s.http.no_proxy = true;
         }
         s.read_only |= self.read_only;
+        s.quiet |= self.quiet;
         s.dry_run |= self.dry_run;
         if self.arm_auto_rollback {
             match s.rollback.as_mut() {

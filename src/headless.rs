@@ -88,7 +88,18 @@ pub(crate) async fn watch(config: &Config, until: Until) -> Result<Watched, Stri
         crate::tui::spawn_signals(events.tx.clone()).map_err(|e| format!("cannot watch for signals: {e}"))?;
     }
     let deadline = tokio::time::Instant::from_std(started + until.duration());
+    let what = match until {
+        Until::HardAlert(_) => Some("check"),
+        Until::Signal(_) => Some("record"),
+        Until::Duration(_) => None,
+    };
+    let mut progress = crate::progress::Progress::new(
+        what.unwrap_or_default(),
+        until.duration(),
+        what.is_none() || config.settings.quiet,
+    );
     while let Some(commands) = events.step(&mut app, Some(deadline)).await {
+        progress.update(&app, events.recording().map(|r| r.records));
         for c in commands {
             if let Command::SetDetail(on) = c {
                 events.set_detail(on);
@@ -98,6 +109,7 @@ pub(crate) async fn watch(config: &Config, until: Until) -> Result<Watched, Stri
             break;
         }
     }
+    progress.finish();
     events.stop_sources();
     app.update(crate::event::Event::Tick);
     Ok(Watched { signalled: app.quit, recorded: events.finish_recording(), app })

@@ -16,6 +16,7 @@ pub mod headless;
 pub mod logging;
 pub mod model;
 pub(crate) mod private;
+pub(crate) mod progress;
 pub mod record;
 pub mod replay;
 pub mod report;

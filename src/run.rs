@@ -65,7 +65,7 @@ impl EventLoop {
     }
 
     /// The recording as the header shows it, while one runs.
-    fn recording(&self) -> Option<Recording> {
+    pub(crate) fn recording(&self) -> Option<Recording> {
         let r = self.recorder.as_ref()?;
         let state = r.failed().map_or(RecordingState::On, |why| RecordingState::Failed(crate::sanitize::clean(why)));
         Some(Recording { path: file_name(r.path()), records: r.records(), state })

@@ -31,6 +31,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("report", &["app", "model", "analysis", "config", "record", "replay", "check", "sanitize", "format"]),
     // `flinkscope settings` reads once and prints the review.
     ("settings_cmd", &["model", "analysis", "config", "sources", "cli", "sanitize"]),
+    ("progress", &["app", "analysis"]),
     // The headless gate prints text: it shares the app's loop, not the screen.
     (
         "check",

@@ -50,6 +50,7 @@ impl FileConfig {
             rules,
             rollback: self.rollback.clone(),
             read_only: false,
+            quiet: false,
             dry_run: false,
             record: None,
             name: None,

@@ -64,6 +64,8 @@ pub struct Settings {
     pub record: Option<PathBuf>,
     /// A label for the tested configuration, kept in recordings and reports (`--name`).
     pub name: Option<String>,
+    /// No progress on stderr for `check` and `record` (`--quiet`; none without a terminal either).
+    pub quiet: bool,
     pub host: HostSettings,
 }
 
@@ -97,6 +99,7 @@ impl Default for Settings {
             rules: crate::analysis::rules::RulesConfig::default(),
             rollback: None,
             read_only: false,
+            quiet: false,
             dry_run: false,
             record: None,
             name: None,
