@@ -87,10 +87,21 @@ build_job() {
 
 # The Jolokia agent for the TaskManagers: scripts/lab/JolokiaAgent.java with Debian's
 # jolokia-core and json-simple classes inside (one self-contained jar for -javaagent).
+# Without Debian's jars the lab starts without the agent and says so (the dashboard and the
+# demo do not need it; the Jolokia source tests do, and .ci/run installs the package).
+# FLINKSCOPE_JOLOKIA_CORE / FLINKSCOPE_JSON_SIMPLE point elsewhere (a test points them at
+# nothing to check a machine without them).
 jolokia_jar=$lab/jolokia/jolokia-agent.jar
 build_jolokia_agent() {
-  local out=$lab/jolokia core=/usr/share/java/jolokia-core.jar json=/usr/share/java/json-simple.jar
-  [ -f "$core" ] && [ -f "$json" ] || die "Jolokia needs Debian's libjolokia-core-java (apt-get install libjolokia-core-java)"
+  local out=$lab/jolokia core=${FLINKSCOPE_JOLOKIA_CORE:-/usr/share/java/jolokia-core.jar}
+  local json=${FLINKSCOPE_JSON_SIMPLE:-/usr/share/java/json-simple.jar}
+  if ! [ -f "$core" ] || ! [ -f "$json" ]; then
+    log "starting without the Jolokia agent: $core or $json is missing (apt-get install libjolokia-core-java adds it; only the Jolokia source needs it)"
+    # An agent built earlier goes too: every later start of this lab runs without it.
+    rm -f "$jolokia_jar"
+    jolokia_jar=""
+    return
+  fi
   if [ -f "$jolokia_jar" ] && [ "$jolokia_jar" -nt "$repo/scripts/lab/JolokiaAgent.java" ]; then return; fi
   log "building the Jolokia agent"
   rm -rf "$out" && mkdir -p "$out/classes"
@@ -154,10 +165,12 @@ YAML
   # Jolokia on 127.0.0.1:(reporter port - 1470): JobManagers 7780/7790/7800, TaskManagers
   # 7781/7782 baseline, 7791/7792 variant, 7801-7804 mixed. Flink's JMX reporter registers
   # the metrics as MBeans for it.
-  cat >>"$dir/conf/config.yaml" <<YAML
+  if [ -n "$jolokia_jar" ] && [ -f "$jolokia_jar" ]; then
+    cat >>"$dir/conf/config.yaml" <<YAML
 env.java.opts.$([ "$role" = jm ] && echo jobmanager || echo taskmanager): -javaagent:$jolokia_jar=$((prom - 1470))
 metrics.reporter.jmx.factory.class: org.apache.flink.metrics.jmx.JMXReporterFactory
 YAML
+  fi
   if [ -n "$tm_id" ]; then
     echo "taskmanager.resource-id: $tm_id" >>"$dir/conf/config.yaml"
   fi

@@ -49,6 +49,9 @@ require_ran() { # require_ran LOG WHAT
   echo "$2: $passed tests passed"
 }
 
+say "the README's first command without the Debian extras (scripts/demo.sh in tmux, no Jolokia jars)"
+scripts/fresh-demo-check.sh
+
 say "lab on Flink 2.3.0 (pair + mixed)"
 scripts/lab.sh down >/dev/null 2>&1 || true
 scripts/lab.sh up --flink 2.3.0 --pair --mixed
