@@ -36,7 +36,7 @@ say "tests without Flink"
 # The statistics are checked against a scipy reference (pinned versions, in .lab/pyref).
 FLINKSCOPE_PYREF_PYTHON=$(scripts/pyref.sh)
 export FLINKSCOPE_PYREF_PYTHON
-cargo test --locked --lib --bins --test misbehaving --test tls --test cli --test stats_reference --test rollback_runner --test e2e_quit_rollback --test e2e_poison --test e2e_progress --test faults --test prom_fuzz --test node_exporter --test sequential_sim --test layering
+cargo test --locked --lib --bins --test misbehaving --test tls --test cli --test stats_reference --test rollback_runner --test e2e_quit_rollback --test e2e_poison --test e2e_progress --test e2e_mouse --test faults --test prom_fuzz --test node_exporter --test sequential_sim --test layering
 
 # Counts the tests that passed in a cargo test log; fails when none ran.
 require_ran() { # require_ran LOG WHAT

@@ -255,6 +255,10 @@ pub struct WatchArgs {
     /// recordings and reports.
     #[arg(long, global = true, value_name = "NAME")]
     pub(crate) name: Option<String>,
+    /// Mouse on the dashboard: click a panel to focus it, double-click to open it, the wheel
+    /// scrolls the Settings table (off by default: the terminal's own text selection works).
+    #[arg(long, global = true)]
+    pub(crate) mouse: bool,
     /// No progress on stderr for check and record (there is none without a terminal either).
     #[arg(long, short, global = true)]
     pub(crate) quiet: bool,
@@ -321,6 +325,7 @@ impl WatchArgs {
         }
         s.read_only |= self.read_only;
         s.quiet |= self.quiet;
+        s.mouse |= self.mouse;
         s.dry_run |= self.dry_run;
         if self.arm_auto_rollback {
             match s.rollback.as_mut() {

@@ -8,6 +8,8 @@ pub enum Event {
     /// A key press (repeats and releases are filtered out before they get here).
     Key(crossterm::event::KeyEvent),
     Resize,
+    /// A click or the wheel (`--mouse` only): the loop finds the panel under it.
+    Mouse(crossterm::event::MouseEvent),
     /// Time to redraw (and to re-evaluate staleness).
     Tick,
     /// One poll's result from a source.

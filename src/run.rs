@@ -104,6 +104,13 @@ impl EventLoop {
     /// Hands one event to the app as it arrives, recorded first when recording.
     fn take(&mut self, app: &mut App, event: Event, commands: &mut Vec<Command>) {
         let at = Instant::now();
+        if let Event::Mouse(m) = event {
+            // Which panel is under the pointer is the screen's layout: asked of the UI.
+            let (w, h) = crossterm::terminal::size().unwrap_or((0, 0));
+            let panel = ui::panel_at(ratatui::layout::Rect::new(0, 0, w, h), app, m.column, m.row);
+            commands.extend(app.on_mouse(m.kind, panel, at));
+            return;
+        }
         if let Some(r) = self.recorder.as_mut() {
             r.event(&event, at);
         }
@@ -166,7 +173,7 @@ pub async fn dashboard(config: Config, theme: Theme) -> std::io::Result<()> {
     }
     let tx = events.tx.clone();
     crate::tui::spawn_signals(tx.clone())?;
-    let (mut terminal, _guard) = crate::tui::enter()?;
+    let (mut terminal, _guard) = crate::tui::enter(config.settings.mouse)?;
     crate::tui::spawn_input(tx.clone());
 
     // The running rollback, if any: setting the flag interrupts it.

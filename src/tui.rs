@@ -9,19 +9,28 @@ use tokio::sync::mpsc;
 use crate::event::Event;
 
 /// Restores the terminal when dropped, whatever path leaves the dashboard.
-pub(crate) struct TerminalGuard;
+pub(crate) struct TerminalGuard {
+    mouse: bool,
+}
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
+        if self.mouse {
+            let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+        }
         ratatui::restore();
     }
 }
 
 /// Enters the alternate screen and raw mode. `ratatui::init` also installs a panic hook
 /// that restores the terminal before the (color-eyre) report is printed.
-pub(crate) fn enter() -> std::io::Result<(ratatui::DefaultTerminal, TerminalGuard)> {
+/// With `mouse`, clicks and the wheel are reported too (and given back on the way out).
+pub(crate) fn enter(mouse: bool) -> std::io::Result<(ratatui::DefaultTerminal, TerminalGuard)> {
     let terminal = ratatui::try_init()?;
-    Ok((terminal, TerminalGuard))
+    if mouse {
+        crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)?;
+    }
+    Ok((terminal, TerminalGuard { mouse }))
 }
 
 /// Reads terminal input on a plain thread (crossterm's reader blocks) and forwards key
@@ -39,6 +48,7 @@ pub(crate) fn spawn_input(tx: mpsc::Sender<Event>) {
                 let ev = match event::read() {
                     Ok(TermEvent::Key(k)) if k.kind == KeyEventKind::Press => Event::Key(k),
                     Ok(TermEvent::Resize(_, _)) => Event::Resize,
+                    Ok(TermEvent::Mouse(m)) => Event::Mouse(m),
                     Ok(_) => continue,
                     Err(_) => break,
                 };

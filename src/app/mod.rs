@@ -9,6 +9,7 @@ pub(crate) mod health;
 mod input;
 mod judging;
 pub mod keymap;
+mod mouse;
 pub(crate) mod rollback;
 
 use std::collections::BTreeMap;
@@ -174,6 +175,8 @@ pub struct App {
     pub(crate) recording: Option<Recording>,
     /// The last report the `w` key wrote (or why it could not), for the header.
     pub(crate) report_note: Option<Result<String, String>>,
+    /// The last click (`--mouse`): its panel and when, for a double click.
+    last_click: Option<(usize, Instant)>,
     /// The panels' figures are computed when asked (`refresh_comparisons`), not on each
     /// event: a replay at max speed feeds thousands of events per frame.
     pub(crate) defer_view: bool,
@@ -260,6 +263,7 @@ impl App {
             quit: false,
             recording: None,
             report_note: None,
+            last_click: None,
             defer_view: false,
             judge_memo: judge::JudgeMemo::default(),
             replay: None,
@@ -331,6 +335,8 @@ impl App {
         match event {
             Event::Key(key) => self.on_key(key),
             Event::Tick => self.tick(at),
+            // The loop finds the panel under the pointer (`on_mouse`): nothing here.
+            Event::Mouse(_) => None,
             Event::Resize => {
                 let c = self.tick_at(at);
                 self.refresh_view();

@@ -51,6 +51,7 @@ impl FileConfig {
             rollback: self.rollback.clone(),
             read_only: false,
             quiet: false,
+            mouse: false,
             dry_run: false,
             record: None,
             name: None,

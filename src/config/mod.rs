@@ -66,6 +66,9 @@ pub struct Settings {
     pub name: Option<String>,
     /// No progress on stderr for `check` and `record` (`--quiet`; none without a terminal either).
     pub quiet: bool,
+    /// Clicks focus and open panels, the wheel scrolls (`--mouse`; off: the terminal's own
+    /// selection keeps working).
+    pub mouse: bool,
     pub host: HostSettings,
 }
 
@@ -100,6 +103,7 @@ impl Default for Settings {
             rollback: None,
             read_only: false,
             quiet: false,
+            mouse: false,
             dry_run: false,
             record: None,
             name: None,

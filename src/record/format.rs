@@ -193,7 +193,7 @@ impl Entry {
             }
             Event::Tick => Entry::Tick { t_ns },
             Event::Action(e) => Entry::Action { t_ns, event: e.clone() },
-            Event::Key(_) | Event::Resize | Event::Quit => return None,
+            Event::Key(_) | Event::Resize | Event::Mouse(_) | Event::Quit => return None,
         })
     }
 

@@ -73,7 +73,7 @@ async fn screen(
 ) -> std::io::Result<()> {
     let (tx, mut rx) = mpsc::channel::<Event>(64);
     crate::tui::spawn_signals(tx.clone())?;
-    let (mut terminal, _guard) = crate::tui::enter()?;
+    let (mut terminal, _guard) = crate::tui::enter(false)?;
     crate::tui::spawn_input(tx);
     let end = span.to.map_or(i64::MAX, ns);
     let mut clock = Clock::new(Instant::now(), span.from.map_or(0, ns), speed);
@@ -118,7 +118,7 @@ async fn screen(
                     }
                 }
             },
-            Some(Event::Resize) => {}
+            Some(Event::Resize | Event::Mouse(_)) => {}
             Some(_) => {}
         }
     }

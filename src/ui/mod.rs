@@ -73,7 +73,8 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     }
 }
 
-fn render_grid(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
+/// Where each panel of the dashboard goes (its focus index, what it is, its area).
+fn grid(body: Rect, app: &App, theme: &Theme) -> Vec<(usize, Panel, Rect)> {
     let panels = app.panels();
     // The alerts run across the bottom, one line high when there are none, so the
     // metric panels keep the space; the others two per row, an odd one out spanning its row.
@@ -88,12 +89,32 @@ fn render_grid(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         areas.truncate(cells.len() - 1);
         areas.push(rows[rows.len() - 1]);
     }
-    for ((i, panel), area) in cells.into_iter().zip(areas) {
-        panel::render(frame, area, app, panel, i == app.focus, false, theme);
-    }
+    let mut out: Vec<(usize, Panel, Rect)> = cells.into_iter().zip(areas).map(|((i, p), a)| (i, p, a)).collect();
     if let Some(i) = panels.iter().position(|p| *p == Panel::Alerts) {
-        alerts_or_rollback(frame, strip, app, i == app.focus, false, theme);
+        out.push((i, Panel::Alerts, strip));
     }
+    out
+}
+
+fn render_grid(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
+    for (i, panel, area) in grid(body, app, theme) {
+        if panel == Panel::Alerts {
+            alerts_or_rollback(frame, area, app, i == app.focus, false, theme);
+        } else {
+            panel::render(frame, area, app, panel, i == app.focus, false, theme);
+        }
+    }
+}
+
+/// The dashboard panel (its focus index) at a terminal cell of a screen of `area`, laid
+/// out as `render` lays it out; `None` outside the grid or on another screen.
+pub fn panel_at(area: Rect, app: &App, column: u16, row: u16) -> Option<usize> {
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT || app.settings_view || app.fullscreen || app.help {
+        return None;
+    }
+    let [_, body, _] = Layout::vertical([Constraint::Length(3), Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    let at = ratatui::layout::Position { x: column, y: row };
+    grid(body, app, &Theme::default()).into_iter().find(|(_, _, r)| r.contains(at)).map(|(i, _, _)| i)
 }
 
 /// The alerts cell also shows the rollback's progress once one ran.

@@ -399,3 +399,19 @@ fn an_active_alert_carries_its_hint() {
     let s = text(&draw(&app, 160, 40));
     assert!(s.contains("HINT") && s.contains("variant: higher latency"), "{s}");
 }
+
+/// `--mouse`: the panel under a cell is the one drawn there.
+#[test]
+fn the_panel_under_the_pointer_is_the_one_drawn_there() {
+    let app = demo::app(Instant::now(), 120, false);
+    let area = ratatui::layout::Rect::new(0, 0, 120, 40);
+    let s = text(&draw(&app, 120, 40));
+    let lines: Vec<&str> = s.lines().collect();
+    let row_of = |title: &str| lines.iter().position(|l| l.contains(title)).unwrap() as u16;
+    assert_eq!(super::panel_at(area, &app, 10, row_of("┌ Throughput") + 2), Some(0));
+    assert_eq!(super::panel_at(area, &app, 100, row_of("Latency (worst") + 2), Some(1));
+    assert_eq!(super::panel_at(area, &app, 100, row_of("┌ Backpressure") + 2), Some(4), "spanning its row");
+    assert_eq!(super::panel_at(area, &app, 50, row_of("Alerts · none")), Some(5), "the one-line alerts strip");
+    assert_eq!(super::panel_at(area, &app, 10, 0), None, "the header");
+    assert_eq!(super::panel_at(area, &app, 10, 39), None, "the footer");
+}
