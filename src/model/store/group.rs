@@ -276,7 +276,10 @@ impl GroupData {
                 .entry((c.key, provider))
                 .or_default()
                 .update(t, c.total, batch.epoch ^ c.coverage)
-                .map(|r| r * c.scale);
+                .map(|r| r * c.scale)
+                // A share of time (CPU busy) over a poll interval a few ms off the source's
+                // own: at most the whole of it (a saturated host read 1.005).
+                .map(|r| if c.key.unit() == crate::model::Unit::Ratio { r.clamp(0.0, 1.0) } else { r });
             if rate.is_some() {
                 self.providers.insert(c.key, (provider, t));
             }
