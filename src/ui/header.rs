@@ -75,8 +75,9 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         } else {
             ""
         };
+        // The state before the recorded time: a narrow terminal cuts the date, not END.
         title.push(Span::styled(
-            format!("  REPLAY {} {} ({wall}){state}", crate::format::duration(r.position), r.speed),
+            format!("  REPLAY {} {}{state} ({wall})", crate::format::duration(r.position), r.speed),
             theme.fg(theme.warn).add_modifier(Modifier::BOLD),
         ));
     }
