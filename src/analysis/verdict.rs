@@ -123,8 +123,14 @@ pub(crate) struct DataState {
 
 impl Verdict {
     pub(crate) fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({ "result": self.outcome, "score": self.score.map(|s| (s * 10.0).round() / 10.0), "reasons": self.reasons })
+        serde_json::json!({ "result": self.outcome, "score": self.score.map(score_shown), "reasons": self.reasons })
     }
+}
+
+/// The score as `check` and `report` write it: to a tenth, so the two give the same figure
+/// for the same verdict (the decision never turns on the second decimal).
+pub(crate) fn score_shown(score: f64) -> f64 {
+    (score * 10.0).round() / 10.0
 }
 
 /// Score of one category from its metric's judgement: 100 unless significantly worse,

@@ -25,6 +25,7 @@ pub(crate) struct Row {
     pub(crate) cpu_pct: Option<f64>,
     pub(crate) stability: u8,
     pub(crate) outcome: Outcome,
+    #[serde(serialize_with = "super::score_to_a_tenth")]
     pub(crate) score: Option<f64>,
     pub(crate) recommendation: String,
     pub(crate) recommended: bool,

@@ -110,6 +110,8 @@ pub(crate) struct Stat {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub(crate) struct VerdictLine {
     pub(crate) outcome: Outcome,
+    /// Written to a tenth, as `check` writes it (the ranking uses the full figure).
+    #[serde(serialize_with = "score_to_a_tenth")]
     pub(crate) score: Option<f64>,
     pub(crate) reasons: Vec<String>,
     /// Out of 5: 5, less 2 per hard alert and 1 per soft alert raised, and 1 when the
@@ -234,6 +236,10 @@ pub(crate) fn write_now(app: &crate::app::App, dir: &Path) -> Result<String, Str
             Err(format!("{name}: {e}"))
         }
     }
+}
+
+pub(crate) fn score_to_a_tenth<S: serde::Serializer>(score: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    score.map(crate::analysis::verdict::score_shown).serialize(s)
 }
 
 #[cfg(test)]

@@ -203,3 +203,14 @@ fn the_key_writes_a_new_file_and_never_overwrites() {
     assert!(again.contains(&name), "{again}");
     assert_eq!(std::fs::read_to_string(dir.path().join(&name)).unwrap(), text);
 }
+
+#[test]
+fn the_json_score_is_the_checks_figure_to_a_tenth() {
+    let (path, _) = recorded("base");
+    let mut r = build::from_app(&judge_file(&path, &crate::config::Settings::default(), None).unwrap().app);
+    r.verdict.score = Some(95.858_042);
+    let v = serde_json::to_value(&r).unwrap();
+    assert_eq!(v["verdict"]["score"], serde_json::json!(95.9));
+    r.verdict.score = None;
+    assert!(serde_json::to_value(&r).unwrap()["verdict"]["score"].is_null());
+}
