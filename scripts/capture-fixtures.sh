@@ -25,6 +25,7 @@ get "/taskmanagers/metrics?get=no.such.metric&agg=sum" >"$out/metrics-missing.js
 get /jobs/overview >"$out/jobs-overview.json"
 get "/jobs/$jid" >"$out/job.json"
 get "/jobs/$jid/metrics?get=numRestarts,numberOfCompletedCheckpoints,numberOfFailedCheckpoints" >"$out/job-metrics.json"
+get "/jobs/$jid/checkpoints" >"$out/job-checkpoints.json"
 get "/jobs/$jid/vertices/$sink" >"$out/vertex-sink.json"
 get "/jobs/$jid/vertices/$sink/subtasks/metrics" >"$out/vertex-sink-metrics-list.json"
 get "/jobs/$jid/vertices/$sink/subtasks/metrics?get=$task_metrics&agg=sum,avg,max" >"$out/vertex-sink-metrics-agg.json"

@@ -21,6 +21,10 @@
 #   scripts/lab.sh stop-tm ID | cont-tm ID  SIGSTOP / SIGCONT one TaskManager (a hung JVM: no RST)
 #   scripts/lab.sh replace-tm ID NEW_ID     kill ID and start NEW_ID with its settings (a pod
 #                                           replaced under a new id); replace-tm NEW_ID ID goes back
+#   scripts/lab.sh second-job [CLUSTER] [NAME] [RATE]  a second ShuffleJob (default variant,
+#                                           flinkscope-lab-variant-2, 500/s) on a TaskManager of its own
+#   scripts/lab.sh cancel-job CLUSTER NAME  cancel that cluster's running jobs of that name
+#   scripts/lab.sh second-job-down [CLUSTER] [NAME]  cancel it and stop its TaskManager
 #   scripts/lab.sh restart-jm CLUSTER       stop the cluster's JobManager and start it again (no HA:
 #                                           the job is gone; the TaskManagers register again)
 # `up --variant-conf FILE` appends FILE (flat config.yaml keys) to the variant TaskManagers' settings.
@@ -523,6 +527,72 @@ resubmit() { # resubmit CLUSTER PARK_MICROS [CHECKPOINT_TIMEOUT_MS] [OOM_MARKER]
   log "$cluster job runs again (consumer parks ${1} us per record, checkpoint timeout ${2:-0} ms${3:+, one OutOfMemoryError})"
 }
 
+# A second job on a cluster, on a TaskManager of its own (every other slot is taken):
+# another ShuffleJob with its own name and rate, at parallelism 1.
+cmd_second_job() { # cmd_second_job [CLUSTER] [NAME] [RATE]
+  local cluster=${1:-variant}
+  local name=${2:-flinkscope-lab-$cluster-2} job_rate=${3:-500} cdir=$run/$cluster
+  [ -f "$cdir/rest.port" ] || die "the $cluster cluster is not running"
+  local first v cname role rpc rport prom _id settings slots n id rest home
+  first=$(ls -d "$cdir"/tm-*/ | head -1)
+  read -r v cname role rpc rport prom _id settings slots <"${first%/}/params"
+  n=$(ls -d "$cdir"/tm-*/ | wc -l)
+  id=${_id%-*}-$((n + 1))
+  [ ! -d "$cdir/$id" ] || die "$id exists already (lab.sh second-job-down first)"
+  rest=$(cat "$cdir/rest.port")
+  home=$(flink_home "$v")
+  # Reporter ports follow the cluster's: the first TaskManager's is base + 1.
+  write_conf "$cdir/$id" "$v" "$cname" tm "$rpc" "$rport" "$((prom + n))" "$id" "$settings" 1
+  echo "$v $cname tm $rpc $rport $((prom + n)) $id $settings 1" >"$cdir/$id/params"
+  start_daemon "$cdir/$id" "$v" taskmanager
+  wait_for "$wait_s" "$((n + 1)) TaskManagers of $cluster" tms_registered "$rest" "$((n + 1))"
+  FLINK_CONF_DIR=$cdir/jobmanager/conf "$home/bin/flink" run -d -p 1 -m "127.0.0.1:$rest" \
+    "$lab/job-$v/shuffle-job.jar" "$name" "$job_rate" >"$cdir/second-job.out" 2>&1 ||
+    die "second job submission to $cluster failed: $(tail -20 "$cdir/second-job.out")"
+  wait_for "$wait_s" "$name to run" job_running "$rest" "$name"
+  echo "$id" >"$cdir/second-job.tm"
+  log "$cluster runs $name at $job_rate records/s on $id"
+}
+
+# Cancels a cluster's running jobs of that name (the job-failure case of a rollout stage).
+cmd_cancel_job() { # cmd_cancel_job CLUSTER NAME
+  local cdir=$run/$1 rest v home jid
+  [ -f "$cdir/rest.port" ] || die "the $1 cluster is not running"
+  rest=$(cat "$cdir/rest.port")
+  v=$(cat "$cdir/flink.version")
+  home=$(flink_home "$v")
+  for jid in $(python3 -c 'import json,sys,urllib.request; print(" ".join(j["jid"] for j in json.load(urllib.request.urlopen(sys.argv[1]))["jobs"] if j["name"] == sys.argv[2] and j["state"] not in ("FINISHED","CANCELED","FAILED")))' "http://127.0.0.1:$rest/jobs/overview" "$2"); do
+    FLINK_CONF_DIR=$cdir/jobmanager/conf "$home/bin/flink" cancel -m "127.0.0.1:$rest" "$jid" >"$cdir/cancel.out" 2>&1 ||
+      die "cancelling $jid failed: $(tail -5 "$cdir/cancel.out")"
+    log "cancelled $2 ($jid) on $1"
+  done
+}
+
+# Undoes second-job: cancels the job if it still runs and stops its TaskManager.
+cmd_second_job_down() { # cmd_second_job_down [CLUSTER] [NAME]
+  local cluster=${1:-variant}
+  local name=${2:-flinkscope-lab-$cluster-2} cdir=$run/$cluster id pid
+  [ -f "$cdir/second-job.tm" ] || die "no second job on $cluster"
+  id=$(cat "$cdir/second-job.tm")
+  cmd_cancel_job "$cluster" "$name"
+  if pid=$(tm_pid "$cdir/$id"); then
+    kill -TERM "$pid"
+    local deadline=$((SECONDS + 15))
+    while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" || true
+  fi
+  rm -rf "${cdir:?}/$id" "$cdir/second-job.tm"
+  log "stopped $id of $cluster"
+}
+
+job_running() { # job_running REST_PORT NAME
+  python3 - "$1" "$2" <<'PY'
+import json, sys, urllib.request
+jobs = json.load(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/jobs/overview", timeout=3))["jobs"]
+sys.exit(0 if any(j["name"] == sys.argv[2] and j["state"] == "RUNNING" and j["tasks"]["running"] == j["tasks"]["total"] for j in jobs) else 1)
+PY
+}
+
 slots_free() {
   python3 - "$1" <<'PY'
 import json, sys, urllib.request
@@ -578,6 +648,9 @@ case ${1:-} in
   normal-variant) resubmit_variant 0 ;;
   break-checkpoints-variant) resubmit_variant 0 "${2:-10}" ;;
   oom-once-variant) shift; [ $# -eq 1 ] && [ -d "$(dirname "$1")" ] && [ "${1:0:1}" = / ] || die "usage: lab.sh oom-once-variant /ABSOLUTE/MARKER_FILE (in an existing folder)"; resubmit_variant 0 0 "$1" ;;
+  second-job) shift; cmd_second_job "$@" ;;
+  second-job-down) shift; cmd_second_job_down "$@" ;;
+  cancel-job) shift; [ $# -eq 2 ] || die "usage: lab.sh cancel-job CLUSTER NAME"; cmd_cancel_job "$@" ;;
   down) cmd_down ;;
   status) cmd_status ;;
   install) install_flink "${2:-2.3.0}"; build_job "${2:-2.3.0}" ;;

@@ -22,7 +22,7 @@ cleanup() { scripts/lab.sh down >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
 # Lab tests are the targets `lab`, `e2e_tmux`, `prometheus_server`, `lab_record`, `lab_judgement`, `lab_faults`,
-# `lab_settings` and `e2e_rollback`; `settings_catalogue` needs both Flink installs; everything
+# `lab_settings`, `lab_jobs` and `e2e_rollback`; `settings_catalogue` needs both Flink installs; everything
 # else runs without Flink.
 lab_targets=(--test lab --test e2e_tmux --test prometheus_server --test lab_record)
 
@@ -73,6 +73,10 @@ require_ran "$log_dir/lab-faults.log" "lab faults"
 say "settings on the 2.3.0 lab (one at a time: one restarts a variant TaskManager with other keys)"
 FLINKSCOPE_LAB_FLINK=2.3.0 cargo test --locked --test lab_settings -- --test-threads=1 2>&1 | tee "$log_dir/lab-settings.log"
 require_ran "$log_dir/lab-settings.log" "settings on 2.3.0"
+
+say "many jobs per group on the 2.3.0 lab (a second job on the variant, on a TaskManager of its own)"
+FLINKSCOPE_LAB_FLINK=2.3.0 cargo test --locked --test lab_jobs 2>&1 | tee "$log_dir/lab-jobs.log"
+require_ran "$log_dir/lab-jobs.log" "many jobs"
 
 say "rollback end to end on the 2.3.0 lab (last: it changes the variant's settings)"
 FLINKSCOPE_LAB_FLINK=2.3.0 cargo test --locked --test e2e_rollback 2>&1 | tee "$log_dir/lab-rollback.log"

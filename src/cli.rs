@@ -207,6 +207,12 @@ pub struct WatchArgs {
     /// Regex on TaskManager ids that selects the variant group (e.g. '^tm-var').
     #[arg(long, global = true, value_name = "REGEX", value_parser = parse_pattern)]
     pub(crate) variant_tm: Option<TmPattern>,
+    /// The baseline's jobs: a regex on job names, or id:ID[,ID...] (default: every running job).
+    #[arg(long, global = true, value_name = "REGEX|id:IDS", value_parser = config::JobSelector::parse)]
+    pub(crate) baseline_jobs: Option<config::JobSelector>,
+    /// The variant's jobs: a regex on job names, or id:ID[,ID...] (default: every running job).
+    #[arg(long, global = true, value_name = "REGEX|id:IDS", value_parser = config::JobSelector::parse)]
+    pub(crate) variant_jobs: Option<config::JobSelector>,
     /// The baseline's intended Flink configuration (config.yaml or flink-conf.yaml), compared
     /// with what its TaskManagers report.
     #[arg(long, global = true, value_name = "FILE")]
@@ -389,6 +395,11 @@ impl WatchArgs {
             let rec =
                 config::RecordedGroup::new(path.clone(), self.baseline_window, self.baseline_align.unwrap_or_default());
             loaded.baseline = Some(GroupConfig { recording: Some(rec), ..GroupConfig::default() });
+        }
+        for (jobs, g) in [(&self.baseline_jobs, &mut loaded.baseline), (&self.variant_jobs, &mut loaded.variant)] {
+            if let (Some(j), Some(g)) = (jobs, g.as_mut()) {
+                g.jobs = Some(j.clone());
+            }
         }
         for (file, g) in
             [(&self.baseline_flink_config, &mut loaded.baseline), (&self.variant_flink_config, &mut loaded.variant)]

@@ -87,6 +87,26 @@ pub(crate) fn duration(d: std::time::Duration) -> String {
     }
 }
 
+/// A vertex backpressure level as Flink names it.
+pub(crate) fn backpressure_level(level: u8) -> &'static str {
+    match level {
+        0 => "ok",
+        1 => "low",
+        _ => "high",
+    }
+}
+
+/// A span of milliseconds in its two largest units: `45s`, `12m05s`, `3h07m`, `2d04h`.
+pub(crate) fn age(ms: u64) -> String {
+    let s = ms / 1000;
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        3600..86_400 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
+        _ => format!("{}d{:02}h", s / 86_400, s % 86_400 / 3600),
+    }
+}
+
 /// A wall-clock time as `2026-12-02 14:23:05Z` (UTC, as Flink's logs and the alerts say).
 pub(crate) fn clock_time(t: std::time::SystemTime) -> String {
     let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]Z");
@@ -96,6 +116,15 @@ pub(crate) fn clock_time(t: std::time::SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ages_in_two_units() {
+        assert_eq!(age(45_900), "45s");
+        assert_eq!(age(725_000), "12m05s");
+        assert_eq!(age(3 * 3_600_000 + 7 * 60_000), "3h07m");
+        assert_eq!(age(2 * 86_400_000 + 4 * 3_600_000), "2d04h");
+        assert_eq!(backpressure_level(2), "high");
+    }
 
     #[test]
     fn formats() {

@@ -38,8 +38,55 @@ pub struct GroupSnapshot {
     pub(crate) job_state: Option<String>,
     pub(crate) job_name: Option<String>,
     pub metrics: BTreeMap<&'static str, MetricSnapshot>,
+    /// The Job Health rows, unhealthy first (REST only).
+    pub(crate) jobs: Vec<JobSnapshot>,
     /// Exception history entries Flink stamped before this run began: shown, not counted.
     pub earlier_exceptions: Vec<EarlierException>,
+}
+
+/// One job of a group: the Job Health panel's row.
+#[derive(Debug, Serialize)]
+pub(crate) struct JobSnapshot {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) state: String,
+    pub(crate) uptime_s: Option<f64>,
+    pub(crate) restarts: Option<u64>,
+    /// Restarts and failed checkpoints within the comparison window.
+    pub(crate) restarts_in_window: u64,
+    pub(crate) checkpoints_failed_in_window: u64,
+    pub(crate) checkpoints_completed: Option<u64>,
+    pub(crate) checkpoints_failed: Option<u64>,
+    pub(crate) last_checkpoint_age_s: Option<f64>,
+    pub(crate) last_checkpoint_duration_ms: Option<u64>,
+    pub(crate) last_checkpoint_size_bytes: Option<u64>,
+    pub(crate) restored_checkpoint: Option<u64>,
+    /// The worst vertex's level: "ok", "low" or "high".
+    pub(crate) backpressure: Option<&'static str>,
+    pub(crate) records_in_per_s: Option<f64>,
+}
+
+impl JobSnapshot {
+    fn of(j: &crate::model::JobHealth, recent: crate::model::job_health::Recent) -> JobSnapshot {
+        let c = j.checkpoints.as_ref();
+        JobSnapshot {
+            id: j.id.clone(),
+            name: j.name.clone(),
+            state: j.state.to_string(),
+            uptime_s: j.uptime_ms().map(|ms| ms as f64 / 1000.0),
+            restarts: j.restarts,
+            restarts_in_window: recent.restarts,
+            checkpoints_failed_in_window: recent.failed_checkpoints,
+            checkpoints_completed: c.map(|c| c.completed),
+            checkpoints_failed: c.map(|c| c.failed),
+            last_checkpoint_age_s: j.checkpoint_age_ms().map(|ms| ms as f64 / 1000.0),
+            last_checkpoint_duration_ms: c.and_then(|c| c.last_duration_ms),
+            last_checkpoint_size_bytes: c.and_then(|c| c.last_size_bytes),
+            restored_checkpoint: c.and_then(|c| c.restored_id),
+            backpressure: j.backpressure.map(crate::format::backpressure_level),
+            records_in_per_s: j.records_in_per_s,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -178,6 +225,7 @@ fn group_snapshot(data: &GroupData, gc: &GroupConfig, from: f64) -> GroupSnapsho
         job_state: data.job.as_ref().map(|j| j.state.to_string()),
         job_name: data.job.as_ref().map(|j| j.name.clone()),
         metrics,
+        jobs: data.jobs.worst_first(from).into_iter().map(|(j, n)| JobSnapshot::of(j, n)).collect(),
         earlier_exceptions: data
             .exceptions
             .earlier

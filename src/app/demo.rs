@@ -111,9 +111,40 @@ pub fn batch(g: Group, at: Instant, i: u64) -> Batch {
             name: format!("flinkscope-lab-{}", g.as_str()),
             state: crate::model::JobState::Running,
         }),
+        jobs: jobs(g, i),
         per_tm,
         flink_version: Some("2.3.0".into()),
         ..Batch::new(crate::model::SourceKind::FlinkRest, at, Duration::from_secs(2))
+    }
+}
+
+/// The Job Health rows at second `i`: the lab's job in each group, and a second job on the
+/// variant that backpressures and restarts once at 40 s.
+fn jobs(g: Group, i: u64) -> Vec<crate::model::JobHealth> {
+    use crate::model::{CheckpointHealth, JobHealth, JobState};
+    let now = 1_796_300_000_000 + i as i64 * 1000;
+    let row = |id: &str, name: &str, restarts: u64, bp: u8, records: f64| JobHealth {
+        now_ms: Some(now),
+        start_ms: Some(1_796_300_000_000 - 3_600_000),
+        restarts: Some(restarts),
+        checkpoints: Some(CheckpointHealth {
+            completed: 360 + i / 10,
+            failed: u64::from(bp) * u64::from(i > 60),
+            last_ack_ms: Some(now - (i % 10) as i64 * 1000),
+            last_duration_ms: Some(130),
+            last_size_bytes: Some(19_960),
+            restored_id: None,
+        }),
+        backpressure: Some(bp),
+        records_in_per_s: Some(records),
+        ..JobHealth::new(id, name, JobState::Running)
+    };
+    match g {
+        Group::Baseline => vec![row("49e9c17b1c0e9c703c716db89c62d948", "flinkscope-lab-baseline", 0, 0, 4000.0)],
+        Group::Variant => vec![
+            row("59e9c17b1c0e9c703c716db89c62d948", "flinkscope-lab-variant", 0, 0, 3700.0),
+            row("69e9c17b1c0e9c703c716db89c62d948", "flinkscope-lab-variant-2", u64::from(i > 40), 2, 500.0),
+        ],
     }
 }
 

@@ -45,6 +45,17 @@ impl App {
             Action::Settings => {
                 self.settings_view = !self.settings_view;
                 self.settings_scroll = 0;
+                self.jobs_view = false;
+            }
+            Action::Jobs => {
+                self.jobs_view = !self.jobs_view;
+                self.jobs_scroll = 0;
+                self.settings_view = false;
+            }
+            Action::FocusUp if self.jobs_view => self.jobs_scroll = self.jobs_scroll.saturating_sub(1),
+            Action::FocusDown if self.jobs_view => {
+                let rows = self.job_rows().len();
+                self.jobs_scroll = (self.jobs_scroll + 1).min(rows.saturating_sub(1));
             }
             Action::FocusUp if self.settings_view => self.settings_scroll = self.settings_scroll.saturating_sub(1),
             Action::FocusDown if self.settings_view => {
@@ -65,7 +76,7 @@ impl App {
             Action::FocusUp => self.focus = grid::above(self.focus, self.panels().len()),
             Action::FocusDown => self.focus = grid::below(self.focus, self.panels().len()),
             Action::FocusAlerts => self.focus = self.panels().len() - 1,
-            Action::Open if self.settings_view => {}
+            Action::Open if self.settings_view || self.jobs_view => {}
             Action::Open if !self.fullscreen => {
                 self.fullscreen = true;
                 self.sort_column = 0;
@@ -74,6 +85,7 @@ impl App {
             Action::Open => {}
             Action::Back if self.help => self.help = false,
             Action::Back if self.settings_view => self.settings_view = false,
+            Action::Back if self.jobs_view => self.jobs_view = false,
             Action::Back if self.fullscreen => {
                 self.fullscreen = false;
                 return Some(Command::SetDetail(false));

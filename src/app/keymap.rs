@@ -21,6 +21,7 @@ pub enum Action {
     SortNext,
     FocusAlerts,
     Settings,
+    Jobs,
     Rollback,
     CancelCountdown,
     Record,
@@ -94,6 +95,12 @@ pub(crate) const BINDINGS: &[Binding] = &[
         label: "e",
         action: Action::Settings,
         help: "the groups' settings side by side, and what is not in effect",
+    },
+    Binding {
+        keys: &[KeyCode::Char('J')],
+        label: "J",
+        action: Action::Jobs,
+        help: "Job Health: every job of both groups, the unhealthy first",
     },
     Binding {
         keys: &[KeyCode::Char('R')],

@@ -7,6 +7,7 @@ pub mod demo;
 mod grid;
 pub(crate) mod health;
 mod input;
+mod jobs;
 mod judging;
 pub mod keymap;
 mod mouse;
@@ -167,6 +168,9 @@ pub struct App {
     pub(crate) fullscreen: bool,
     /// The Settings screen (`e`) is open, scrolled by this many rows.
     pub(crate) settings_view: bool,
+    /// The Job Health screen (`J`) and its first row shown.
+    pub(crate) jobs_view: bool,
+    pub(crate) jobs_scroll: usize,
     pub(crate) settings_scroll: usize,
     pub(crate) help: bool,
     pub(crate) sort_column: usize,
@@ -257,6 +261,8 @@ impl App {
             focus: 0,
             fullscreen: false,
             settings_view: false,
+            jobs_view: false,
+            jobs_scroll: 0,
             settings_scroll: 0,
             help: false,
             sort_column: 0,

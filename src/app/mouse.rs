@@ -28,8 +28,8 @@ impl App {
                 self.last_click = Some((i, now));
                 None
             }
-            MouseEventKind::ScrollDown if self.settings_view => self.act(Action::FocusDown),
-            MouseEventKind::ScrollUp if self.settings_view => self.act(Action::FocusUp),
+            MouseEventKind::ScrollDown if self.settings_view || self.jobs_view => self.act(Action::FocusDown),
+            MouseEventKind::ScrollUp if self.settings_view || self.jobs_view => self.act(Action::FocusUp),
             _ => None,
         }
     }

@@ -20,6 +20,10 @@ pub struct GroupConfig {
     pub flink: Option<RestUrl>,
     #[serde(default)]
     pub taskmanagers: Option<TmPattern>,
+    /// The jobs the group follows: a regex on names, or a list of job ids; by default every
+    /// running job on its TaskManagers.
+    #[serde(default)]
+    pub jobs: Option<super::JobSelector>,
     #[serde(default)]
     pub interval: Option<Dur>,
     /// Prometheus text endpoints of the group (Flink's PrometheusReporter on each

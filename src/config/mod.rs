@@ -6,6 +6,7 @@
 //! lab's two groups (a test checks this).
 
 mod group;
+mod jobs;
 mod judgement;
 mod load;
 mod recorded;
@@ -19,6 +20,7 @@ use serde::Deserialize;
 
 pub(crate) use group::GroupLabel;
 pub use group::{AuthConfig, GroupConfig, PromServerConfig, TlsConfig};
+pub use jobs::JobSelector;
 pub(crate) use judgement::AnalysisSettings;
 #[cfg(test)]
 use load::parse;

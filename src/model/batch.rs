@@ -100,6 +100,10 @@ pub struct Batch {
     /// This host's network interfaces, each on its own (the Host panel's drill-down).
     pub(crate) interfaces: Vec<InterfaceRate>,
     pub(crate) job: Option<JobStatus>,
+    /// One row per job of the group (REST only): the Job Health panel. Empty from sources
+    /// that know no jobs, and in recordings made before it existed.
+    #[serde(default)]
+    pub(crate) jobs: Vec<super::JobHealth>,
     pub per_tm: Vec<TmRow>,
     pub(crate) flink_version: Option<String>,
     /// How often the values can change (Flink's metrics.fetcher.update-interval).
@@ -133,6 +137,7 @@ impl Batch {
             history: Vec::new(),
             interfaces: Vec::new(),
             job: None,
+            jobs: Vec::new(),
             per_tm: Vec::new(),
             flink_version: None,
             refresh_interval: interval,

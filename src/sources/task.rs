@@ -219,7 +219,7 @@ pub(crate) fn build_server(
 
 pub fn build_poller(flink: &RestUrl, g: &GroupConfig, http: &HttpSettings) -> Result<RestPoller, SourceError> {
     let endpoint = Endpoint::new(&flink.0, &g.auth, &g.tls, http)?;
-    Ok(RestPoller::new(endpoint, g.taskmanagers.clone()))
+    Ok(RestPoller::new(endpoint, g.taskmanagers.clone(), g.jobs.clone()))
 }
 
 async fn run(

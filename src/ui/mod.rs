@@ -28,6 +28,7 @@ mod footer;
 pub(crate) use crate::format;
 mod header;
 mod help;
+mod jobs;
 mod panel;
 mod rollback;
 mod settings;
@@ -58,6 +59,8 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     header::render(frame, head, app, theme);
     if app.settings_view {
         settings::render(frame, body, app, theme);
+    } else if app.jobs_view {
+        jobs::render(frame, body, app, theme);
     } else if app.fullscreen && app.focused_panel() == Panel::Alerts {
         alerts_or_rollback(frame, body, app, true, true, theme);
     } else if app.fullscreen {
@@ -109,7 +112,13 @@ fn render_grid(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
 /// The dashboard panel (its focus index) at a terminal cell of a screen of `area`, laid
 /// out as `render` lays it out; `None` outside the grid or on another screen.
 pub fn panel_at(area: Rect, app: &App, column: u16, row: u16) -> Option<usize> {
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT || app.settings_view || app.fullscreen || app.help {
+    if area.width < MIN_WIDTH
+        || area.height < MIN_HEIGHT
+        || app.settings_view
+        || app.jobs_view
+        || app.fullscreen
+        || app.help
+    {
         return None;
     }
     let [_, body, _] = Layout::vertical([Constraint::Length(3), Constraint::Min(1), Constraint::Length(1)]).areas(area);

@@ -415,3 +415,23 @@ fn the_panel_under_the_pointer_is_the_one_drawn_there() {
     assert_eq!(super::panel_at(area, &app, 10, 0), None, "the header");
     assert_eq!(super::panel_at(area, &app, 10, 39), None, "the footer");
 }
+
+/// `J`: both groups' jobs, the unhealthy first: the variant's second job backpressures and
+/// restarted in the window.
+#[test]
+fn job_health_screen_120x40() {
+    let mut app = demo::app(Instant::now(), 120, false);
+    app.act(Action::Jobs);
+    let t = draw(&app, 120, 40);
+    let s = text(&t);
+    let lines: Vec<&str> = s.lines().collect();
+    let row = |name: &str| lines.iter().position(|l| l.contains(&format!("{name} "))).unwrap_or(usize::MAX);
+    assert!(s.contains("Job Health · 3 jobs · 1 unhealthy"), "{s}");
+    assert!(row("flinkscope-lab-variant-2") < row("flinkscope-lab-baseline"), "unhealthy first:\n{s}");
+    let second = lines[row("flinkscope-lab-variant-2")];
+    assert!(second.contains("high") && second.contains("1 +1") && second.contains("2✗"), "{second}");
+    assert!(lines[row("flinkscope-lab-baseline")].contains("1h02m"), "uptime on Flink's clock:\n{s}");
+    insta::assert_snapshot!(t.backend());
+    app.act(Action::Back);
+    assert!(!app.jobs_view);
+}

@@ -35,6 +35,8 @@ pub(crate) struct GroupData {
     /// The Netty data ports REST reported for them (empty without REST).
     pub(crate) data_ports: Vec<u16>,
     pub(crate) job: Option<JobStatus>,
+    /// One row per job (REST), and when their restart counts went up.
+    pub(crate) jobs: crate::model::job_health::JobBoard,
     pub(crate) per_tm: Vec<TmRow>,
     /// This host's interfaces (from the host source), for the Host drill-down.
     pub(crate) interfaces: Vec<crate::model::InterfaceRate>,
@@ -64,6 +66,7 @@ impl GroupData {
             taskmanagers: Vec::new(),
             data_ports: Vec::new(),
             job: None,
+            jobs: Default::default(),
             per_tm: Vec::new(),
             interfaces: Vec::new(),
             per_tm_from: None,
@@ -97,6 +100,7 @@ impl GroupData {
             taskmanagers: self.taskmanagers.clone(),
             data_ports: self.data_ports.clone(),
             job: self.job.clone(),
+            jobs: self.jobs.clone(),
             per_tm: self.per_tm.clone(),
             interfaces: self.interfaces.clone(),
             per_tm_from: self.per_tm_from,
@@ -201,6 +205,7 @@ impl GroupData {
         let describes = rest || batch.provider.describes() && self.last_rest.is_none_or(|r| t - r > PROVIDER_STALE_S);
         if rest {
             self.last_rest = Some(t);
+            self.jobs.update(t, std::mem::take(&mut batch.jobs));
         }
         if describes {
             if rest || self.last_rest.is_none() {

@@ -141,6 +141,14 @@ fn worst_latency(a: &GroupAnswers, suffix: &str) -> Option<f64> {
         .reduce(f64::max)
 }
 
+/// One job's records in per second and its worst vertex's backpressure level, from its
+/// vertices' answers (the Job Health row).
+pub(crate) fn job_figures(vertices: &[VertexAnswers]) -> (Option<f64>, Option<u8>) {
+    let records =
+        vertices.iter().filter_map(|v| find(&v.metrics, TASK_RECORDS_IN).and_then(|m| m.sum)).reduce(|x, y| x + y);
+    (records, vertices.iter().filter_map(|v| v.backpressure).max())
+}
+
 pub(crate) fn gauges(a: &GroupAnswers) -> Vec<(MetricKey, Option<f64>)> {
     use MetricKey::*;
     vec![

@@ -42,6 +42,9 @@ pub(crate) struct JobOverview {
     pub(crate) state: String,
     #[serde(rename = "start-time", default)]
     pub(crate) start_time: i64,
+    /// -1 while it runs.
+    #[serde(rename = "end-time", default)]
+    pub(crate) end_time: i64,
 }
 
 impl JobOverview {
@@ -76,6 +79,11 @@ pub(crate) struct JobDetail {
     pub(crate) jid: String,
     pub(crate) name: String,
     pub(crate) state: String,
+    /// The JobManager's clock when it answered, and when the job started (epoch ms).
+    #[serde(default)]
+    pub(crate) now: Option<i64>,
+    #[serde(rename = "start-time", default)]
+    pub(crate) start_time: Option<i64>,
     pub(crate) vertices: Vec<Vertex>,
     /// The job graph: which vertex reads from which.
     #[serde(default)]
@@ -111,6 +119,60 @@ impl JobDetail {
         let outputs = self.plan.nodes.iter().any(|n| n.inputs.iter().any(|i| i.id == id));
         (inputs, outputs)
     }
+}
+
+#[derive(Debug, Deserialize)]
+struct Checkpoints {
+    counts: CheckpointCounts,
+    #[serde(default)]
+    latest: Option<LatestCheckpoints>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CheckpointCounts {
+    #[serde(default)]
+    completed: u64,
+    #[serde(default)]
+    failed: u64,
+}
+
+#[derive(Debug, Deserialize)]
+struct LatestCheckpoints {
+    #[serde(default)]
+    completed: Option<CompletedCheckpoint>,
+    #[serde(default)]
+    restored: Option<RestoredCheckpoint>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CompletedCheckpoint {
+    #[serde(default)]
+    latest_ack_timestamp: Option<i64>,
+    #[serde(default)]
+    end_to_end_duration: Option<u64>,
+    /// 1.20 and 2.x send both; `checkpointed_size` is what this checkpoint wrote
+    /// (incremental), `state_size` the whole state.
+    #[serde(default)]
+    state_size: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RestoredCheckpoint {
+    id: u64,
+}
+
+/// `GET /jobs/<jid>/checkpoints`: counts, the latest completed and the restored checkpoint.
+pub(crate) fn parse_checkpoints(body: &str) -> Result<crate::model::CheckpointHealth, SourceError> {
+    let c: Checkpoints = parse("/jobs/<jid>/checkpoints", body)?;
+    let completed = c.latest.as_ref().and_then(|l| l.completed.as_ref());
+    Ok(crate::model::CheckpointHealth {
+        completed: c.counts.completed,
+        failed: c.counts.failed,
+        last_ack_ms: completed.and_then(|c| c.latest_ack_timestamp).filter(|t| *t > 0),
+        last_duration_ms: completed.and_then(|c| c.end_to_end_duration),
+        last_size_bytes: completed.and_then(|c| c.state_size),
+        restored_id: c.latest.as_ref().and_then(|l| l.restored.as_ref()).map(|r| r.id),
+    })
 }
 
 /// `GET /jobs/<jid>`.

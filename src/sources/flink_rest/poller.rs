@@ -3,14 +3,14 @@
 //! TaskManagers (aggregated endpoints); per-TaskManager detail only when the drill-down
 //! table is open.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::time::{Duration, Instant};
 
 use super::api::{self, AggMetric};
 use super::queries::{self, MAX_GET_CHARS, MAX_TM_IDS};
-use crate::config::TmPattern;
-use crate::model::{Batch, rate::RateTracker};
+use crate::config::{JobSelector, TmPattern};
+use crate::model::{Batch, JobHealth, rate::RateTracker};
 use crate::sanitize;
 use crate::sources::SourceError;
 use crate::sources::flink_metrics::assemble::{self, GroupAnswers};
@@ -27,6 +27,10 @@ const LISTING_TTL: Duration = Duration::from_secs(30);
 pub struct RestPoller {
     endpoint: Endpoint,
     pattern: Option<TmPattern>,
+    /// Which jobs are the group's (`None`: every running one).
+    jobs: Option<JobSelector>,
+    /// The Job Health rows of the group's jobs, running and lately ended, by job id.
+    job_rows: BTreeMap<String, JobHealth>,
     flink_version: Option<String>,
     refresh_interval: Option<Duration>,
     /// The span of Flink's latency-marker histogram (from the JobManager's config).
@@ -43,10 +47,12 @@ pub struct RestPoller {
 }
 
 impl RestPoller {
-    pub(crate) fn new(endpoint: Endpoint, pattern: Option<TmPattern>) -> Self {
+    pub(crate) fn new(endpoint: Endpoint, pattern: Option<TmPattern>, jobs: Option<JobSelector>) -> Self {
         RestPoller {
             endpoint,
             pattern,
+            jobs,
+            job_rows: BTreeMap::new(),
             flink_version: None,
             refresh_interval: None,
             latency_window: None,
@@ -122,6 +128,7 @@ impl RestPoller {
             // Queried as Flink spells them; shown, logged and written cleaned.
             taskmanagers: taskmanagers.iter().map(|t| sanitize::clean(t)).collect(),
             job: job_status,
+            jobs: self.job_rows.values().cloned().collect(),
             per_tm,
             flink_version: self.flink_version.clone(),
             latency_window: self.latency_window,

@@ -66,3 +66,18 @@ fn latency_window_from_the_jobmanager_config() {
     c.insert("metrics.latency.history-size".to_string(), "64".to_string());
     assert_eq!(latency_window(&c), Some(std::time::Duration::from_secs(640)));
 }
+
+#[test]
+fn checkpoints_of_a_real_job() {
+    // Captured from the lab's variant job on Flink 2.3.0 (scripts/capture-fixtures.sh).
+    let body = include_str!("../../../../tests/fixtures/flink-2.3.0/job-checkpoints.json");
+    let c = parse_checkpoints(body).unwrap();
+    assert_eq!((c.completed, c.failed), (3, 1));
+    assert_eq!(c.last_ack_ms, Some(1_796_304_621_467));
+    assert_eq!(c.last_duration_ms, Some(127));
+    assert_eq!(c.last_size_bytes, Some(19_960));
+    assert_eq!(c.restored_id, None, "never restored");
+    let restored = body.replace(r#""restored":null"#, r#""restored":{"id":7,"restore_timestamp":1}"#);
+    assert_eq!(parse_checkpoints(&restored).unwrap().restored_id, Some(7));
+    assert!(parse_checkpoints("[]").is_err());
+}

@@ -4,12 +4,15 @@
 use std::time::{Duration, Instant};
 
 use super::{LISTING_TTL, RestPoller};
-use crate::model::JobStatus;
+use crate::model::{CheckpointHealth, JobHealth, JobStatus};
 use crate::sanitize;
 use crate::sources::SourceError;
 use crate::sources::flink_metrics::assemble::{self, GroupAnswers, VertexAnswers};
 use crate::sources::flink_rest::api::{self, JobDetail, JobOverview};
 use crate::sources::flink_rest::queries::{self, MAX_GET_CHARS};
+
+/// Rows of ended jobs the Job Health panel keeps.
+const ENDED_ROWS: usize = 20;
 
 /// Where one vertex's subtasks run, for split mode and the drill-down.
 pub(super) struct Placement {
@@ -26,11 +29,14 @@ impl RestPoller {
         answers: &mut GroupAnswers,
         with_metrics: bool,
     ) -> Result<(Vec<(JobDetail, Vec<Placement>)>, Option<JobStatus>), SourceError> {
-        let mut active: Vec<&JobOverview> = jobs.iter().filter(|j| j.is_active()).collect();
+        let selector = self.jobs.clone();
+        let selected = |j: &&JobOverview| selector.as_ref().is_none_or(|s| s.selects(&j.jid, &j.name));
+        let mut active: Vec<&JobOverview> = jobs.iter().filter(|j| j.is_active()).filter(selected).collect();
         active.sort_by_key(|j| std::cmp::Reverse(j.start_time));
+        self.end_rows(jobs, &active);
         if active.is_empty() {
             // Show what became of the last job (FAILED, CANCELED...): no task figures.
-            let last = jobs.iter().max_by_key(|j| j.start_time);
+            let last = jobs.iter().filter(selected).max_by_key(|j| j.start_time);
             let status = last.map(|j| JobStatus {
                 id: j.jid.clone(),
                 name: sanitize::clean(&j.name),
@@ -40,6 +46,7 @@ impl RestPoller {
         }
         let mut details = Vec::new();
         let mut states = Vec::new();
+        let mut read = Vec::new();
         for job in active {
             let detail = api::parse_job(&self.get(&format!("/jobs/{}", job.jid)).await?)?;
             let placements = self.placements(&detail, tms).await?;
@@ -57,13 +64,25 @@ impl RestPoller {
                 // In split mode a job with no subtask on this group's TaskManagers is not the group's.
                 continue;
             }
-            states.push((sanitize::clean(&detail.name), detail.jid.clone(), state));
+            states.push((sanitize::clean(&detail.name), detail.jid.clone(), state.clone()));
             answers.has_job = true;
+            read.push(detail.jid.clone());
+            let mut row =
+                self.job_rows.remove(&detail.jid).unwrap_or_else(|| JobHealth::new(&detail.jid, "", state.clone()));
+            row.name = sanitize::clean(&detail.name);
+            row.state = state;
+            row.now_ms = detail.now;
+            row.start_ms = detail.start_time;
+            row.end_ms = None;
             if !with_metrics {
+                // Between refreshes the figures repeat: the last refresh's stay.
+                self.job_rows.insert(detail.jid.clone(), row);
                 details.push((detail, placements));
                 continue;
             }
-            self.read_job_metrics(&detail.jid, answers).await?;
+            let first_vertex = answers.vertices.len();
+            row.restarts = self.read_job_metrics(&detail.jid, answers).await?.map(|n| n.max(0.0) as u64);
+            row.checkpoints = self.read_checkpoints(&detail.jid).await?;
             for (vertex, placement) in detail.vertices.iter().zip(&placements) {
                 let subtasks =
                     self.pattern.as_ref().map(|_| placement.subtasks.iter().map(|(i, _, _)| *i).collect::<Vec<_>>());
@@ -75,8 +94,12 @@ impl RestPoller {
                 (v.has_inputs, v.has_outputs) = detail.exchanges(&vertex.id);
                 answers.vertices.push(v);
             }
+            (row.records_in_per_s, row.backpressure) = assemble::job_figures(&answers.vertices[first_vertex..]);
+            self.job_rows.insert(detail.jid.clone(), row);
             details.push((detail, placements));
         }
+        // A running job that is not the group's this poll (split mode: no subtask here) has no row.
+        self.job_rows.retain(|jid, r| r.state.is_terminal() || read.contains(jid));
         let status = states.first().map(|(name, id, _)| {
             let worst = states.iter().map(|(_, _, s)| s).find(|s| !s.is_running()).unwrap_or(&states[0].2).clone();
             let name = if states.len() > 1 { format!("{name} (+{} more)", states.len() - 1) } else { name.clone() };
@@ -107,7 +130,48 @@ impl RestPoller {
         Ok(out)
     }
 
-    async fn read_job_metrics(&self, jid: &str, answers: &mut GroupAnswers) -> Result<(), SourceError> {
+    /// The rows of jobs that were the group's and run no more: their final state from the
+    /// overview (a job gone from it, after a JobManager restart, is dropped). At most
+    /// `ENDED_ROWS` of them are kept, the newest.
+    fn end_rows(&mut self, jobs: &[JobOverview], active: &[&JobOverview]) {
+        self.job_rows.retain(|jid, row| {
+            if active.iter().any(|j| &j.jid == jid) {
+                return true;
+            }
+            let Some(j) = jobs.iter().find(|j| &j.jid == jid) else { return false };
+            row.state = crate::model::JobState::parse(&j.state);
+            row.end_ms = (j.end_time > 0).then_some(j.end_time);
+            // An ended job processes nothing: its last figures would read as current.
+            row.records_in_per_s = None;
+            row.backpressure = None;
+            true
+        });
+        let mut ended: Vec<(i64, String)> = self
+            .job_rows
+            .iter()
+            .filter(|(_, r)| r.state.is_terminal())
+            .map(|(jid, r)| (r.end_ms.unwrap_or(0), jid.clone()))
+            .collect();
+        if ended.len() > ENDED_ROWS {
+            ended.sort_unstable();
+            for (_, jid) in &ended[..ended.len() - ENDED_ROWS] {
+                self.job_rows.remove(jid);
+            }
+        }
+    }
+
+    /// The job's checkpoint counts and latest checkpoints; `None` while Flink has none to
+    /// tell (a job without checkpointing answers, a restarting one may answer 5xx).
+    async fn read_checkpoints(&self, jid: &str) -> Result<Option<CheckpointHealth>, SourceError> {
+        match self.get(&format!("/jobs/{jid}/checkpoints")).await {
+            Ok(body) => Ok(Some(api::parse_checkpoints(&body)?)),
+            Err(SourceError::Status { status, .. }) if status >= 400 => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Adds the job's restarts and checkpoint counts to the group's; returns its restarts.
+    async fn read_job_metrics(&self, jid: &str, answers: &mut GroupAnswers) -> Result<Option<f64>, SourceError> {
         let values =
             api::parse_metric_values(&self.get(&format!("/jobs/{jid}/metrics?get={}", queries::JOB_METRICS)).await?)?;
         let add = |slot: &mut Option<f64>, v: Option<f64>| {
@@ -115,10 +179,11 @@ impl RestPoller {
                 *slot = Some(slot.unwrap_or(0.0) + v);
             }
         };
-        add(&mut answers.restarts, api::metric_number(&values, "numRestarts"));
+        let restarts = api::metric_number(&values, "numRestarts");
+        add(&mut answers.restarts, restarts);
         add(&mut answers.checkpoints_completed, api::metric_number(&values, "numberOfCompletedCheckpoints"));
         add(&mut answers.checkpoints_failed, api::metric_number(&values, "numberOfFailedCheckpoints"));
-        Ok(())
+        Ok(restarts)
     }
 
     async fn read_vertex(

@@ -1,0 +1,104 @@
+//! Many jobs per group on the real lab (scripts/test.sh's "jobs" phase): a second ShuffleJob
+//! on the variant cluster, on a TaskManager of its own (`lab.sh second-job`). With the shipped
+//! defaults a group follows every running job and adds them up; a name regex narrows it to
+//! one; a job cancelled while the dashboard watches shows in the Job Health screen as
+//! CANCELED, first.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+mod labkit;
+mod tmux;
+use labkit::{BASELINE, VARIANT, flinkscope, get, lab, wait_until};
+use tmux::Tmux;
+
+const SECOND: &str = "flinkscope-lab-variant-2";
+
+/// Stops the second job and its TaskManager whatever the test did (the next phases expect
+/// the lab as `up` left it).
+struct SecondJob;
+
+impl SecondJob {
+    fn start() -> SecondJob {
+        wait_until("the lab's variant cluster", 120, || {
+            get(&format!("{VARIANT}/jobs/overview")).is_some_and(|j| j.to_string().contains("\"RUNNING\""))
+        });
+        lab(&["second-job", "variant", SECOND, "500"]);
+        SecondJob
+    }
+}
+
+impl Drop for SecondJob {
+    fn drop(&mut self) {
+        let _ =
+            Command::new(labkit::repo().join("scripts/lab.sh")).args(["second-job-down", "variant", SECOND]).output();
+    }
+}
+
+fn snapshot(extra: &[&str]) -> Value {
+    let mut args = vec!["snapshot", "--baseline", BASELINE, "--variant", VARIANT, "--duration", "20s"];
+    args.extend_from_slice(extra);
+    let out = flinkscope(&args);
+    assert!(out.status.success(), "snapshot {extra:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn jobs(doc: &Value) -> Vec<&Value> {
+    doc["groups"]["variant"]["jobs"].as_array().unwrap().iter().collect()
+}
+
+fn records(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("no records/s: {v}"))
+}
+
+#[test]
+fn a_group_follows_all_its_running_jobs_or_the_ones_it_names() {
+    let _second = SecondJob::start();
+
+    // The shipped default: every running job on the group's TaskManagers, added up.
+    let doc = snapshot(&[]);
+    let rows = jobs(&doc);
+    let mut names: Vec<&str> = rows.iter().map(|j| j["name"].as_str().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, ["flinkscope-lab-variant", SECOND], "{rows:?}");
+    assert!(rows.iter().all(|j| j["state"] == "RUNNING" && j["uptime_s"].as_f64().unwrap() > 0.0), "{rows:?}");
+    let group = records(&doc["groups"]["variant"]["metrics"]["records_in_per_s"]["last"]);
+    let sum: f64 = rows.iter().map(|j| records(&j["records_in_per_s"])).sum();
+    assert!((group - sum).abs() <= 0.02 * group, "the group's records/s {group} is its jobs' sum {sum}");
+    let second = rows.iter().find(|j| j["name"] == SECOND).unwrap();
+    assert!(records(&second["records_in_per_s"]) > 50.0, "the second job's records count: {second}");
+    assert!(second["checkpoints_completed"].as_u64().is_some(), "its checkpoints are read: {second}");
+    assert_eq!(jobs(&snapshot(&[]))[..].len(), 2);
+
+    // A name regex: the lab's first job only.
+    let doc = snapshot(&["--variant-jobs", "^flinkscope-lab-variant$"]);
+    let rows = jobs(&doc);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["name"], "flinkscope-lab-variant");
+    let one = records(&doc["groups"]["variant"]["metrics"]["records_in_per_s"]["last"]);
+    assert!((one - records(&rows[0]["records_in_per_s"])).abs() <= 0.02 * one, "{one}: {rows:?}");
+    assert!(one < group - 0.5 * records(&second["records_in_per_s"]), "without the second job: {one} < {group}");
+
+    // Cancelled while the dashboard watches: CANCELED, first in the Job Health screen.
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = format!(
+        "{} --baseline {BASELINE} --variant {VARIANT} --log-file {}; echo EXIT=$?; sleep 600",
+        env!("CARGO_BIN_EXE_flinkscope"),
+        dir.path().join("flinkscope.log").display()
+    );
+    let t = Tmux::start("jobs", 140, 40, &cmd);
+    t.wait_screen("both groups live", 120, |s| s.matches("● live").count() >= 2);
+    t.keys(&["J"]);
+    t.wait_screen("three jobs running", 60, |s| s.contains("Job Health · 3 jobs") && s.contains(SECOND));
+    lab(&["cancel-job", "variant", SECOND]);
+    let s = t.wait_screen("the second job CANCELED", 60, |s| {
+        s.lines().any(|l| l.contains(&format!("{SECOND} ")) && l.contains("CANCELED"))
+    });
+    let lines: Vec<&str> = s.lines().collect();
+    let at = |name: &str| lines.iter().position(|l| l.contains(&format!("{name} "))).unwrap();
+    assert!(at(SECOND) < at("flinkscope-lab-variant"), "unhealthy first:\n{s}");
+    assert!(s.contains("1 unhealthy"), "{s}");
+    t.keys(&["q"]);
+    t.wait_screen("flinkscope to quit", 20, |s| s.contains("EXIT=0"));
+}
