@@ -4,6 +4,7 @@
 use std::fmt::Write;
 use std::time::Duration;
 
+use crate::analysis::stage::StageJudgement;
 use crate::analysis::verdict::Outcome;
 use crate::app::App;
 use crate::cli::Format;
@@ -25,14 +26,26 @@ pub async fn run(config: &Config, duration: Duration, fmt: Format) -> (String, u
         v.outcome = Outcome::Inconclusive;
     }
     v.reasons.extend(gaps);
-    let code = exit_code(app.view().verdict.outcome);
+    // `--stage`: the stage's go/no-go decides the exit code, the verdict is one of its inputs.
+    let wall = std::time::SystemTime::now();
+    let stage = app.stage_judgement(wall);
+    app.note_stage(wall);
+    let code = stage.as_ref().map_or_else(|| exit_code(app.view().verdict.outcome), |s| s.decision.exit_code());
     let out = match fmt {
         Format::Json => {
             let mut doc = snapshot::build(&app, config);
             doc.verdict = Some(app.view().verdict.to_json());
+            doc.stage = stage.as_ref().map(|s| stage_json(&app, s));
             serde_json::to_string_pretty(&doc).unwrap_or_default()
         }
-        Format::Text => text(&app),
+        Format::Text => {
+            let mut t = String::new();
+            if let Some(s) = &stage {
+                t.push_str(&stage_text(&app, s));
+            }
+            t.push_str(&text(&app));
+            t
+        }
     };
     (out, code)
 }
@@ -62,6 +75,34 @@ pub(crate) fn source_gaps(app: &App) -> Vec<String> {
             }
         })
         .collect()
+}
+
+fn stage_name(app: &App) -> String {
+    app.stage.as_ref().map(|s| s.config.name.clone()).unwrap_or_default()
+}
+
+fn stage_json(app: &App, s: &StageJudgement) -> serde_json::Value {
+    let mut v = serde_json::to_value(s).unwrap_or_default();
+    v["name"] = stage_name(app).into();
+    v["decision"] = s.decision.as_str().into();
+    v
+}
+
+/// The stage first: what a rollout script acts on.
+fn stage_text(app: &App, s: &StageJudgement) -> String {
+    let mut out = String::new();
+    let elapsed = format::age((s.elapsed_s * 1000.0) as u64);
+    let min = format::duration(std::time::Duration::from_secs_f64(s.min_duration_s));
+    let _ = writeln!(out, "stage {}: {} ({elapsed} of at least {min})", stage_name(app), s.decision.as_str());
+    for c in &s.criteria {
+        let _ = writeln!(out, "  {} {}: {}", c.mark.symbol(), c.name, c.why);
+    }
+    for t in &s.triggers {
+        let fired = if t.mark == crate::analysis::stage::Mark::Met { "FIRED" } else { "quiet" };
+        let _ = writeln!(out, "  rollback if {}: {fired} ({})", t.name, t.why);
+    }
+    out.push('\n');
+    out
 }
 
 pub(crate) fn exit_code(o: Outcome) -> u8 {

@@ -241,6 +241,10 @@ pub struct WatchArgs {
     /// Length of one statistics sample (default 10s; at least one Flink metrics refresh).
     #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
     pub(crate) block: Option<Duration>,
+    /// The rollout stage to watch or judge (a name of [[rollout.stages]]): its scope is the
+    /// variant, its criteria and triggers are judged (`check --stage`: exit 0 go, 1 roll back, 3 not yet).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub(crate) stage: Option<String>,
     /// Hide the rollback action: for watchers who must not act.
     #[arg(long, global = true)]
     pub(crate) read_only: bool,
@@ -330,6 +334,9 @@ impl WatchArgs {
             s.http.no_proxy = true;
         }
         s.read_only |= self.read_only;
+        if let Some(st) = &self.stage {
+            s.stage = Some(st.clone());
+        }
         s.quiet |= self.quiet;
         s.mouse |= self.mouse;
         s.dry_run |= self.dry_run;

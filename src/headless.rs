@@ -80,6 +80,7 @@ pub(crate) async fn watch(config: &Config, until: Until) -> Result<Watched, Stri
     let started = Instant::now();
     // The dashboard's own loop, without a screen.
     let mut app = App::new(config, started);
+    app.begin_stage(std::time::SystemTime::now())?;
     let mut events = EventLoop::start(config, &app);
     if let Some(path) = &config.settings.record {
         events.record(path, config, &app).map_err(|e| e.to_string())?;

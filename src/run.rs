@@ -165,6 +165,7 @@ fn file_name(p: &std::path::Path) -> String {
 /// Runs the dashboard until the operator quits or a signal arrives.
 pub async fn dashboard(config: Config, theme: Theme) -> std::io::Result<()> {
     let mut app = App::new(&config, Instant::now());
+    app.begin_stage(std::time::SystemTime::now()).map_err(std::io::Error::other)?;
     let mut events = EventLoop::start(&config, &app);
     // `--record`: a file that cannot be created is said before the screen starts.
     if let Some(path) = &config.settings.record {

@@ -20,6 +20,9 @@ pub struct Snapshot {
     /// Only in `check --format json`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) verdict: Option<serde_json::Value>,
+    /// Only in `check --stage NAME --format json`: the stage's criteria, triggers and decision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) stage: Option<serde_json::Value>,
     pub(crate) taken_at: String,
     pub(crate) window_s: f64,
     pub groups: BTreeMap<&'static str, GroupSnapshot>,
@@ -190,6 +193,7 @@ pub(crate) fn build(app: &App, config: &Config) -> Snapshot {
         alerts: app.alerts.all().into_iter().map(super::analysis::alerts::Alert::to_json).collect(),
         settings: crate::analysis::settings::doc::document(&app.flink_settings),
         verdict: None,
+        stage: None,
     }
 }
 

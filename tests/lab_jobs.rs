@@ -80,17 +80,35 @@ fn a_group_follows_all_its_running_jobs_or_the_ones_it_names() {
     assert!((one - records(&rows[0]["records_in_per_s"])).abs() <= 0.02 * one, "{one}: {rows:?}");
     assert!(one < group - 0.5 * records(&second["records_in_per_s"]), "without the second job: {one} < {group}");
 
-    // Cancelled while the dashboard watches: CANCELED, first in the Job Health screen.
+    // Cancelled while the dashboard and a stage check watch, both at stage 1A of the shipped
+    // plan: CANCELED, first in the Job Health screen, and the stage's job-failure trigger
+    // fires (the dashboard shows it, `check --stage` exits 1).
+    let plan = labkit::repo().join("assets/rollout-plan.toml");
+    let check_dir = tempfile::tempdir().unwrap();
+    let check = Command::new(env!("CARGO_BIN_EXE_flinkscope"))
+        .current_dir(check_dir.path())
+        .args(["check", "--config", plan.to_str().unwrap(), "--stage", "1A"])
+        .args(["--baseline", BASELINE, "--variant", VARIANT, "--duration", "100s", "--format", "json"])
+        .arg("--log-file")
+        .arg(check_dir.path().join("check.log"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let cmd = format!(
-        "{} --baseline {BASELINE} --variant {VARIANT} --log-file {}; echo EXIT=$?; sleep 600",
+        "cd {} && {} --config {} --stage 1A --baseline {BASELINE} --variant {VARIANT} --log-file flinkscope.log; echo EXIT=$?; sleep 600",
+        dir.path().display(),
         env!("CARGO_BIN_EXE_flinkscope"),
-        dir.path().join("flinkscope.log").display()
+        plan.display()
     );
-    let t = Tmux::start("jobs", 140, 40, &cmd);
+    let t = Tmux::start("jobs", 140, 45, &cmd);
     t.wait_screen("both groups live", 120, |s| s.matches("● live").count() >= 2);
     t.keys(&["J"]);
     t.wait_screen("three jobs running", 60, |s| s.contains("Job Health · 3 jobs") && s.contains(SECOND));
+    t.wait_screen("stage 1A not yet", 30, |s| {
+        s.contains("Stage 1A NOT YET") && s.contains("rollback if any-job-failure: quiet")
+    });
     lab(&["cancel-job", "variant", SECOND]);
     let s = t.wait_screen("the second job CANCELED", 60, |s| {
         s.lines().any(|l| l.contains(&format!("{SECOND} ")) && l.contains("CANCELED"))
@@ -99,6 +117,55 @@ fn a_group_follows_all_its_running_jobs_or_the_ones_it_names() {
     let at = |name: &str| lines.iter().position(|l| l.contains(&format!("{name} "))).unwrap();
     assert!(at(SECOND) < at("flinkscope-lab-variant"), "unhealthy first:\n{s}");
     assert!(s.contains("1 unhealthy"), "{s}");
+    t.wait_screen("the stage's trigger", 30, |s| {
+        s.contains("Stage 1A ROLL BACK") && s.contains("rollback if any-job-failure: FIRED")
+    });
     t.keys(&["q"]);
     t.wait_screen("flinkscope to quit", 20, |s| s.contains("EXIT=0"));
+    let state = std::fs::read_to_string(dir.path().join("flinkscope-rollout.json")).unwrap();
+    assert!(state.contains("\"1A\"") && state.contains("ROLL BACK"), "the state file: {state}");
+
+    let out = check.wait_with_output().unwrap();
+    let doc: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(out.status.code(), Some(1), "roll back: {}", doc["stage"]);
+    assert_eq!(doc["stage"]["decision"], "ROLL BACK");
+    let fired: Vec<&Value> =
+        doc["stage"]["triggers"].as_array().unwrap().iter().filter(|t| t["mark"] == "met").collect();
+    assert_eq!(fired.len(), 1, "{}", doc["stage"]);
+    assert_eq!(fired[0]["name"], "any-job-failure");
+}
+
+/// The shipped plan's stage 1A with every judgement default, on identical settings: not yet
+/// (exit 3) after a few minutes of a 48-hour stage, nothing fired; a second check (a new
+/// process, as after a dropped bastion session) continues the same stage, not a new one.
+#[test]
+fn a_stage_of_the_shipped_plan_is_not_yet_and_keeps_its_start() {
+    let plan = labkit::repo().join("assets/rollout-plan.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let run = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_flinkscope"))
+            .current_dir(dir.path())
+            .args(["check", "--config", plan.to_str().unwrap(), "--stage", "1A", "--flink", BASELINE])
+            .args(["--baseline-tm", "^tm-base-1$", "--variant-tm", "^tm-base-2$", "--duration", "60s"])
+            .args(["--log-file", "check.log"])
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (code, text) = run();
+    assert_eq!(code, Some(3), "{text}");
+    assert!(text.starts_with("stage 1A: NOT YET ("), "{text}");
+    assert!(text.contains("rollback if any-job-failure: quiet") && !text.contains("FIRED"), "{text}");
+    assert!(text.contains("✓ no-job-failures"), "{text}");
+    let first: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("flinkscope-rollout.json")).unwrap()).unwrap();
+    let (code, text) = run();
+    assert_eq!(code, Some(3), "{text}");
+    let second: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("flinkscope-rollout.json")).unwrap()).unwrap();
+    assert_eq!(first["stages"][0]["started_ms"], second["stages"][0]["started_ms"], "the same stage: {second}");
+    let elapsed = text.lines().next().unwrap().to_string();
+    assert!(elapsed.contains("of at least 48h"), "{elapsed}");
+    assert!(elapsed.contains("(2m"), "counts from the first check's start, two minutes ago: {elapsed}");
 }

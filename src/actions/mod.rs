@@ -7,5 +7,6 @@ pub(crate) mod evidence;
 pub(crate) use crate::model::placeholders;
 pub mod rollback;
 pub mod runner;
+pub(crate) mod stage_state;
 
 pub(crate) use rollback::{ActionEvent, Plan};

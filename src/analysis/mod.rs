@@ -7,6 +7,7 @@ pub mod judge;
 pub(crate) mod rules;
 pub mod sequential;
 pub mod settings;
+pub(crate) mod stage;
 pub mod stats;
 pub(crate) mod verdict;
 

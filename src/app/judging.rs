@@ -58,6 +58,7 @@ impl App {
         if hard {
             self.arm_countdown();
         }
+        self.note_stage(wall);
         bell.then_some(Command::Bell)
     }
 

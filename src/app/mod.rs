@@ -12,6 +12,7 @@ mod judging;
 pub mod keymap;
 mod mouse;
 pub(crate) mod rollback;
+mod stage;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -170,6 +171,8 @@ pub struct App {
     pub(crate) settings_view: bool,
     /// The Job Health screen (`J`) and its first row shown.
     pub(crate) jobs_view: bool,
+    /// The rollout stage watched (`--stage`).
+    pub(crate) stage: Option<stage::ActiveStage>,
     pub(crate) jobs_scroll: usize,
     pub(crate) settings_scroll: usize,
     pub(crate) help: bool,
@@ -262,6 +265,7 @@ impl App {
             fullscreen: false,
             settings_view: false,
             jobs_view: false,
+            stage: None,
             jobs_scroll: 0,
             settings_scroll: 0,
             help: false,

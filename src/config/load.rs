@@ -22,6 +22,7 @@ struct FileConfig {
     analysis: Option<judgement::AnalysisFile>,
     alerts: Option<judgement::AlertsFile>,
     rollback: Option<rollback::RollbackConfig>,
+    rollout: Option<super::rollout::RolloutConfig>,
     host: Option<HostSettings>,
     baseline: Option<GroupConfig>,
     variant: Option<GroupConfig>,
@@ -49,6 +50,8 @@ impl FileConfig {
             analysis,
             rules,
             rollback: self.rollback.clone(),
+            stage: self.rollout.as_ref().and_then(|r| r.current.clone()),
+            rollout: self.rollout.clone(),
             read_only: false,
             quiet: false,
             mouse: false,
@@ -85,6 +88,9 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Loaded, ConfigError> {
     }
     if let Some(r) = loaded.settings.rollback.as_mut() {
         r.resolve(&dir);
+    }
+    if let Some(p) = loaded.settings.rollout.as_mut().and_then(|r| r.state_file.as_mut()) {
+        *p = resolve(&dir, p);
     }
     for g in [loaded.baseline.as_mut(), loaded.variant.as_mut()].into_iter().flatten() {
         for p in [
@@ -166,6 +172,22 @@ impl Loaded {
             )));
         }
         check_blocks(&self.settings)?;
+        if let Some(r) = &self.settings.rollout {
+            r.check().map_err(|e| ConfigError::Invalid(format!("[rollout]: {e}")))?;
+        }
+        if let Some(name) = &self.settings.stage {
+            let r = self.settings.rollout.as_ref().ok_or_else(|| {
+                ConfigError::Invalid(format!("--stage {name}: no [rollout] with [[rollout.stages]] in the config"))
+            })?;
+            // The stage's scope is the variant at this stage.
+            let scope = &r.stage(name).map_err(ConfigError::Invalid)?.scope;
+            if let Some(j) = &scope.jobs {
+                variant.jobs = Some(j.clone());
+            }
+            if let Some(t) = &scope.taskmanagers {
+                variant.taskmanagers = Some(t.clone());
+            }
+        }
         Ok(Config { settings: self.settings, baseline, variant })
     }
 }

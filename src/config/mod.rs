@@ -11,6 +11,7 @@ mod judgement;
 mod load;
 mod recorded;
 pub(crate) mod rollback;
+pub(crate) mod rollout;
 mod values;
 
 use std::path::PathBuf;
@@ -58,6 +59,10 @@ pub struct Settings {
     pub analysis: AnalysisSettings,
     pub rules: crate::analysis::rules::RulesConfig,
     pub rollback: Option<rollback::RollbackConfig>,
+    /// The staged rollout (`[rollout]`), and the stage being watched (`--stage`, or
+    /// `[rollout] current`).
+    pub rollout: Option<rollout::RolloutConfig>,
+    pub stage: Option<String>,
     /// Hide the rollback action (watchers who must not act).
     pub read_only: bool,
     /// Show and log the rollback steps without running them.
@@ -103,6 +108,8 @@ impl Default for Settings {
             analysis: AnalysisSettings::default(),
             rules: crate::analysis::rules::RulesConfig::default(),
             rollback: None,
+            rollout: None,
+            stage: None,
             read_only: false,
             quiet: false,
             mouse: false,

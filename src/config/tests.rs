@@ -44,6 +44,47 @@ fn the_example_with_every_optional_section_uncommented_parses() {
     let r = loaded.settings.rollback.as_ref().expect("the [rollback] section parses");
     assert_eq!(r.steps.len(), 2);
     assert_eq!(r.audit_log, Path::new("/etc/flinkscope/flinkscope-audit.jsonl"), "relative to the file");
+    let rollout = loaded.settings.rollout.as_ref().expect("the [rollout] section parses");
+    assert_eq!(rollout.stages[0].name, "1A");
+    assert_eq!(loaded.settings.stage.as_deref(), Some("1A"));
+    assert_eq!(
+        rollout.state_path(loaded.settings.rollback.as_ref()),
+        Path::new("/etc/flinkscope/flinkscope-rollout.json")
+    );
+}
+
+#[test]
+fn the_shipped_rollout_plan_has_the_plans_five_stages() {
+    let text = include_str!("../../assets/rollout-plan.toml");
+    let mut loaded = parse(text, Path::new("assets/rollout-plan.toml")).expect("assets/rollout-plan.toml parses");
+    let r = loaded.settings.rollout.clone().unwrap();
+    let names: Vec<&str> = r.stages.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["1A", "1B", "2A", "2B", "2C"]);
+    assert_eq!(r.stages[0].min_duration.0, std::time::Duration::from_secs(48 * 3600));
+    assert!(r.stages.iter().all(|s| !s.success.is_empty() && !s.rollback_triggers.is_empty()));
+    // A stage's scope is the variant while it is watched.
+    loaded.baseline = Some(GroupConfig::new(RestUrl::new("http://a:1").unwrap()));
+    loaded.variant = Some(GroupConfig::new(RestUrl::new("http://b:1").unwrap()));
+    let mut scoped = loaded.clone();
+    scoped.settings.rollout.as_mut().unwrap().stages[0].scope.jobs =
+        Some(crate::config::JobSelector::parse("^orders-").unwrap());
+    scoped.settings.stage = Some("1A".into());
+    let c = scoped.finish().unwrap();
+    assert!(c.variant.jobs.as_ref().unwrap().selects("0", "orders-eu") && c.baseline.jobs.is_none());
+    let mut unknown = loaded;
+    unknown.settings.stage = Some("3Z".into());
+    let e = unknown.finish().unwrap_err().to_string();
+    assert!(e.contains("no stage \"3Z\"") && e.contains("1A, 1B, 2A, 2B, 2C"), "{e}");
+}
+
+#[test]
+fn a_stage_in_other_words_is_refused_with_its_line() {
+    let text = "[rollout]\n[[rollout.stages]]\nname = \"1A\"\nmin-duration = \"1h\"\nsuccess = [\"vibes\"]\n";
+    let e = parse(text, Path::new("x.toml")).unwrap_err().to_string();
+    assert!(e.contains("unknown success criterion \"vibes\"") && e.contains("line 5"), "{e}");
+    let text = "[rollout]\nstages = []\n[baseline]\nflink = \"http://a:1\"\n[variant]\nflink = \"http://b:1\"\n";
+    let e = parse(text, Path::new("x.toml")).unwrap().finish().unwrap_err().to_string();
+    assert!(e.contains("at least one"), "{e}");
 }
 
 fn with_rollback(steps: &str) -> Result<Config, ConfigError> {

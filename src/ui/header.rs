@@ -40,6 +40,26 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if !v.no_data.is_empty() {
         title.push(Span::styled(format!(" NO-DATA {}", v.no_data.len()), theme.fg(theme.dim)));
     }
+    if let Some((name, j)) = app.stage.as_ref().and_then(|s| s.last.as_ref().map(|j| (&s.config.name, j))) {
+        use crate::analysis::stage::Decision;
+        let colour = match j.decision {
+            Decision::Go => theme.good,
+            Decision::RollBack => theme.bad,
+            Decision::NotYet => theme.warn,
+        };
+        let met = j.criteria.iter().filter(|c| c.mark == crate::analysis::stage::Mark::Met).count();
+        title.push(Span::styled(
+            format!(
+                "  stage {} {}/{} {} {met}/{}✓ (J)",
+                crate::sanitize::clean(name),
+                crate::format::age((j.elapsed_s * 1000.0) as u64),
+                crate::format::duration(std::time::Duration::from_secs_f64(j.min_duration_s)),
+                j.decision.as_str(),
+                j.criteria.len()
+            ),
+            theme.fg(colour).add_modifier(Modifier::BOLD),
+        ));
+    }
     let (hard, soft) = app.alerts.active.values().fold((0, 0), |(h, s), a| match a.severity {
         Severity::Hard => (h + 1, s),
         Severity::Soft => (h, s + 1),

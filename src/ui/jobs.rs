@@ -21,8 +21,19 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         format!(" Job Health · {} jobs · {unhealthy} unhealthy · J/Esc back ", rows.len()),
         theme.fg(theme.title).add_modifier(Modifier::BOLD),
     ));
-    let inner = block.inner(area);
+    let mut inner = block.inner(area);
     frame.render_widget(block, area);
+    if let Some(lines) = stage_lines(app, theme) {
+        // The stage first: it is what decides; the jobs below are its evidence.
+        let h = (lines.len() as u16).min(inner.height / 2);
+        let [top, rest] = ratatui::layout::Layout::vertical([
+            ratatui::layout::Constraint::Length(h),
+            ratatui::layout::Constraint::Min(1),
+        ])
+        .areas(inner);
+        frame.render_widget(Paragraph::new(lines), top);
+        inner = rest;
+    }
     let name_w = (inner.width as usize).saturating_sub(FIXED).clamp(8, 48);
     let visible = (inner.height as usize).saturating_sub(1);
     let scroll = app.jobs_scroll.min(rows.len().saturating_sub(visible));
@@ -52,6 +63,61 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         lines.push(row_line(*g, j, *n, name_w, theme));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The watched stage: its decision, elapsed time, each criterion and trigger with why.
+fn stage_lines<'a>(app: &App, theme: &Theme) -> Option<Vec<Line<'a>>> {
+    use crate::analysis::stage::{Decision, Mark};
+    let s = app.stage.as_ref()?;
+    let j = s.last.as_ref()?;
+    let colour = match j.decision {
+        Decision::Go => theme.good,
+        Decision::RollBack => theme.bad,
+        Decision::NotYet => theme.warn,
+    };
+    let mut lines = vec![Line::from(vec![
+        Span::styled(
+            format!("Stage {} ", crate::sanitize::clean(&s.config.name)),
+            theme.fg(theme.title).add_modifier(Modifier::BOLD),
+        ),
+        Span::styled(j.decision.as_str(), theme.fg(colour).add_modifier(Modifier::BOLD)),
+        Span::styled(
+            format!(
+                "  {} of at least {}{}",
+                format::age((j.elapsed_s * 1000.0) as u64),
+                format::duration(std::time::Duration::from_secs_f64(j.min_duration_s)),
+                if s.config.description.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · {}", crate::sanitize::clean(&s.config.description))
+                }
+            ),
+            theme.fg(theme.text),
+        ),
+    ])];
+    for c in &j.criteria {
+        let colour = match c.mark {
+            Mark::Met => theme.good,
+            Mark::Unmet => theme.bad,
+            Mark::Pending => theme.dim,
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {} {}", c.mark.symbol(), c.name), theme.fg(colour)),
+            Span::styled(format!(": {}", c.why), theme.fg(theme.dim)),
+        ]));
+    }
+    for t in &j.triggers {
+        let fired = t.mark == Mark::Met;
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("  rollback if {}: {}", t.name, if fired { "FIRED" } else { "quiet" }),
+                if fired { theme.fg(theme.bad).add_modifier(Modifier::BOLD) } else { theme.fg(theme.text) },
+            ),
+            Span::styled(format!(" ({})", t.why), theme.fg(theme.dim)),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    Some(lines)
 }
 
 /// Width of every column but the name's, with their separators.

@@ -435,3 +435,37 @@ fn job_health_screen_120x40() {
     app.act(Action::Back);
     assert!(!app.jobs_view);
 }
+
+/// `--stage 1A` of the shipped plan: the stage, its criteria and triggers with why, above
+/// the jobs; the header names the stage and its decision; the state file has it.
+#[test]
+fn the_stage_heads_the_job_health_screen() {
+    let mut app = demo::app(Instant::now(), 120, false);
+    let dir = tempfile::tempdir().unwrap();
+    let mut rollout = crate::config::load(Some(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/rollout-plan.toml"
+    ))))
+    .unwrap()
+    .settings
+    .rollout
+    .unwrap();
+    rollout.state_file = Some(dir.path().join("rollout.json"));
+    app.settings.rollout = Some(rollout);
+    app.settings.stage = Some("1A".into());
+    let start = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_796_300_000);
+    app.begin_stage(start).unwrap();
+    app.note_stage(start + std::time::Duration::from_secs(3 * 3600 + 120));
+    app.act(Action::Jobs);
+    let t = draw(&app, 120, 40);
+    let s = text(&t);
+    // The demo's second variant job restarted at 40 s: a job failure in the stage.
+    assert!(s.contains("stage 1A 3h02m/48h ROLL BACK 1/4✓ (J)"), "{s}");
+    assert!(s.contains("Stage 1A ROLL BACK  3h02m of at least 48h · single non-critical job"), "{s}");
+    assert!(s.contains("✗ no-job-failures: 1 variant job failure(s) in the stage"), "{s}");
+    assert!(s.contains("… metrics-stable: the judgement needs more samples"), "{s}");
+    assert!(s.contains("rollback if any-job-failure: FIRED"), "{s}");
+    assert!(s.contains("rollback if regression > 10%: quiet"), "{s}");
+    insta::assert_snapshot!(t.backend());
+    assert!(std::fs::read_to_string(dir.path().join("rollout.json")).unwrap().contains("ROLL BACK"));
+}
