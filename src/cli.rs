@@ -120,6 +120,18 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// The test plan's pre-test checks a tool can make: every source reachable, both groups'
+    /// jobs RUNNING, the rollback steps' programs and a dry run of their argv, the audit and
+    /// evidence folders writable, the settings in effect, thresholds and stages. Exit 0 all
+    /// pass, 1 one failed, 2 usage/config error.
+    Preflight {
+        /// How long to poll before judging what answered.
+        #[arg(long, default_value = "20s", value_parser = parse_duration)]
+        duration: Duration,
+        /// text (one line per check) or json.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Print a shell completion script: `flinkscope completions bash > /etc/bash_completion.d/flinkscope`.
     Completions {
         /// The shell.

@@ -15,6 +15,7 @@ pub(crate) mod format;
 pub mod headless;
 pub mod logging;
 pub mod model;
+pub mod preflight;
 pub(crate) mod private;
 pub(crate) mod progress;
 pub mod record;

@@ -147,6 +147,11 @@ fn run_command(command: Option<Command>, config: config::Config, runtime: &tokio
             | Command::Completions { .. }
             | Command::Man { .. },
         ) => ExitCode::from(2),
+        Some(Command::Preflight { duration, format }) => {
+            let (out, code) = runtime.block_on(flinkscope::preflight::run(&config, duration, format));
+            println!("{out}");
+            ExitCode::from(code)
+        }
         Some(Command::Settings { format }) => {
             let (out, code) = runtime.block_on(flinkscope::settings_cmd::run(&config, format));
             println!("{out}");

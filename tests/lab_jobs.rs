@@ -169,3 +169,66 @@ fn a_stage_of_the_shipped_plan_is_not_yet_and_keeps_its_start() {
     assert!(elapsed.contains("of at least 48h"), "{elapsed}");
     assert!(elapsed.contains("(2m"), "counts from the first check's start, two minutes ago: {elapsed}");
 }
+
+/// `preflight` with its defaults before a canary of the baseline's two TaskManagers, with the
+/// lab's rollback step and the shipped stages: ready (exit 0), the rollback's argv dry-run
+/// with the live job id; an evidence folder that cannot be made fails it (exit 1, named).
+#[test]
+fn preflight_says_ready_or_names_what_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |evidence: &str| {
+        let config = dir.path().join("canary.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "{}\n[baseline]\nflink = \"{BASELINE}\"\ntaskmanagers = \"^tm-base-1$\"\n[variant]\nflink = \"{BASELINE}\"\ntaskmanagers = \"^tm-base-2$\"\n\
+                 [rollback]\naudit-log = \"audit/audit.jsonl\"\nevidence-dir = \"{evidence}\"\n\
+                 [[rollback.steps]]\nname = \"stop the variant's job\"\nargv = [\"{}\", \"cancel-job\", \"baseline\", \"{{variant.job_id}}\"]\n",
+                std::fs::read_to_string(labkit::repo().join("assets/rollout-plan.toml")).unwrap(),
+                labkit::repo().join("scripts/lab.sh").display()
+            ),
+        )
+        .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_flinkscope"))
+            .current_dir(dir.path())
+            .args(["preflight", "--config", config.to_str().unwrap(), "--log-file", "preflight.log"])
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (code, text) = write("evidence");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.ends_with("preflight: ready\n"), "{text}");
+    for line in
+        ["✓ source baseline/flink-rest: answers", "✓ variant jobs: RUNNING: flinkscope-lab-baseline", "✓ settings:"]
+    {
+        assert!(text.contains(line), "{line}:\n{text}");
+    }
+    let id = get(&format!("{BASELINE}/jobs/overview")).unwrap()["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["state"] == "RUNNING")
+        .unwrap()["jid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        text.contains(&format!(
+            "✓ rollback dry run: {} cancel-job baseline {id}",
+            labkit::repo().join("scripts/lab.sh").display()
+        )),
+        "{text}"
+    );
+    assert!(text.contains("✓ rollout stages: 1A, 1B, 2A, 2B, 2C"), "{text}");
+    assert!(!dir.path().join("audit").exists(), "a dry run creates nothing");
+
+    std::fs::write(dir.path().join("a-file"), "").unwrap();
+    let (code, text) = write("a-file/evidence");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.lines().any(|l| l.starts_with("✗ evidence folder:") && l.ends_with("a-file is not a folder")),
+        "{text}"
+    );
+    assert!(text.ends_with("preflight: 1 check(s) failed\n"), "{text}");
+}

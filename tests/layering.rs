@@ -32,6 +32,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // `flinkscope settings` reads once and prints the review.
     ("settings_cmd", &["model", "analysis", "config", "sources", "cli", "sanitize"]),
     ("progress", &["app", "analysis"]),
+    // Preflight checks what the headless loop saw and what the config prepares.
+    ("preflight", &["app", "model", "analysis", "config", "sources", "headless", "cli", "sanitize"]),
     // The headless gate prints text: it shares the app's loop, not the screen.
     (
         "check",

@@ -128,6 +128,12 @@ impl super::App {
         Targets { baseline: group(Group::Baseline), variant: group(Group::Variant) }
     }
 
+    /// The rollback's steps as they would run now (placeholders expanded): what the
+    /// dialog previews and `preflight` dry-runs.
+    pub(crate) fn rollback_preview(&self) -> Result<Vec<PreparedStep>, String> {
+        self.prepare_steps(&self.targets())
+    }
+
     fn prepare_steps(&self, targets: &Targets) -> Result<Vec<PreparedStep>, String> {
         let r = self.settings.rollback.as_ref().ok_or("no [rollback] section")?;
         r.steps
