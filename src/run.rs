@@ -192,6 +192,17 @@ pub async fn dashboard(config: Config, theme: Theme) -> std::io::Result<()> {
                 Command::SetDetail(on) => events.set_detail(on),
                 Command::ToggleRecording => events.toggle_recording(&mut app, &config),
                 Command::WriteReport => app.report_note = Some(crate::report::write_here(&app)),
+                Command::RecordRecovery(r) => {
+                    if let Err(e) = crate::actions::rollback::record_recovery(
+                        &r.audit_log,
+                        &r.line,
+                        r.evidence.as_deref(),
+                        &r.markdown,
+                    ) {
+                        tracing::error!(error = %e, "the recovery could not be written");
+                        app.rollback.notice = Some(format!("the recovery could not be written: {e}"));
+                    }
+                }
                 Command::StartRollback(plan) => {
                     let (stop, interrupt) = tokio::sync::watch::channel(false);
                     let run = tokio::spawn(crate::actions::rollback::execute(*plan, tx.clone(), interrupt));

@@ -144,4 +144,26 @@ fn lab_rollback_in_tmux_restarts_the_variant_with_baseline_settings() {
     }
     // The dashboard shows the variant live again.
     t.wait_screen("the variant live again", 120, |s| s.lines().any(|l| l.contains("variant") && l.contains("● live")));
+
+    // Recovery verified with the defaults (10 minutes, 20% of the baseline): the job RUNNING
+    // again, restored from a checkpoint, throughput and p99 near the baseline's; said on the
+    // screen, in the audit log and in the evidence.
+    let screen = t.wait_screen("the recovery's result", 660, |s| {
+        s.contains("recovery: recovered in") || s.contains("recovery: not recovered")
+    });
+    let audit = std::fs::read_to_string(dir.path().join("audit.jsonl")).unwrap();
+    assert!(screen.contains("recovery: recovered in"), "{screen}\n{audit}");
+    let recovery: Vec<Value> = audit
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|l| l["event"] == "rollback-recovery")
+        .collect();
+    assert_eq!(recovery.len(), 1, "{audit}");
+    assert_eq!(recovery[0]["result"], "recovered", "{}", recovery[0]);
+    let checks = recovery[0]["checks"].to_string();
+    assert!(checks.contains("from checkpoint"), "restored from a checkpoint: {checks}");
+    let ev: Value = serde_json::from_str(&std::fs::read_to_string(json_path).unwrap()).unwrap();
+    assert_eq!(ev["recovery"]["result"], "recovered");
+    let md = std::fs::read_to_string(json_path.with_extension("md")).unwrap();
+    assert!(md.contains("## Recovery") && md.contains("recovered in"), "{md}");
 }

@@ -128,6 +128,26 @@ pub async fn execute(plan: Plan, tx: mpsc::Sender<Event>, mut interrupt: runner:
     send(&tx, ActionEvent::Finished { ok, message, evidence: evidence.ok() }).await;
 }
 
+/// The variant's recovery after a rollback: a line in the audit log, a `recovery` field in
+/// the evidence's JSON and a section at the end of its Markdown.
+pub(crate) fn record_recovery(
+    audit_log: &std::path::Path,
+    line: &serde_json::Value,
+    evidence: Option<&std::path::Path>,
+    markdown: &str,
+) -> std::io::Result<()> {
+    audit::append(audit_log, line)?;
+    let Some(json_path) = evidence else { return Ok(()) };
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(json_path)?).map_err(std::io::Error::other)?;
+    doc["recovery"] = line.clone();
+    crate::private::write(json_path, serde_json::to_string_pretty(&doc).map_err(std::io::Error::other)?.as_bytes())?;
+    let md_path = json_path.with_extension("md");
+    let mut md = std::fs::read_to_string(&md_path)?;
+    md.push_str(markdown);
+    crate::private::write(&md_path, md.as_bytes())
+}
+
 fn started_line(plan: &Plan, started_at: &str) -> serde_json::Value {
     let steps: Vec<_> = plan.steps.iter().map(|s| json!({"name": s.name, "argv": s.argv})).collect();
     json!({

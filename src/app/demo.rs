@@ -32,6 +32,8 @@ pub(crate) fn rollback_config(argvs: &[&str]) -> crate::config::rollback::Rollba
         grace: crate::config::Dur(Duration::from_secs(1)),
         auto: false,
         countdown: crate::config::Dur(Duration::from_secs(30)),
+        recovery_deadline: crate::config::Dur(Duration::from_secs(600)),
+        recovery_tolerance_pct: 20.0,
         steps: argvs
             .iter()
             .enumerate()

@@ -59,6 +59,10 @@ impl App {
             self.arm_countdown();
         }
         self.note_stage(wall);
+        if let Some(c) = self.check_recovery() {
+            // Rare (once per rollback) and never at the same evaluation as a bell worth more.
+            return Some(c);
+        }
         bell.then_some(Command::Bell)
     }
 

@@ -11,8 +11,10 @@ mod jobs;
 mod judging;
 pub mod keymap;
 mod mouse;
+mod recovery;
 pub(crate) mod rollback;
 mod stage;
+pub use recovery::RecoveryRecord;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -43,6 +45,9 @@ pub enum Command {
     ToggleRecording,
     /// Write the test-result report of the run so far.
     WriteReport,
+    /// The variant's recovery after a rollback was decided: append it to the audit log and
+    /// the rollback's evidence.
+    RecordRecovery(Box<RecoveryRecord>),
 }
 
 /// A recording as the header shows it: where it goes, how much is in it, why it stopped.
@@ -84,6 +89,7 @@ impl PartialEq for Command {
         match (self, other) {
             (Command::Quit, Command::Quit) | (Command::Bell, Command::Bell) => true,
             (Command::SetDetail(a), Command::SetDetail(b)) => a == b,
+            (Command::RecordRecovery(a), Command::RecordRecovery(b)) => a == b,
             (Command::StartRollback(a), Command::StartRollback(b)) => {
                 a.steps == b.steps && a.trigger == b.trigger && a.dry_run == b.dry_run
             }
@@ -173,6 +179,8 @@ pub struct App {
     pub(crate) jobs_view: bool,
     /// The rollout stage watched (`--stage`).
     pub(crate) stage: Option<stage::ActiveStage>,
+    /// Verifying the variant's recovery after a rollback.
+    pub(crate) recovery: Option<recovery::Recovery>,
     pub(crate) jobs_scroll: usize,
     pub(crate) settings_scroll: usize,
     pub(crate) help: bool,
@@ -266,6 +274,7 @@ impl App {
             settings_view: false,
             jobs_view: false,
             stage: None,
+            recovery: None,
             jobs_scroll: 0,
             settings_scroll: 0,
             help: false,
@@ -353,7 +362,16 @@ impl App {
                 c
             }
             Event::Action(e) => {
+                let verify = match &e {
+                    crate::actions::ActionEvent::Finished { ok: true, evidence, .. } if !self.settings.dry_run => {
+                        Some(evidence.clone())
+                    }
+                    _ => None,
+                };
                 self.rollback.on_event(e, at);
+                if let Some(evidence) = verify {
+                    self.start_recovery(evidence);
+                }
                 None
             }
             Event::Sample(id, result) => self.on_sample(id, result.map(|b| *b), at),

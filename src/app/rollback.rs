@@ -58,6 +58,9 @@ pub(crate) struct RollbackUi {
     pub(crate) notice: Option<String>,
     /// `q` was pressed while a rollback runs: the next `q` stops it and quits.
     pub(crate) quit_armed: bool,
+    /// The variant's jobs and the checkpoint each had last restored from when the rollback
+    /// started (its steps may restart the jobs before they end): recovery compares with it.
+    pub(crate) restored_before: std::collections::BTreeMap<String, Option<u64>>,
 }
 
 impl RollbackUi {
@@ -214,6 +217,15 @@ impl super::App {
         }
         self.rollback.dialog = None;
         self.rollback.countdown = None;
+        self.rollback.restored_before = self
+            .live
+            .store
+            .group(Group::Variant)
+            .jobs
+            .rows
+            .iter()
+            .map(|j| (j.id.clone(), j.checkpoints.as_ref().and_then(|c| c.restored_id)))
+            .collect();
         let mut env = placeholders::env(&targets);
         for name in &r.env {
             if let Ok(v) = std::env::var(name) {

@@ -50,6 +50,12 @@ pub struct RollbackConfig {
     pub(crate) auto: bool,
     #[serde(default = "default_countdown")]
     pub(crate) countdown: Dur,
+    /// After a rollback, how long the variant has to recover (jobs RUNNING, restored from a
+    /// checkpoint, throughput and p99 latency within `recovery-tolerance-pct` of the baseline).
+    #[serde(default = "default_recovery_deadline")]
+    pub(crate) recovery_deadline: Dur,
+    #[serde(default = "default_recovery_tolerance")]
+    pub(crate) recovery_tolerance_pct: f64,
     pub(crate) steps: Vec<StepConfig>,
 }
 
@@ -67,6 +73,12 @@ fn default_env() -> Vec<String> {
 }
 fn default_grace() -> Dur {
     Dur(Duration::from_secs(5))
+}
+fn default_recovery_deadline() -> Dur {
+    Dur(Duration::from_secs(600))
+}
+fn default_recovery_tolerance() -> f64 {
+    20.0
 }
 fn default_countdown() -> Dur {
     Dur(Duration::from_secs(30))

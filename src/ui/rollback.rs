@@ -145,6 +145,30 @@ pub(crate) fn panel(frame: &mut Frame, area: Rect, app: &App, run: &RunView, the
     if let Some((_, msg)) = &run.finished {
         lines.push(Line::from(Span::raw(msg.clone())));
     }
-    let _ = app;
+    // After the rollback: the recovery's verdict, or its checks while it is verified.
+    if let Some(rec) = &app.recovery {
+        match &rec.result {
+            Some(r) => lines.push(Line::from(Span::styled(
+                format!("recovery: {}", r.summary),
+                theme.fg(if r.recovered { theme.good } else { theme.bad }).add_modifier(Modifier::BOLD),
+            ))),
+            None => {
+                let spent = now.saturating_duration_since(rec.started);
+                lines.push(Line::from(Span::styled(
+                    format!("recovery: verifying ({} of {})", format::duration(spent), format::duration(rec.deadline)),
+                    theme.fg(theme.warn),
+                )));
+                // What is still missing first: the panel may be only a few lines high.
+                let mut checks: Vec<&(String, bool, String)> = rec.checks.iter().collect();
+                checks.sort_by_key(|(_, ok, _)| *ok);
+                for (what, ok, why) in checks {
+                    lines.push(Line::from(Span::styled(
+                        format!("{} {what}: {why}", if *ok { "✓" } else { "…" }),
+                        theme.fg(if *ok { theme.good } else { theme.warn }),
+                    )));
+                }
+            }
+        }
+    }
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: true }), area);
 }

@@ -194,3 +194,59 @@ fn quitting_during_a_rollback_asks_first() {
     app.update(press(KeyCode::Enter));
     assert_eq!(app.update(Event::Quit), Some(Command::Quit), "a signal does not wait for a key");
 }
+
+/// After a rollback the variant's recovery is verified: jobs RUNNING, restored from a
+/// checkpoint, throughput and p99 latency near the baseline's; the first answer is written
+/// once (a command for the loop), recovered or not by the deadline.
+#[test]
+fn the_recovery_after_a_rollback_is_verified_and_written_once() {
+    let run = |tolerance: f64, restored: bool| {
+        let t0 = Instant::now();
+        let mut app = demo::app(t0, 30, false);
+        let mut r = demo::rollback_config(&["true"]);
+        r.recovery_tolerance_pct = tolerance;
+        r.recovery_deadline = crate::config::Dur(Duration::from_secs(20));
+        app.settings.rollback = Some(r);
+        app.update_at(
+            Event::Action(crate::actions::ActionEvent::Finished { ok: true, message: "done".into(), evidence: None }),
+            t0 + Duration::from_secs(30),
+        );
+        assert!(app.recovery.is_some(), "a finished rollback starts the verification");
+        let mut written = Vec::new();
+        for i in (32..=70).step_by(2) {
+            let at = t0 + Duration::from_secs(i);
+            for g in Group::BOTH {
+                let mut b = demo::batch(g, at, i);
+                for j in &mut b.jobs {
+                    if let Some(c) = j.checkpoints.as_mut() {
+                        c.restored_id = restored.then_some(360);
+                    }
+                }
+                let id = crate::sources::SourceId { group: g, kind: crate::sources::SourceKind::FlinkRest };
+                // A refresh evaluates: the command comes back from the sample that decided.
+                if let Some(Command::RecordRecovery(r)) = app.on_sample(id, Ok(b), at) {
+                    written.push(r);
+                }
+            }
+        }
+        assert_eq!(written.len(), 1, "written once");
+        (app.recovery.unwrap().result.unwrap(), written.remove(0))
+    };
+    // The demo's variant: throughput -7%, p99 +34% against the baseline.
+    let (ok, record) = run(50.0, true);
+    assert!(ok.recovered, "{ok:?}");
+    assert!(ok.summary.starts_with("recovered in "), "{ok:?}");
+    assert_eq!(record.line["result"], "recovered");
+    assert!(
+        record.markdown.contains("✓ restored from a checkpoint: flinkscope-lab-variant from checkpoint 360"),
+        "{}",
+        record.markdown
+    );
+    let (bad, record) = run(20.0, false);
+    assert!(!bad.recovered && bad.after >= Duration::from_secs(20), "{bad:?}");
+    assert!(
+        bad.summary.contains("not restored from a checkpoint") && bad.summary.contains("p99 latency +3"),
+        "{bad:?}"
+    );
+    assert_eq!(record.line["result"], "not-recovered");
+}
