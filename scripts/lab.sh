@@ -21,7 +21,7 @@
 #   scripts/lab.sh stop-tm ID | cont-tm ID  SIGSTOP / SIGCONT one TaskManager (a hung JVM: no RST)
 #   scripts/lab.sh replace-tm ID NEW_ID     kill ID and start NEW_ID with its settings (a pod
 #                                           replaced under a new id); replace-tm NEW_ID ID goes back
-#   scripts/lab.sh second-job [CLUSTER] [NAME] [RATE]  a second ShuffleJob (default variant,
+#   scripts/lab.sh second-job [CLUSTER] [NAME] [RATE] [TM_ID]  a second ShuffleJob (default variant,
 #                                           flinkscope-lab-variant-2, 500/s) on a TaskManager of its own
 #   scripts/lab.sh cancel-job CLUSTER NAME  cancel that cluster's running jobs of that name
 #   scripts/lab.sh second-job-down [CLUSTER] [NAME]  cancel it and stop its TaskManager
@@ -529,15 +529,15 @@ resubmit() { # resubmit CLUSTER PARK_MICROS [CHECKPOINT_TIMEOUT_MS] [OOM_MARKER]
 
 # A second job on a cluster, on a TaskManager of its own (every other slot is taken):
 # another ShuffleJob with its own name and rate, at parallelism 1.
-cmd_second_job() { # cmd_second_job [CLUSTER] [NAME] [RATE]
+cmd_second_job() { # cmd_second_job [CLUSTER] [NAME] [RATE] [TM_ID]
   local cluster=${1:-variant}
-  local name=${2:-flinkscope-lab-$cluster-2} job_rate=${3:-500} cdir=$run/$cluster
+  local name=${2:-flinkscope-lab-$cluster-2} job_rate=${3:-500} new_id=${4:-} cdir=$run/$cluster
   [ -f "$cdir/rest.port" ] || die "the $cluster cluster is not running"
   local first v cname role rpc rport prom _id settings slots n id rest home
   first=$(ls -d "$cdir"/tm-*/ | head -1)
   read -r v cname role rpc rport prom _id settings slots <"${first%/}/params"
   n=$(ls -d "$cdir"/tm-*/ | wc -l)
-  id=${_id%-*}-$((n + 1))
+  id=${new_id:-${_id%-*}-$((n + 1))}
   [ ! -d "$cdir/$id" ] || die "$id exists already (lab.sh second-job-down first)"
   rest=$(cat "$cdir/rest.port")
   home=$(flink_home "$v")

@@ -1,8 +1,10 @@
-//! Many jobs per group on the real lab (scripts/test.sh's "jobs" phase): a second ShuffleJob
-//! on the variant cluster, on a TaskManager of its own (`lab.sh second-job`). With the shipped
-//! defaults a group follows every running job and adds them up; a name regex narrows it to
-//! one; a job cancelled while the dashboard watches shows in the Job Health screen as
-//! CANCELED, first.
+//! Many jobs per group on the real lab (scripts/test.sh's "jobs" phase, beside the rollback:
+//! these tests use the mixed cluster and read the baseline's, the rollback changes the
+//! variant's): a second ShuffleJob on the mixed cluster, on a variant TaskManager of its own
+//! (`lab.sh second-job mixed ... tm-var-3`). With the shipped defaults a group follows every
+//! running job on its TaskManagers and adds them up; a name regex narrows it to one; a job
+//! cancelled while the dashboard watches shows in the Job Health screen as CANCELED, first,
+//! and fires the rollout stage's job-failure trigger.
 
 use std::process::Command;
 
@@ -10,10 +12,14 @@ use serde_json::Value;
 
 mod labkit;
 mod tmux;
-use labkit::{BASELINE, VARIANT, flinkscope, get, lab, wait_until};
+use labkit::{BASELINE, flinkscope, get, lab, wait_until};
 use tmux::Tmux;
 
-const SECOND: &str = "flinkscope-lab-variant-2";
+const MIXED: &str = "http://127.0.0.1:8083";
+const FIRST: &str = "flinkscope-lab-mixed";
+const SECOND: &str = "flinkscope-lab-mixed-2";
+/// The mixed cluster split as the README shows it.
+const SPLIT: [&str; 6] = ["--flink", MIXED, "--baseline-tm", "^tm-base", "--variant-tm", "^tm-var"];
 
 /// Stops the second job and its TaskManager whatever the test did (the next phases expect
 /// the lab as `up` left it).
@@ -21,23 +27,23 @@ struct SecondJob;
 
 impl SecondJob {
     fn start() -> SecondJob {
-        wait_until("the lab's variant cluster", 120, || {
-            get(&format!("{VARIANT}/jobs/overview")).is_some_and(|j| j.to_string().contains("\"RUNNING\""))
+        wait_until("the lab's mixed cluster (scripts/lab.sh up --pair --mixed)", 120, || {
+            get(&format!("{MIXED}/jobs/overview")).is_some_and(|j| j.to_string().contains("\"RUNNING\""))
         });
-        lab(&["second-job", "variant", SECOND, "500"]);
+        lab(&["second-job", "mixed", SECOND, "500", "tm-var-3"]);
         SecondJob
     }
 }
 
 impl Drop for SecondJob {
     fn drop(&mut self) {
-        let _ =
-            Command::new(labkit::repo().join("scripts/lab.sh")).args(["second-job-down", "variant", SECOND]).output();
+        let _ = Command::new(labkit::repo().join("scripts/lab.sh")).args(["second-job-down", "mixed", SECOND]).output();
     }
 }
 
 fn snapshot(extra: &[&str]) -> Value {
-    let mut args = vec!["snapshot", "--baseline", BASELINE, "--variant", VARIANT, "--duration", "20s"];
+    let mut args = vec!["snapshot", "--duration", "20s"];
+    args.extend_from_slice(&SPLIT);
     args.extend_from_slice(extra);
     let out = flinkscope(&args);
     assert!(out.status.success(), "snapshot {extra:?}: {}", String::from_utf8_lossy(&out.stderr));
@@ -61,7 +67,7 @@ fn a_group_follows_all_its_running_jobs_or_the_ones_it_names() {
     let rows = jobs(&doc);
     let mut names: Vec<&str> = rows.iter().map(|j| j["name"].as_str().unwrap()).collect();
     names.sort();
-    assert_eq!(names, ["flinkscope-lab-variant", SECOND], "{rows:?}");
+    assert_eq!(names, [FIRST, SECOND], "{rows:?}");
     assert!(rows.iter().all(|j| j["state"] == "RUNNING" && j["uptime_s"].as_f64().unwrap() > 0.0), "{rows:?}");
     let group = records(&doc["groups"]["variant"]["metrics"]["records_in_per_s"]["last"]);
     let sum: f64 = rows.iter().map(|j| records(&j["records_in_per_s"])).sum();
@@ -72,10 +78,10 @@ fn a_group_follows_all_its_running_jobs_or_the_ones_it_names() {
     assert_eq!(jobs(&snapshot(&[]))[..].len(), 2);
 
     // A name regex: the lab's first job only.
-    let doc = snapshot(&["--variant-jobs", "^flinkscope-lab-variant$"]);
+    let doc = snapshot(&["--variant-jobs", "^flinkscope-lab-mixed$"]);
     let rows = jobs(&doc);
     assert_eq!(rows.len(), 1, "{rows:?}");
-    assert_eq!(rows[0]["name"], "flinkscope-lab-variant");
+    assert_eq!(rows[0]["name"], FIRST);
     let one = records(&doc["groups"]["variant"]["metrics"]["records_in_per_s"]["last"]);
     assert!((one - records(&rows[0]["records_in_per_s"])).abs() <= 0.02 * one, "{one}: {rows:?}");
     assert!(one < group - 0.5 * records(&second["records_in_per_s"]), "without the second job: {one} < {group}");
@@ -88,7 +94,8 @@ fn a_group_follows_all_its_running_jobs_or_the_ones_it_names() {
     let check = Command::new(env!("CARGO_BIN_EXE_flinkscope"))
         .current_dir(check_dir.path())
         .args(["check", "--config", plan.to_str().unwrap(), "--stage", "1A"])
-        .args(["--baseline", BASELINE, "--variant", VARIANT, "--duration", "100s", "--format", "json"])
+        .args(SPLIT)
+        .args(["--duration", "100s", "--format", "json"])
         .arg("--log-file")
         .arg(check_dir.path().join("check.log"))
         .stdout(std::process::Stdio::piped())
@@ -97,10 +104,11 @@ fn a_group_follows_all_its_running_jobs_or_the_ones_it_names() {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let cmd = format!(
-        "cd {} && {} --config {} --stage 1A --baseline {BASELINE} --variant {VARIANT} --log-file flinkscope.log; echo EXIT=$?; sleep 600",
+        "cd {} && {} --config {} --stage 1A {} --log-file flinkscope.log; echo EXIT=$?; sleep 600",
         dir.path().display(),
         env!("CARGO_BIN_EXE_flinkscope"),
-        plan.display()
+        plan.display(),
+        SPLIT.map(|a| format!("'{a}'")).join(" ")
     );
     let t = Tmux::start("jobs", 140, 45, &cmd);
     t.wait_screen("both groups live", 120, |s| s.matches("● live").count() >= 2);
@@ -109,13 +117,13 @@ fn a_group_follows_all_its_running_jobs_or_the_ones_it_names() {
     t.wait_screen("stage 1A not yet", 30, |s| {
         s.contains("Stage 1A NOT YET") && s.contains("rollback if any-job-failure: quiet")
     });
-    lab(&["cancel-job", "variant", SECOND]);
+    lab(&["cancel-job", "mixed", SECOND]);
     let s = t.wait_screen("the second job CANCELED", 60, |s| {
         s.lines().any(|l| l.contains(&format!("{SECOND} ")) && l.contains("CANCELED"))
     });
     let lines: Vec<&str> = s.lines().collect();
     let at = |name: &str| lines.iter().position(|l| l.contains(&format!("{name} "))).unwrap();
-    assert!(at(SECOND) < at("flinkscope-lab-variant"), "unhealthy first:\n{s}");
+    assert!(at(SECOND) < at(FIRST), "unhealthy first:\n{s}");
     assert!(s.contains("1 unhealthy"), "{s}");
     t.wait_screen("the stage's trigger", 30, |s| {
         s.contains("Stage 1A ROLL BACK") && s.contains("rollback if any-job-failure: FIRED")
